@@ -1,6 +1,233 @@
-//! `apono-okta`: connect an Okta organization to Apono as its identity provider.
+//! `apono-okta`: connect an Okta organization to Apono as its identity provider, in one
+//! command, and leave no standing credentials behind.
 //!
-//! The binary (`src/main.rs`) is a thin wrapper around [`run`]; everything else lives here
-//! so the integration tests and the built-in sandbox share the same code.
+//! The binary (`src/main.rs`) only calls [`run`]. Layout (DESIGN.md §7):
+//! [`cli`] (clap only) → [`settings`] (flags, env, keyring, prompts → plain settings) →
+//! [`connect`] (observe, plan, apply) over [`okta`] and [`apono`], both built on the one
+//! HTTP client in [`http`]. [`ui`] owns the terminal, [`secret`] the tokens, [`sandbox`]
+//! the fake Okta and Apono used by `demo` and the tests.
 
+pub mod apono;
+pub mod cli;
+pub mod connect;
+pub mod error;
+pub mod http;
+pub mod okta;
 pub mod sandbox;
+pub mod secret;
+pub mod settings;
+pub mod ui;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConnectArgs, DemoArgs, OutputArgs, SandboxArgs};
+use crate::connect::{ConnectSettings, Report};
+use crate::error::{ExitKind, Failure};
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::secret::Secret;
+use crate::ui::Ui;
+
+/// Parses the arguments, runs the command, and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitKind::Usage.code()
+            } else {
+                0
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitKind::Unexpected.code();
+        }
+    };
+    match cli.command {
+        Command::Connect(args) => finish(&args.output.clone(), |ui| {
+            runtime.block_on(connect_command(args, ui))
+        }),
+        Command::Demo(args) => finish(&args.output.clone(), |ui| {
+            runtime.block_on(demo_command(&args, ui))
+        }),
+        Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
+            Ok(()) => 0,
+            Err(failure) => {
+                Ui::new(true).error(&failure.message);
+                failure.exit_code()
+            }
+        },
+    }
+}
+
+/// Runs a command that ends in a [`Report`]; prints it, or the failure, and returns
+/// the exit code.
+fn finish(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<Report, Failure>) -> u8 {
+    let ui = Ui::new(output.non_interactive);
+    match command(&ui) {
+        Ok(report) => {
+            let text = if output.json {
+                serde_json::to_string(&report).unwrap_or_default()
+            } else {
+                report.to_text()
+            };
+            print_stdout(&text);
+            0
+        }
+        Err(failure) => {
+            report_failure(&failure, &ui);
+            if output.json {
+                print_stdout(&connect::failure_json(&failure).to_string());
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+/// Prints a line on stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+fn report_failure(failure: &Failure, ui: &Ui) {
+    ui.error(&failure.message);
+    if !failure.undone.is_empty() {
+        ui.info("Undone:");
+        for item in &failure.undone {
+            ui.info(&format!("  - {item}"));
+        }
+    }
+    if !failure.left_behind.is_empty() {
+        ui.info("Left behind (clean these up, or re-run `apono-okta connect`):");
+        for item in &failure.left_behind {
+            ui.info(&format!("  - {item}"));
+        }
+    }
+    for hint in &failure.hints {
+        ui.hint(hint);
+    }
+}
+
+async fn connect_command(args: ConnectArgs, ui: &Ui) -> Result<Report, Failure> {
+    let env = settings::process_env;
+    let store = settings::token_store(&env);
+    let settings = settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
+    let report = connect::connect(&settings, ui).await?;
+    if !settings.dry_run {
+        if args.no_store {
+            ui.info("The Apono token was not stored (--no-store).");
+        } else {
+            let account = settings::keyring_account(&settings.apono_url);
+            match store.save(&account, &settings.apono_token) {
+                Ok(()) => ui.info(&format!("Stored the Apono token in the OS keyring (service apono-okta, account {account}).")),
+                Err(e) => ui.warn(&format!(
+                    "could not store the Apono token in the OS keyring: {e}; pass it again next time (nothing was written to disk)"
+                )),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// `demo`: the whole connect flow against an in-process sandbox.
+async fn demo_command(args: &DemoArgs, ui: &Ui) -> Result<Report, Failure> {
+    let _ = args;
+    let sandbox = Sandbox::start(SandboxOptions::default()).map_err(|e| {
+        Failure::new(
+            ExitKind::Unexpected,
+            format!("cannot start the sandbox: {e}"),
+        )
+    })?;
+    ui.heading("apono-okta demo: connecting a sandbox Okta org to a sandbox Apono (nothing leaves this machine)");
+    ui.info(&format!("  sandbox Okta:  {}", sandbox.okta_url()));
+    ui.info(&format!("  sandbox Apono: {}", sandbox.apono_url()));
+    let settings = demo_settings(&sandbox)?;
+    let report = connect::connect(&settings, ui).await?;
+    let snapshot = sandbox.snapshot();
+    ui.info(&format!(
+        "The sandbox now holds {} Okta app(s) and {} Apono integration(s); the demo's Okta token is {}.",
+        snapshot.okta.apps.len(),
+        snapshot.apono.integrations.len(),
+        if report.api_token_revoked { "revoked" } else { "still valid" }
+    ));
+    Ok(report)
+}
+
+fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
+    let secret = |value: String, what: &str| {
+        Secret::parse(&value, what).map_err(|e| Failure::new(ExitKind::Unexpected, e.to_string()))
+    };
+    let okta = settings::parse_okta_target(&sandbox.okta_url()).map_err(Failure::usage)?;
+    let env = settings::process_env;
+    let http = settings::http_settings(&env, None);
+    Ok(ConnectSettings {
+        okta_url: okta.url,
+        domain: okta.domain,
+        okta_token: secret(sandbox.super_admin_token(), "the sandbox Okta token")?,
+        apono_url: settings::parse_base_url(&sandbox.apono_url(), "the sandbox Apono URL")?,
+        apono_token: secret(sandbox.apono_token(), "the sandbox Apono token")?,
+        app_label: okta::DEFAULT_APP_LABEL.into(),
+        admin_role: okta::DEFAULT_ADMIN_ROLE.into(),
+        manager_attribute: None,
+        apono_config: Vec::new(),
+        integration_type: None,
+        integration_id: None,
+        integration_name: None,
+        public_key: serde_json::from_str(settings::APONO_PUBLIC_JWK)
+            .map_err(|e| Failure::new(ExitKind::Unexpected, e.to_string()))?,
+        keep_api_token: false,
+        keep_orphans: false,
+        dry_run: false,
+        assume_yes: true,
+        wait: Some(Duration::from_secs(60)),
+        poll_interval: if http.no_retry_delay {
+            settings::poll_interval(&http)
+        } else {
+            Duration::from_millis(400)
+        },
+        http,
+    })
+}
+
+/// `sandbox`: serve until Ctrl-C.
+async fn sandbox_command(args: &SandboxArgs) -> Result<(), Failure> {
+    let options = SandboxOptions {
+        client_privileges_setting: args.client_privileges,
+        ..SandboxOptions::default()
+    };
+    let sandbox = Sandbox::start(options).map_err(|e| {
+        Failure::new(
+            ExitKind::Unexpected,
+            format!("cannot start the sandbox: {e}"),
+        )
+    })?;
+    print_stdout(&format!(
+        "okta_url={}\napono_url={}\nokta_super_admin_token={}\nokta_read_only_admin_token={}\napono_token={}",
+        sandbox.okta_url(),
+        sandbox.apono_url(),
+        sandbox.super_admin_token(),
+        sandbox.read_only_admin_token(),
+        sandbox.apono_token()
+    ));
+    eprintln!(
+        "Sandbox running; try:\n  OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --okta-url {} --apono-url {}\nPress Ctrl-C to stop.",
+        sandbox.okta_url(),
+        sandbox.apono_url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sandbox);
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The Apono public API client: the integrations catalog and integrations v4.
+//!
+//! It knows the API base URL and the personal API token and nothing of prompts or plans.
+
+pub mod models;
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use url::Url;
+
+use crate::http::{ApiClient, ApiError, Auth, HttpSettings, ServiceName, path_segment};
+use crate::secret::Secret;
+pub use models::{CatalogEntry, CatalogParam, Integration};
+
+/// The default Apono API base URL.
+pub const DEFAULT_API_URL: &str = "https://api.apono.io";
+
+/// The catalog entry this tool registers.
+pub const OKTA_DIRECTORY: &str = "Okta Directory";
+
+/// Longest catalog walk; a server that ignores `offset` must not loop forever.
+const MAX_CATALOG_PAGES: usize = 50;
+
+/// A client for the Apono public API.
+#[derive(Debug, Clone)]
+pub struct AponoClient {
+    api: ApiClient,
+}
+
+impl AponoClient {
+    pub fn new(base: Url, token: Secret, settings: &HttpSettings) -> Result<AponoClient, String> {
+        let api = ApiClient::new(ServiceName::Apono, base, Auth::Bearer(token), settings)?;
+        Ok(AponoClient { api })
+    }
+
+    /// Every catalog entry, following the offset pagination.
+    pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, ApiError> {
+        let mut entries: Vec<CatalogEntry> = Vec::new();
+        let mut path = "/api/v2/integrations-catalog".to_string();
+        for _ in 0..MAX_CATALOG_PAGES {
+            let page: models::CatalogPage = self.api.get(&path).await?;
+            let received = page.data.len() as u64;
+            entries.extend(page.data);
+            match page.pagination {
+                Some(p) if received > 0 && p.offset + received < p.total => {
+                    path = format!(
+                        "/api/v2/integrations-catalog?offset={}",
+                        p.offset + received
+                    );
+                }
+                _ => break,
+            }
+        }
+        Ok(entries)
+    }
+
+    /// One catalog entry by type.
+    pub async fn catalog_entry(&self, integration_type: &str) -> Result<CatalogEntry, ApiError> {
+        self.api
+            .get(&format!(
+                "/api/v2/integrations-catalog/{}",
+                path_segment(integration_type)
+            ))
+            .await
+    }
+
+    /// Every integration of a type, following `next_page_token`.
+    pub async fn integrations(&self, integration_type: &str) -> Result<Vec<Integration>, ApiError> {
+        let mut items = Vec::new();
+        let mut page_token: Option<String> = None;
+        loop {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query
+                .append_pair("type", integration_type)
+                .append_pair("limit", "100");
+            if let Some(token) = &page_token {
+                query.append_pair("page_token", token);
+            }
+            let page: models::IntegrationPage = self
+                .api
+                .get(&format!("/api/admin/v4/integrations?{}", query.finish()))
+                .await?;
+            items.extend(page.items);
+            page_token = page
+                .pagination
+                .and_then(|p| p.next_page_token)
+                .filter(|t| !t.is_empty());
+            if page_token.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// One integration.
+    pub async fn integration(&self, id: &str) -> Result<Integration, ApiError> {
+        self.api
+            .get(&format!("/api/admin/v4/integrations/{}", path_segment(id)))
+            .await
+    }
+
+    /// What Apono says about an integration's status (`details`), if anything.
+    pub async fn integration_details(&self, id: &str) -> Result<Option<String>, ApiError> {
+        let details: models::IntegrationDetails = self
+            .api
+            .get(&format!("/api/v2/integrations/{}", path_segment(id)))
+            .await?;
+        Ok(details.details.filter(|d| !d.trim().is_empty()))
+    }
+
+    /// Creates an integration.
+    pub async fn create_integration(
+        &self,
+        name: &str,
+        integration_type: &str,
+        config: &Map<String, Value>,
+    ) -> Result<Integration, ApiError> {
+        let body = json!({ "name": name, "type": integration_type, "integration_config": config });
+        self.api
+            .send_json(Method::POST, "/api/admin/v4/integrations", Some(&body))
+            .await
+    }
+
+    /// Replaces an integration's name and configuration.
+    pub async fn update_integration(
+        &self,
+        id: &str,
+        name: &str,
+        config: &Map<String, Value>,
+    ) -> Result<Integration, ApiError> {
+        let body = json!({ "name": name, "integration_config": config });
+        let path = format!("/api/admin/v4/integrations/{}", path_segment(id));
+        self.api.send_json(Method::PUT, &path, Some(&body)).await
+    }
+
+    /// Deletes an integration.
+    pub async fn delete_integration(&self, id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/admin/v4/integrations/{}", path_segment(id));
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+}

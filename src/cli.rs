@@ -1,0 +1,154 @@
+//! The command line, as clap definitions and nothing else. [`crate::settings`] turns
+//! these into plain settings; no other module sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Connect an Okta organization to Apono as its identity provider, in one command,
+/// and leave no standing credentials behind.
+#[derive(Debug, Parser)]
+#[command(name = "apono-okta", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (or rotate) the Okta service app and register it with Apono.
+    Connect(ConnectArgs),
+    /// Run the whole connect flow against a built-in sandbox of Okta and Apono; no account needed.
+    Demo(DemoArgs),
+    /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
+    Sandbox(SandboxArgs),
+}
+
+/// Output and prompting, shared by the commands that talk to the services.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Print one JSON object on stdout instead of the text summary (also on failure).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Never prompt; a missing input is an error naming the flag to pass.
+    #[arg(long)]
+    pub non_interactive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The Okta org URL, e.g. https://example.okta.com (an admin-console URL is accepted).
+    #[arg(long, value_name = "URL", env = "OKTA_URL", conflicts_with_all = ["org_id", "base_url"])]
+    pub okta_url: Option<String>,
+
+    /// The Okta org name, the `example` of example.okta.com (with --base-url).
+    #[arg(long, value_name = "NAME", env = "OKTA_ORG_NAME")]
+    pub org_id: Option<String>,
+
+    /// The Okta base domain (with --org-id) [default: okta.com].
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        env = "OKTA_BASE_URL",
+        requires = "org_id"
+    )]
+    pub base_url: Option<String>,
+
+    /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt.
+    #[arg(long, value_name = "PATH")]
+    pub okta_api_token_file: Option<PathBuf>,
+
+    /// Read the Apono API token from this file (`-` for stdin). Default: $APONO_API_TOKEN, $APONO_PERSONAL_TOKEN, the keyring, else a hidden prompt.
+    #[arg(long, value_name = "PATH")]
+    pub apono_api_token_file: Option<PathBuf>,
+
+    /// The Apono API base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "APONO_URL",
+        default_value = "https://api.apono.io"
+    )]
+    pub apono_url: String,
+
+    /// The label of the Okta app (apps with this label are found and adopted).
+    #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
+    pub app_label: String,
+
+    /// The admin role assigned to the app's client.
+    #[arg(long, value_name = "ROLE", default_value = "READ_ONLY_ADMIN")]
+    pub admin_role: String,
+
+    /// The Okta user attribute that holds a user's manager.
+    #[arg(long, value_name = "ATTRIBUTE")]
+    pub manager_attribute: Option<String>,
+
+    /// Set an Apono integration config parameter by id (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub apono_config: Vec<String>,
+
+    /// Use this Apono integration type instead of finding "Okta Directory" in the catalog.
+    #[arg(long, value_name = "TYPE")]
+    pub apono_integration_type: Option<String>,
+
+    /// Which Apono integration to update when several exist for this org.
+    #[arg(long, value_name = "ID")]
+    pub apono_integration_id: Option<String>,
+
+    /// The name of a new Apono integration [default: "Okta <domain>"].
+    #[arg(long, value_name = "NAME")]
+    pub apono_integration_name: Option<String>,
+
+    /// Apono's public key as a JWK or JWKS JSON file (default: the key Apono publishes).
+    #[arg(long, value_name = "FILE")]
+    pub apono_jwk_file: Option<PathBuf>,
+
+    /// Do not revoke the Okta API token at the end.
+    #[arg(long)]
+    pub keep_api_token: bool,
+
+    /// Leave apps with the same label that Apono does not use.
+    #[arg(long)]
+    pub keep_orphans: bool,
+
+    /// Show the plan and stop; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation before writing.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Longest wait, in seconds, for Apono to report the integration Active.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub wait: u64,
+
+    /// Do not wait for Apono (then no app is retired and the token is not revoked).
+    #[arg(long, conflicts_with = "wait")]
+    pub no_wait: bool,
+
+    /// Do not store the Apono token in the OS keyring.
+    #[arg(long)]
+    pub no_store: bool,
+
+    /// Extra root certificates (PEM), for a corporate TLS proxy.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Make the sandbox org's clientPrivilegesSetting true.
+    #[arg(long)]
+    pub client_privileges: bool,
+}

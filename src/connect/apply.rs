@@ -1,0 +1,382 @@
+//! Carrying out a [`Plan`]: each step looks before it writes, each write is recorded in
+//! an undo [`Journal`], and a failure before Apono reports the integration healthy
+//! rolls the journal back in reverse.
+//!
+//! Known gap: a write whose connection drops before the answer (the app create, say)
+//! may or may not have happened; it is not in the journal. The next run finds such an
+//! app by its label and retires it as an orphan.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde_json::{Map, Value};
+
+use crate::apono::{AponoClient, Integration};
+use crate::connect::config::ConfigTemplate;
+use crate::connect::plan::{Plan, RetireReason, Step};
+use crate::error::{ExitKind, Failure};
+use crate::http::ApiError;
+use crate::okta::{App, OktaClient};
+use crate::ui::Ui;
+
+/// What apply needs besides the plan.
+pub struct ApplyContext<'a> {
+    pub okta: &'a OktaClient,
+    pub apono: &'a AponoClient,
+    pub ui: &'a Ui,
+    pub template: &'a ConfigTemplate,
+    pub public_key: &'a Value,
+    /// Longest wait for `Active`.
+    pub wait_timeout: Duration,
+    /// Time between two status reads.
+    pub poll_interval: Duration,
+}
+
+/// What a successful apply did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub app: App,
+    pub scopes: Vec<String>,
+    pub admin_role: String,
+    pub integration: Integration,
+    pub retired_app_ids: Vec<String>,
+    pub api_token_revoked: bool,
+}
+
+/// One write to put back if the run fails.
+#[derive(Debug, Clone)]
+enum Undo {
+    DeleteApp {
+        app_id: String,
+    },
+    DeleteIntegration {
+        id: String,
+    },
+    RestoreIntegration {
+        id: String,
+        name: String,
+        config: Map<String, Value>,
+    },
+}
+
+/// The writes of this run that a failure must undo, in the order they happened.
+/// Shared, so that Ctrl-C can roll back what an interrupted apply had done.
+#[derive(Debug, Clone, Default)]
+pub struct Journal(Arc<Mutex<Vec<Undo>>>);
+
+impl Journal {
+    fn record(&self, undo: Undo) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.push(undo);
+        }
+    }
+
+    /// Forgets everything: the run succeeded and nothing is to be undone.
+    fn commit(&self) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.clear();
+        }
+    }
+
+    fn take(&self) -> Vec<Undo> {
+        self.0
+            .lock()
+            .map(|mut e| std::mem::take(&mut *e))
+            .unwrap_or_default()
+    }
+
+    /// Undoes every recorded write, newest first, and reports what was undone and what
+    /// could not be. Apono is put back before the app it pointed at is deleted, so Apono
+    /// never points at an app that does not exist.
+    pub async fn roll_back(
+        &self,
+        okta: &OktaClient,
+        apono: &AponoClient,
+        ui: &Ui,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut undone = Vec::new();
+        let mut left_behind = Vec::new();
+        for undo in self.take().into_iter().rev() {
+            let (description, result) = match &undo {
+                Undo::DeleteApp { app_id } => (
+                    format!("Okta app {app_id} (created by this run)"),
+                    retire_app(okta, app_id).await,
+                ),
+                Undo::DeleteIntegration { id } => (
+                    format!("Apono integration {id} (created by this run)"),
+                    apono.delete_integration(id).await,
+                ),
+                Undo::RestoreIntegration { id, name, config } => (
+                    format!("Apono integration {id} (pointed back at its previous app)"),
+                    apono.update_integration(id, name, config).await.map(|_| ()),
+                ),
+            };
+            match result {
+                Ok(()) => {
+                    ui.done(&format!("undone: {description}"));
+                    undone.push(description);
+                }
+                Err(e) => {
+                    ui.error(&format!("could not undo {description}: {e}"));
+                    left_behind.push(format!("{description}: {e}"));
+                }
+            }
+        }
+        (undone, left_behind)
+    }
+}
+
+/// Deactivates (if needed) and deletes an app. A missing app counts as deleted.
+async fn retire_app(okta: &OktaClient, app_id: &str) -> Result<(), ApiError> {
+    match okta.deactivate_app(app_id).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    match okta.delete_app(app_id).await {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// Runs the plan. On failure the journal still holds the writes to undo; the caller
+/// rolls it back (so Ctrl-C and errors share one path).
+pub async fn apply(
+    plan: &Plan,
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+) -> Result<Applied, Failure> {
+    let ui = context.ui;
+    let mut app: Option<App> = None;
+    let mut scopes = Vec::new();
+    let mut admin_role = String::new();
+    let mut integration: Option<Integration> = None;
+    let mut retired_app_ids = Vec::new();
+    let mut api_token_revoked = false;
+
+    let mut steps = plan.steps.iter().peekable();
+    while let Some(step) = steps.next() {
+        match step {
+            Step::CreateApp { label } => {
+                let created = context.okta.create_service_app(label, context.public_key).await?;
+                journal.record(Undo::DeleteApp {
+                    app_id: created.id.clone(),
+                });
+                ui.done(&format!(
+                    "created Okta app \"{label}\" ({}, client id {})",
+                    created.id,
+                    created.client_id()
+                ));
+                app = Some(created);
+            }
+            Step::GrantScopes { scopes: wanted } => {
+                let new_app = app.as_ref().ok_or_else(no_app)?;
+                // Grants and the role are independent: run them together.
+                let role_step = match steps.peek() {
+                    Some(Step::AssignRole { role }) => {
+                        steps.next();
+                        Some(role.clone())
+                    }
+                    _ => None,
+                };
+                let (granted, role) = tokio::try_join!(
+                    ensure_grants(context.okta, &new_app.id, wanted),
+                    async {
+                        match &role_step {
+                            Some(role) => ensure_role(context.okta, new_app.client_id(), role).await.map(Some),
+                            None => Ok(None),
+                        }
+                    }
+                )?;
+                ui.done(&format!("granted {}", wanted.join(" and ")));
+                scopes = granted;
+                if let Some(role) = role {
+                    ui.done(&format!("assigned admin role {role}"));
+                    admin_role = role;
+                }
+            }
+            Step::AssignRole { role } => {
+                let new_app = app.as_ref().ok_or_else(no_app)?;
+                admin_role = ensure_role(context.okta, new_app.client_id(), role).await?;
+                ui.done(&format!("assigned admin role {role}"));
+            }
+            Step::CreateIntegration {
+                name,
+                integration_type,
+            } => {
+                let new_app = app.as_ref().ok_or_else(no_app)?;
+                let config = context.template.with_client_id(new_app.client_id());
+                let created = context
+                    .apono
+                    .create_integration(name, integration_type, &config)
+                    .await?;
+                journal.record(Undo::DeleteIntegration { id: created.id.clone() });
+                ui.done(&format!("created Apono integration \"{name}\" ({})", created.id));
+                integration = Some(created);
+            }
+            Step::UpdateIntegration { id, name } => {
+                let new_app = app.as_ref().ok_or_else(no_app)?;
+                let previous = plan
+                    .existing_integration
+                    .as_ref()
+                    .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan updates an integration it did not observe"))?;
+                let config = context.template.with_client_id(new_app.client_id());
+                let updated = context.apono.update_integration(id, name, &config).await?;
+                journal.record(Undo::RestoreIntegration {
+                    id: id.clone(),
+                    name: previous.name.clone(),
+                    config: previous.integration_config.clone(),
+                });
+                ui.done(&format!("pointed Apono integration \"{name}\" ({id}) at client id {}", new_app.client_id()));
+                integration = Some(updated);
+            }
+            Step::WaitForActive => {
+                let current = integration.as_ref().ok_or_else(|| {
+                    Failure::new(ExitKind::Unexpected, "the plan waits for an integration it did not write")
+                })?;
+                integration = Some(wait_until_healthy(context, &current.id).await?);
+                // Apono confirmed the new app works: nothing from here on is undone.
+                journal.commit();
+            }
+            Step::RetireApp { app_id, reason } => {
+                let what = match reason {
+                    RetireReason::Previous => "previous",
+                    RetireReason::Orphan => "orphaned",
+                };
+                match retire_app(context.okta, app_id).await {
+                    Ok(()) => {
+                        ui.done(&format!("deactivated and deleted the {what} app {app_id}"));
+                        retired_app_ids.push(app_id.clone());
+                    }
+                    Err(e) => ui.warn(&format!(
+                        "could not retire the {what} app {app_id}: {e}; deactivate and delete it in the Okta admin console"
+                    )),
+                }
+            }
+            Step::RevokeToken => match context.okta.revoke_current_token().await {
+                Ok(()) => {
+                    ui.done("revoked the Okta API token");
+                    api_token_revoked = true;
+                }
+                Err(e) => ui.warn(&format!(
+                    "could not revoke the Okta API token: {e}; revoke it in the Okta admin console (Security > API > Tokens)"
+                )),
+            },
+        }
+    }
+    journal.commit();
+    let app = app.ok_or_else(no_app)?;
+    let integration = integration
+        .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan wrote no Apono integration"))?;
+    Ok(Applied {
+        app,
+        scopes,
+        admin_role,
+        integration,
+        retired_app_ids,
+        api_token_revoked,
+    })
+}
+
+fn no_app() -> Failure {
+    Failure::new(
+        ExitKind::Unexpected,
+        "the plan configures an app it did not create",
+    )
+}
+
+/// Lists the app's grants and adds the missing scopes. Returns the scopes, sorted.
+async fn ensure_grants(
+    okta: &OktaClient,
+    app_id: &str,
+    wanted: &[String],
+) -> Result<Vec<String>, Failure> {
+    let existing = okta.grants(app_id).await?;
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|scope| !existing.iter().any(|g| &g.scope_id == *scope))
+        .collect();
+    let results = join_all(missing.iter().map(|scope| okta.grant_scope(app_id, scope))).await;
+    for result in results {
+        result?;
+    }
+    let mut scopes: Vec<String> = wanted.to_vec();
+    scopes.sort();
+    Ok(scopes)
+}
+
+/// Lists the client's roles and assigns `role` unless present. 409 E0000090 (a
+/// duplicate) means it is there.
+async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<String, Failure> {
+    let existing = okta.client_roles(client_id).await?;
+    if existing.iter().any(|r| r.role_type == role) {
+        return Ok(role.to_string());
+    }
+    match okta.assign_client_role(client_id, role).await {
+        Ok(_) => Ok(role.to_string()),
+        Err(e) if e.code() == Some("E0000090") => Ok(role.to_string()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Polls the integration until Apono settles on a status, or the wait runs out.
+async fn wait_until_healthy(context: &ApplyContext<'_>, id: &str) -> Result<Integration, Failure> {
+    let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
+    let started = Instant::now();
+    loop {
+        let integration = context.apono.integration(id).await?;
+        match integration.status.as_str() {
+            "Active" => {
+                spinner.finish();
+                context
+                    .ui
+                    .done(&format!("Apono reports the integration {id} Active"));
+                return Ok(integration);
+            }
+            "Warning" => {
+                spinner.finish();
+                let details = details_of(context.apono, id).await;
+                context.ui.warn(&format!(
+                    "Apono reports the integration {id} with status Warning{details}"
+                ));
+                return Ok(integration);
+            }
+            "Error" | "Disabled" => {
+                spinner.finish();
+                let details = details_of(context.apono, id).await;
+                return Err(Failure::new(
+                    ExitKind::Unhealthy,
+                    format!(
+                        "Apono reports the integration {id} with status {}{details}",
+                        integration.status
+                    ),
+                ));
+            }
+            other => spinner.set_message(&format!(
+                "waiting for Apono to sync with Okta (status {other})"
+            )),
+        }
+        if started.elapsed() >= context.wait_timeout {
+            spinner.finish();
+            return Err(Failure::new(
+                ExitKind::Unhealthy,
+                format!(
+                    "Apono did not report the integration {id} Active within {}s (status {})",
+                    context.wait_timeout.as_secs(),
+                    integration.status
+                ),
+            )
+            .with_hint("raise --wait SECONDS, or check the integration in the Apono web app"));
+        }
+        tokio::time::sleep(context.poll_interval).await;
+    }
+}
+
+/// `: <what Apono says>`, or nothing when Apono says nothing.
+async fn details_of(apono: &AponoClient, id: &str) -> String {
+    match apono.integration_details(id).await {
+        Ok(Some(details)) => format!(": {details}"),
+        _ => String::new(),
+    }
+}

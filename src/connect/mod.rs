@@ -1,0 +1,371 @@
+//! `apono-okta connect`: plan, confirm, apply, verify, clean up (DESIGN.md §3).
+//!
+//! [`observe`] reads both sides, [`plan`] decides (pure), [`apply`] writes with an undo
+//! journal. This module strings them together and builds the [`Report`].
+
+pub mod apply;
+pub mod config;
+pub mod observe;
+pub mod plan;
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::apono::AponoClient;
+use crate::error::{ExitKind, Failure};
+use crate::http::HttpSettings;
+use crate::okta::OktaClient;
+use crate::secret::Secret;
+use crate::ui::Ui;
+use apply::{Applied, ApplyContext, Journal};
+use config::ConfigInputs;
+use plan::{Plan, PlanInputs, Step};
+
+/// Everything `connect` needs, resolved: no clap, no environment, no prompts.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    /// The org's origin, `https://example.okta.com`.
+    pub okta_url: Url,
+    /// `example.okta.com` (with `:port` only when the URL has one).
+    pub domain: String,
+    pub okta_token: Secret,
+    pub apono_url: Url,
+    pub apono_token: Secret,
+    pub app_label: String,
+    pub admin_role: String,
+    pub manager_attribute: Option<String>,
+    pub apono_config: Vec<(String, String)>,
+    pub integration_type: Option<String>,
+    pub integration_id: Option<String>,
+    pub integration_name: Option<String>,
+    /// Apono's public key (a JWK) that the app carries.
+    pub public_key: Value,
+    pub keep_api_token: bool,
+    pub keep_orphans: bool,
+    pub dry_run: bool,
+    /// `--yes`: do not ask before writing.
+    pub assume_yes: bool,
+    /// `None` with `--no-wait`.
+    pub wait: Option<Duration>,
+    /// Time between two status reads while waiting.
+    pub poll_interval: Duration,
+    pub http: HttpSettings,
+}
+
+/// The summary: printed as text, or as the one JSON object of `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub result: String,
+    pub okta: OktaReport,
+    pub apono: AponoReport,
+    pub retired_app_ids: Vec<String>,
+    pub api_token_revoked: bool,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OktaReport {
+    pub domain: String,
+    pub app_id: Option<String>,
+    pub client_id: Option<String>,
+    pub label: String,
+    pub scopes: Vec<String>,
+    pub admin_role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AponoReport {
+    pub integration_id: Option<String>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    pub status: Option<String>,
+}
+
+/// Runs `connect`. On failure the returned [`Failure`] says what was undone.
+pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
+    let okta = OktaClient::new(
+        settings.okta_url.clone(),
+        settings.okta_token.clone(),
+        &settings.http,
+    )
+    .map_err(Failure::usage)?;
+    let apono = AponoClient::new(
+        settings.apono_url.clone(),
+        settings.apono_token.clone(),
+        &settings.http,
+    )
+    .map_err(Failure::usage)?;
+    let config_inputs = ConfigInputs {
+        domain: settings.domain.clone(),
+        manager_attribute: settings.manager_attribute.clone(),
+        overrides: settings.apono_config.clone(),
+    };
+
+    ui.info(&format!(
+        "Checking Okta ({}) and Apono ({})...",
+        settings.domain,
+        settings.apono_url.origin().ascii_serialization()
+    ));
+    let observed = observe::preflight(
+        &okta,
+        &apono,
+        observe::PreflightInputs {
+            app_label: &settings.app_label,
+            integration_type: settings.integration_type.as_deref(),
+            config: &config_inputs,
+        },
+    )
+    .await?;
+    ui.done(&format!(
+        "Okta token belongs to {}, a super admin",
+        observed.okta_login
+    ));
+    ui.done(&format!(
+        "Apono token accepted; integration type \"{}\"",
+        observed.template.integration_type
+    ));
+    if let Some(note) = &observed.template.fallback_note {
+        ui.warn(note);
+    }
+
+    let plan = plan::plan(
+        &observed,
+        &PlanInputs {
+            domain: settings.domain.clone(),
+            app_label: settings.app_label.clone(),
+            admin_role: settings.admin_role.clone(),
+            integration_name: settings.integration_name.clone(),
+            integration_id: settings.integration_id.clone(),
+            keep_orphans: settings.keep_orphans,
+            keep_api_token: settings.keep_api_token,
+            wait: settings.wait.is_some(),
+        },
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
+    })?;
+    show_plan(&plan, settings, ui);
+
+    if settings.dry_run {
+        ui.info("--dry-run: nothing was written.");
+        return Ok(planned_report(&plan, &observed, settings, ui));
+    }
+    if ui.can_prompt()
+        && !settings.assume_yes
+        && !ui
+            .confirm("Apply this plan?", true)
+            .map_err(prompt_failed)?
+    {
+        return Err(Failure::new(
+            ExitKind::Unexpected,
+            "cancelled; nothing was changed",
+        ));
+    }
+
+    let context = ApplyContext {
+        okta: &okta,
+        apono: &apono,
+        ui,
+        template: &observed.template,
+        public_key: &settings.public_key,
+        wait_timeout: settings.wait.unwrap_or_default(),
+        poll_interval: settings.poll_interval,
+    };
+    let journal = Journal::default();
+    let outcome = tokio::select! {
+        outcome = apply::apply(&plan, &context, &journal) => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            ui.restore_terminal();
+            Err(Failure::new(ExitKind::Interrupted, "interrupted"))
+        }
+    };
+    match outcome {
+        Ok(applied) => Ok(applied_report(&plan, applied, settings, ui)),
+        Err(mut failure) => {
+            ui.error(&failure.message);
+            ui.info("Undoing what this run changed...");
+            let (undone, left_behind) = journal.roll_back(&okta, &apono, ui).await;
+            failure.undone = undone;
+            failure.left_behind = left_behind;
+            failure.hints.push(if failure.left_behind.is_empty() {
+                "the Okta API token was kept so you can retry: fix the cause above and run `apono-okta connect` again".to_string()
+            } else {
+                "the Okta API token was kept: run `apono-okta connect` again, it finds what was left behind by its label and domain and cleans it up".to_string()
+            });
+            Err(failure)
+        }
+    }
+}
+
+fn prompt_failed(e: std::io::Error) -> Failure {
+    Failure::new(
+        ExitKind::Unexpected,
+        format!("could not read the answer: {e}"),
+    )
+}
+
+fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
+    let verb = match plan.kind {
+        plan::PlanKind::Create => "create",
+        plan::PlanKind::Rotate => "rotate",
+    };
+    ui.heading(&format!("Plan ({verb}) for {}:", settings.domain));
+    for (n, step) in plan.steps.iter().enumerate() {
+        ui.info(&format!("  {}. {step}", n + 1));
+    }
+    for orphan in &plan.kept_orphans {
+        ui.info(&format!(
+            "  - keep the orphaned app {orphan} (same label, not used by Apono)"
+        ));
+    }
+    for warning in &plan.warnings {
+        ui.warn(warning);
+    }
+}
+
+fn planned_report(
+    plan: &Plan,
+    observed: &plan::Observed,
+    settings: &ConnectSettings,
+    ui: &Ui,
+) -> Report {
+    let existing = plan.existing_integration.as_ref();
+    let name = plan
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::CreateIntegration { name, .. } | Step::UpdateIntegration { name, .. } => {
+                Some(name.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    Report {
+        result: "planned".into(),
+        okta: OktaReport {
+            domain: settings.domain.clone(),
+            app_id: None,
+            client_id: None,
+            label: settings.app_label.clone(),
+            scopes: sorted_scopes(),
+            admin_role: settings.admin_role.clone(),
+        },
+        apono: AponoReport {
+            integration_id: existing.map(|i| i.id.clone()),
+            name,
+            integration_type: observed.template.integration_type.clone(),
+            status: existing.map(|i| i.status.clone()),
+        },
+        retired_app_ids: Vec::new(),
+        api_token_revoked: false,
+        warnings: ui.warnings(),
+    }
+}
+
+fn applied_report(plan: &Plan, applied: Applied, settings: &ConnectSettings, ui: &Ui) -> Report {
+    if applied.api_token_revoked {
+        ui.info("The Okta API token is revoked. Okta cannot mint tokens through its API, so the next run (to rotate) needs a fresh token from an Okta super admin.");
+    }
+    Report {
+        result: plan.kind.result_word().into(),
+        okta: OktaReport {
+            domain: settings.domain.clone(),
+            app_id: Some(applied.app.id.clone()),
+            client_id: Some(applied.app.client_id().to_string()),
+            label: applied.app.label.clone(),
+            scopes: applied.scopes,
+            admin_role: applied.admin_role,
+        },
+        apono: AponoReport {
+            integration_id: Some(applied.integration.id.clone()),
+            name: applied.integration.name.clone(),
+            integration_type: applied.integration.integration_type.clone(),
+            status: Some(applied.integration.status.clone()),
+        },
+        retired_app_ids: applied.retired_app_ids,
+        api_token_revoked: applied.api_token_revoked,
+        warnings: ui.warnings(),
+    }
+}
+
+fn sorted_scopes() -> Vec<String> {
+    let mut scopes: Vec<String> = crate::okta::REQUIRED_SCOPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    scopes.sort();
+    scopes
+}
+
+impl Report {
+    /// The human summary for stdout.
+    pub fn to_text(&self) -> String {
+        let none = || "-".to_string();
+        let headline = match self.result.as_str() {
+            "planned" => format!(
+                "Planned (dry run): {} to Apono; nothing was written.",
+                self.okta.domain
+            ),
+            "rotated" => format!(
+                "Rotated the Apono integration of {} to a new Okta app.",
+                self.okta.domain
+            ),
+            _ => format!("Connected {} to Apono.", self.okta.domain),
+        };
+        let retired = if self.retired_app_ids.is_empty() {
+            "none".to_string()
+        } else {
+            self.retired_app_ids.join(", ")
+        };
+        let token = if self.api_token_revoked {
+            "revoked (the next run needs a fresh token from an Okta super admin)"
+        } else {
+            "NOT revoked: revoke it in the Okta admin console (Security > API > Tokens)"
+        };
+        let mut lines = vec![
+            headline,
+            format!("  Okta domain        {}", self.okta.domain),
+            format!(
+                "  Okta app           {} ({})",
+                self.okta.label,
+                self.okta.app_id.clone().unwrap_or_else(none)
+            ),
+            format!(
+                "  client id          {}",
+                self.okta.client_id.clone().unwrap_or_else(none)
+            ),
+            format!("  scopes             {}", self.okta.scopes.join(", ")),
+            format!("  admin role         {}", self.okta.admin_role),
+            format!(
+                "  Apono integration  {} ({}, type {})",
+                self.apono.name,
+                self.apono.integration_id.clone().unwrap_or_else(none),
+                self.apono.integration_type
+            ),
+            format!(
+                "  Apono status       {}",
+                self.apono.status.clone().unwrap_or_else(none)
+            ),
+            format!("  retired apps       {retired}"),
+        ];
+        if self.result != "planned" {
+            lines.push(format!("  Okta API token     {token}"));
+        }
+        lines.join("\n")
+    }
+}
+
+/// The JSON object printed for a failure with `--json`.
+pub fn failure_json(failure: &Failure) -> Value {
+    serde_json::json!({
+        "result": "failed",
+        "exit_code": failure.exit_code(),
+        "error": failure.message,
+        "undone": failure.undone,
+        "left_behind": failure.left_behind,
+    })
+}

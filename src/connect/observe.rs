@@ -1,0 +1,117 @@
+//! Preflight: read-only calls to both services, run concurrently, turned into
+//! [`Observed`]. The first failure stops everything before any write.
+
+use crate::apono::AponoClient;
+use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
+use crate::connect::plan::Observed;
+use crate::error::{ExitKind, Failure};
+use crate::okta::OktaClient;
+
+/// What preflight needs besides the two clients.
+pub struct PreflightInputs<'a> {
+    pub app_label: &'a str,
+    pub integration_type: Option<&'a str>,
+    pub config: &'a ConfigInputs,
+}
+
+/// Runs every read of DESIGN.md §3.2 and checks the Okta token is a super admin's.
+pub async fn preflight(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    inputs: PreflightInputs<'_>,
+) -> Result<Observed, Failure> {
+    let okta_side = async {
+        let (login, client_privileges, apps) = tokio::try_join!(
+            super_admin_login(okta),
+            async {
+                okta.client_privileges_setting()
+                    .await
+                    .map_err(Failure::from)
+            },
+            async {
+                okta.apps_with_label(inputs.app_label)
+                    .await
+                    .map_err(Failure::from)
+            },
+        )?;
+        Ok::<_, Failure>((login, client_privileges, apps))
+    };
+    let apono_side = async {
+        let template = discover_template(apono, inputs.integration_type, inputs.config).await?;
+        let integrations = apono
+            .integrations(&template.integration_type)
+            .await
+            .map_err(Failure::from)?
+            .into_iter()
+            .filter(|i| {
+                template.domain_of(&i.integration_config).as_deref()
+                    == Some(inputs.config.domain.as_str())
+            })
+            .collect();
+        Ok::<_, Failure>((template, integrations))
+    };
+    let ((okta_login, client_privileges, labelled_apps), (template, integrations)) =
+        tokio::try_join!(okta_side, apono_side)?;
+    Ok(Observed {
+        okta_login,
+        client_privileges,
+        labelled_apps,
+        template,
+        integrations,
+    })
+}
+
+/// The token's owner must hold `SUPER_ADMIN`: only a super admin can grant scopes and
+/// assign roles. Returns the owner's login.
+async fn super_admin_login(okta: &OktaClient) -> Result<String, Failure> {
+    let me = okta.current_user().await?;
+    let roles = okta.user_roles(&me.id).await?;
+    let login = me.profile.login.clone().unwrap_or_else(|| me.id.clone());
+    if roles.iter().any(|r| r.role_type == "SUPER_ADMIN") {
+        return Ok(login);
+    }
+    let held = if roles.is_empty() {
+        "no admin role".to_string()
+    } else {
+        roles
+            .iter()
+            .map(|r| r.role_type.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(Failure::new(
+        ExitKind::OktaRejected,
+        format!("the Okta API token belongs to {login}, who is not a super admin (holds {held})"),
+    )
+    .with_hint("creating an OAuth app and granting it scopes requires super admin privileges: be one, or ask your organization's Okta admin to create the API token until the integration is complete"))
+}
+
+/// The integration type and config keys, from the catalog (DESIGN.md §2).
+async fn discover_template(
+    apono: &AponoClient,
+    integration_type: Option<&str>,
+    inputs: &ConfigInputs,
+) -> Result<ConfigTemplate, Failure> {
+    let entry = match integration_type {
+        Some(t) => apono.catalog_entry(t).await.map_err(|e| {
+            if e.is_not_found() {
+                Failure::usage(format!("Apono's catalog has no integration type \"{t}\""))
+                    .with_hint("leave out --apono-integration-type to find the \"Okta Directory\" entry by name")
+            } else {
+                Failure::from(e)
+            }
+        })?,
+        None => match apono.catalog().await {
+            Ok(catalog) => config::find_okta_directory(&catalog)
+                .map_err(|e| {
+                    Failure::usage(e.to_string()).with_hint("pass --apono-integration-type TYPE to name the integration type")
+                })?
+                .clone(),
+            Err(e) if e.is_not_found() => return Ok(config::fallback_template(inputs)),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    config::template_from_entry(&entry, inputs).map_err(|e| {
+        Failure::usage(e.to_string()).with_hint("fill any parameter with --apono-config KEY=VALUE")
+    })
+}

@@ -1,0 +1,680 @@
+//! The one HTTP client: user agent, timeouts, the https rule, retries, 429 handling,
+//! `Link` pagination and the error type every API call returns.
+//!
+//! Both API clients ([`crate::okta`], [`crate::apono`]) are built on [`ApiClient`], which
+//! knows a base URL and an auth header and nothing of prompts or plans. The token goes
+//! only into the `Authorization` header, and only to the base URL's origin: a `Link`
+//! header pointing elsewhere is refused rather than followed with the token.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use crate::secret::Secret;
+
+/// `apono-okta/<version>`, sent on every request to either service.
+pub const USER_AGENT_VALUE: &str = concat!("apono-okta/", env!("CARGO_PKG_VERSION"));
+
+/// Longest wait for one 429 before retrying, whatever the server's reset time says.
+const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// How many times a rate-limited request is retried before giving up.
+const MAX_RATE_LIMIT_RETRIES: u32 = 4;
+/// How many times a read is retried after a connection failure or a 5xx.
+const MAX_TRANSIENT_RETRIES: u32 = 2;
+
+/// Which service a client talks to; used in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceName {
+    Okta,
+    Apono,
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServiceName::Okta => "Okta",
+            ServiceName::Apono => "Apono",
+        })
+    }
+}
+
+/// Settings shared by every client of a run.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// PEM file with extra root certificates (a corporate proxy's CA).
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Skip the waits between retries (tests set `APONO_OKTA_TEST_NO_RETRY_DELAY`).
+    pub no_retry_delay: bool,
+}
+
+/// A base URL is acceptable: `https://`, or `http://` on a loopback host only.
+pub fn check_secure_url(url: &Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(format!(
+            "{url} uses plain http; only https:// is accepted, except for loopback hosts (127.0.0.1, ::1, localhost)"
+        )),
+        other => Err(format!("{url} has scheme '{other}'; expected https://")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// How a client authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Okta: `Authorization: SSWS <token>`.
+    Ssws(Secret),
+    /// Apono: `Authorization: Bearer <token>`.
+    Bearer(Secret),
+}
+
+/// An error answered by a service, or the failure to reach it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The service answered with a non-success status.
+    #[error("{0}")]
+    Status(Box<StatusError>),
+    /// The request never got an answer (connection refused or dropped, timeout, TLS).
+    #[error("{service} could not be reached ({method} {path}): {detail}")]
+    Transport {
+        service: ServiceName,
+        method: Method,
+        path: String,
+        detail: String,
+    },
+    /// The answer was not what the reference document says it is.
+    #[error("{service} answered {method} {path} with a body this tool cannot read: {detail}")]
+    Decode {
+        service: ServiceName,
+        method: Method,
+        path: String,
+        detail: String,
+    },
+    /// A `Link` header pointed to another origin; the token is not sent there.
+    #[error(
+        "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
+    )]
+    ForeignLink { service: ServiceName, link: String },
+}
+
+/// A non-success answer, with what support needs to find it.
+#[derive(Debug)]
+pub struct StatusError {
+    pub service: ServiceName,
+    pub method: Method,
+    pub path: String,
+    pub status: StatusCode,
+    /// Okta's `errorCode` (`E0000011`) or Apono's `error_code`.
+    pub code: Option<String>,
+    /// Okta's `errorSummary` plus causes, Apono's `error_details`, or the plain text.
+    pub summary: String,
+    /// `X-Okta-Request-Id`, what Okta support asks for.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} answered {}", self.service, self.status.as_u16())?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, " to {} {}", self.method, self.path)?;
+        if !self.summary.is_empty() {
+            write!(f, ": {}", self.summary)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    /// The HTTP status, when the service answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ApiError::Status(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The service's error code (`E0000090`), when it gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Status(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Which service this error came from.
+    pub fn service(&self) -> ServiceName {
+        match self {
+            ApiError::Status(e) => e.service,
+            ApiError::Transport { service, .. }
+            | ApiError::Decode { service, .. }
+            | ApiError::ForeignLink { service, .. } => *service,
+        }
+    }
+
+    /// 401 or 403: the token is wrong, revoked, or lacks the rights.
+    pub fn is_auth_rejection(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
+    }
+
+    /// 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+}
+
+/// A successful answer: status, headers and the raw body.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// A client for one service: base URL, auth, and the shared HTTP settings.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+    auth: Auth,
+    service: ServiceName,
+    no_retry_delay: bool,
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("service", &self.service)
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiClient {
+    /// Builds a client; refuses a non-https, non-loopback base URL.
+    pub fn new(
+        service: ServiceName,
+        base: Url,
+        auth: Auth,
+        settings: &HttpSettings,
+    ) -> Result<ApiClient, String> {
+        check_secure_url(&base)?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT_VALUE)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(path) = &settings.ca_bundle {
+            for cert in read_ca_bundle(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(ApiClient {
+            http,
+            base,
+            auth,
+            service,
+            no_retry_delay: settings.no_retry_delay,
+        })
+    }
+
+    /// The base URL this client talks to.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// GET a JSON document.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let url = self.url(path);
+        let response = self.send(Method::GET, url, None).await?;
+        self.decode(&Method::GET, path, &response.body)
+    }
+
+    /// Sends a JSON body (or none) and reads a JSON answer.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ApiError> {
+        let response = self.send(method.clone(), self.url(path), body).await?;
+        self.decode(&method, path, &response.body)
+    }
+
+    /// Sends a request whose answer body does not matter (204s, lifecycle calls).
+    pub async fn send_no_content(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(), ApiError> {
+        self.send(method, self.url(path), body).await.map(|_| ())
+    }
+
+    /// GET every page of an Okta list, following `Link: <...>; rel="next"`.
+    pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
+        let mut items = Vec::new();
+        let mut next = Some(self.url(path));
+        while let Some(url) = next.take() {
+            let response = self.send(Method::GET, url, None).await?;
+            let page: Vec<T> = self.decode(&Method::GET, path, &response.body)?;
+            items.extend(page);
+            if let Some(link) = next_link(&response.headers) {
+                let link_url = self.base.join(&link).map_err(|_| ApiError::ForeignLink {
+                    service: self.service,
+                    link: link.clone(),
+                })?;
+                if link_url.origin() != self.base.origin() {
+                    return Err(ApiError::ForeignLink {
+                        service: self.service,
+                        link,
+                    });
+                }
+                next = Some(link_url);
+            }
+        }
+        Ok(items)
+    }
+
+    fn url(&self, path_and_query: &str) -> Url {
+        // The base may carry a path prefix; keep it and append ours.
+        let mut url = self.base.clone();
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        let prefix = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{prefix}{path}"));
+        url.set_query(query);
+        url
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        let body = if body.is_empty() {
+            b"null".as_slice()
+        } else {
+            body
+        };
+        serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+            service: self.service,
+            method: method.clone(),
+            path: strip_query(path),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Sends one request with the retry rules: 429s wait for the server's reset time
+    /// (measured on the server's clock) and retry with Okta's retry headers; reads are
+    /// retried after a connection failure or a 5xx. Writes are not retried after a
+    /// connection failure: whether they happened is unknown, and the next run converges.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<ApiResponse, ApiError> {
+        let path = url.path().to_string();
+        let idempotent = matches!(method, Method::GET | Method::HEAD);
+        let mut rate_limit_retries = 0u32;
+        let mut transient_retries = 0u32;
+        let mut retry_for: Option<String> = None;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, USER_AGENT_VALUE)
+                .header(AUTHORIZATION, self.auth_header());
+            if let Some(body) = body {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.to_string());
+            }
+            if let Some(id) = &retry_for {
+                request = request
+                    .header("X-Okta-Retry-For", id.as_str())
+                    .header("X-Okta-Retry-Count", rate_limit_retries.to_string());
+            }
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(e) => {
+                    if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
+                        transient_retries += 1;
+                        self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
+                            .await;
+                        continue;
+                    }
+                    return Err(ApiError::Transport {
+                        service: self.service,
+                        method,
+                        path,
+                        detail: describe_transport_error(&e),
+                    });
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = match response.bytes().await {
+                Ok(b) => b.to_vec(),
+                Err(e) => {
+                    if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
+                        transient_retries += 1;
+                        continue;
+                    }
+                    return Err(ApiError::Transport {
+                        service: self.service,
+                        method,
+                        path,
+                        detail: describe_transport_error(&e),
+                    });
+                }
+            };
+            if status == StatusCode::TOO_MANY_REQUESTS
+                && rate_limit_retries < MAX_RATE_LIMIT_RETRIES
+            {
+                rate_limit_retries += 1;
+                retry_for = header_str(&headers, "x-okta-request-id").or(retry_for);
+                self.pause(rate_limit_wait(&headers)).await;
+                continue;
+            }
+            if status.is_server_error() && idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
+                transient_retries += 1;
+                self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
+                    .await;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(ApiError::Status(Box::new(status_error(
+                    self.service,
+                    method,
+                    path,
+                    status,
+                    &headers,
+                    &bytes,
+                ))));
+            }
+            return Ok(ApiResponse {
+                status,
+                headers,
+                body: bytes,
+            });
+        }
+    }
+
+    async fn pause(&self, wait: Duration) {
+        if !self.no_retry_delay {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn auth_header(&self) -> HeaderValue {
+        let value = match &self.auth {
+            Auth::Ssws(token) => format!("SSWS {}", token.expose()),
+            Auth::Bearer(token) => format!("Bearer {}", token.expose()),
+        };
+        let mut header =
+            HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+        header.set_sensitive(true);
+        header
+    }
+}
+
+fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read --ca-bundle {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "--ca-bundle {} is not a PEM certificate bundle: {e}",
+            path.display()
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "--ca-bundle {} holds no certificate",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// Percent-encodes an id for use as one URL path segment.
+pub fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+fn strip_query(path: &str) -> String {
+    path.split('?').next().unwrap_or(path).to_string()
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// How long to wait after a 429: `X-Rate-Limit-Reset - Date + 1` seconds, on the
+/// server's clock, capped; one second when the headers are missing.
+pub fn rate_limit_wait(headers: &HeaderMap) -> Duration {
+    let reset =
+        header_str(headers, "x-rate-limit-reset").and_then(|v| v.trim().parse::<u64>().ok());
+    let now = header_str(headers, "date")
+        .and_then(|d| httpdate::parse_http_date(&d).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs());
+    let seconds = match (reset, now) {
+        (Some(reset), Some(now)) => reset.saturating_sub(now) + 1,
+        _ => 1,
+    };
+    Duration::from_secs(seconds).min(MAX_RATE_LIMIT_WAIT)
+}
+
+/// The target of the `rel="next"` link among possibly several `Link` headers.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|part| {
+            let (target, params) = part.split_once(';')?;
+            let is_next = params
+                .split(';')
+                .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+            is_next.then(|| target.to_string())
+        })
+}
+
+fn status_error(
+    service: ServiceName,
+    method: Method,
+    path: String,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> StatusError {
+    let request_id = header_str(headers, "x-okta-request-id");
+    let (code, summary) = match serde_json::from_slice::<Value>(body) {
+        Ok(json) => read_error_body(&json),
+        Err(_) => (
+            None,
+            String::from_utf8_lossy(body)
+                .trim()
+                .chars()
+                .take(300)
+                .collect(),
+        ),
+    };
+    StatusError {
+        service,
+        method,
+        path,
+        status,
+        code,
+        summary,
+        request_id,
+    }
+}
+
+/// Reads Okta's `{errorCode, errorSummary, errorCauses}` or Apono's
+/// `{error_code, error_details}` / `{status, code}`.
+fn read_error_body(json: &Value) -> (Option<String>, String) {
+    let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_string);
+    if let Some(code) = text("errorCode") {
+        let mut summary = text("errorSummary").unwrap_or_default();
+        let causes: Vec<String> = json
+            .get("errorCauses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("errorSummary").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        if !causes.is_empty() {
+            summary = format!("{summary} ({})", causes.join("; "));
+        }
+        return (Some(code), summary);
+    }
+    if let Some(code) = text("error_code").or_else(|| json.get("error_code").map(Value::to_string))
+    {
+        return (
+            Some(code),
+            text("error_details")
+                .or_else(|| text("message"))
+                .unwrap_or_default(),
+        );
+    }
+    let code = json
+        .get("code")
+        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string));
+    let summary = text("status")
+        .or_else(|| text("message"))
+        .or_else(|| text("error"))
+        .unwrap_or_else(|| json.to_string());
+    (code, summary)
+}
+
+fn describe_transport_error(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "the connection broke".to_string()
+    };
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text = format!("{text}: {inner}");
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_rule() {
+        let ok = |s: &str| check_secure_url(&Url::parse(s).unwrap()).is_ok();
+        assert!(ok("https://example.okta.com"));
+        assert!(ok("http://127.0.0.1:8080"));
+        assert!(ok("http://[::1]:80"));
+        assert!(ok("http://localhost:1"));
+        assert!(!ok("http://example.okta.com"));
+        assert!(!ok("http://10.0.0.1"));
+        assert!(!ok("ftp://example.com"));
+    }
+
+    #[test]
+    fn finds_next_among_several_link_headers() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "link",
+            HeaderValue::from_static("<https://x/api/v1/apps?limit=1>; rel=\"self\""),
+        );
+        headers.append(
+            "link",
+            HeaderValue::from_static("<https://x/api/v1/apps?after=abc&limit=1>; rel=\"next\""),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://x/api/v1/apps?after=abc&limit=1")
+        );
+        let mut only_self = HeaderMap::new();
+        only_self.append(
+            "link",
+            HeaderValue::from_static("<https://x/a>; rel=\"self\""),
+        );
+        assert_eq!(next_link(&only_self), None);
+    }
+
+    #[test]
+    fn rate_limit_wait_uses_server_clock() {
+        let mut headers = HeaderMap::new();
+        // Date is 2026-01-01T00:00:00Z = 1767225600; reset 5 s later.
+        headers.insert(
+            "date",
+            HeaderValue::from_static("Thu, 01 Jan 2026 00:00:00 GMT"),
+        );
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1767225605"));
+        assert_eq!(rate_limit_wait(&headers), Duration::from_secs(6));
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1767229999"));
+        assert_eq!(rate_limit_wait(&headers), MAX_RATE_LIMIT_WAIT);
+        assert_eq!(rate_limit_wait(&HeaderMap::new()), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn reads_both_error_shapes() {
+        let okta = serde_json::json!({"errorCode":"E0000001","errorSummary":"Api validation failed","errorCauses":[{"errorSummary":"issuer: bad"}]});
+        assert_eq!(
+            read_error_body(&okta),
+            (
+                Some("E0000001".into()),
+                "Api validation failed (issuer: bad)".into()
+            )
+        );
+        let apono = serde_json::json!({"error_code":"INVALID","error_details":"bad type"});
+        assert_eq!(
+            read_error_body(&apono),
+            (Some("INVALID".into()), "bad type".into())
+        );
+        let other = serde_json::json!({"status":"Unauthorized","code":401});
+        assert_eq!(
+            read_error_body(&other),
+            (Some("401".into()), "Unauthorized".into())
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The Okta Management API client: the calls DESIGN.md §1 lists, nothing else.
+//!
+//! It knows the org URL and the API token, speaks JSON through [`crate::http::ApiClient`]
+//! and returns typed models or [`ApiError`]s. It knows nothing of prompts or plans.
+
+pub mod models;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::http::{ApiClient, ApiError, Auth, HttpSettings, ServiceName, path_segment};
+use crate::secret::Secret;
+pub use models::{App, Grant, RoleAssignment, User};
+
+/// The scopes the app needs to read users and groups.
+pub const REQUIRED_SCOPES: [&str; 2] = ["okta.groups.read", "okta.users.read"];
+
+/// What an app created by this tool (or by Apono's Terraform module) is called.
+pub const DEFAULT_APP_LABEL: &str = "Apono Integration";
+
+/// The role Okta requires before a service app can read anything.
+pub const DEFAULT_ADMIN_ROLE: &str = "READ_ONLY_ADMIN";
+
+/// A client for one Okta org.
+#[derive(Debug, Clone)]
+pub struct OktaClient {
+    api: ApiClient,
+}
+
+impl OktaClient {
+    /// `org_url` is the org's origin (`https://example.okta.com`).
+    pub fn new(org_url: Url, token: Secret, settings: &HttpSettings) -> Result<OktaClient, String> {
+        let api = ApiClient::new(ServiceName::Okta, org_url, Auth::Ssws(token), settings)?;
+        Ok(OktaClient { api })
+    }
+
+    /// The issuer for scope grants: the org URL's origin, no trailing slash.
+    pub fn issuer(&self) -> String {
+        self.api.base().origin().ascii_serialization()
+    }
+
+    /// The user who owns the API token.
+    pub async fn current_user(&self) -> Result<User, ApiError> {
+        self.api.get("/api/v1/users/me").await
+    }
+
+    /// The admin roles assigned to a user.
+    pub async fn user_roles(&self, user_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
+        self.api
+            .get_all_pages(&format!("/api/v1/users/{}/roles", path_segment(user_id)))
+            .await
+    }
+
+    /// Whether new service apps become super admins once granted scopes.
+    pub async fn client_privileges_setting(&self) -> Result<bool, ApiError> {
+        let setting: models::ClientPrivilegesSetting = self
+            .api
+            .get("/api/v1/org/settings/clientPrivilegesSetting")
+            .await?;
+        Ok(setting.client_privileges_setting)
+    }
+
+    /// Every app, active or not, whose label is exactly `label`. Okta's `q` is a prefix
+    /// match on name or label, so the exact filter happens here.
+    pub async fn apps_with_label(&self, label: &str) -> Result<Vec<App>, ApiError> {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", label)
+            .append_pair("includeNonDeleted", "true")
+            .append_pair("limit", "200")
+            .finish();
+        let apps: Vec<App> = self
+            .api
+            .get_all_pages(&format!("/api/v1/apps?{query}"))
+            .await?;
+        Ok(apps.into_iter().filter(|app| app.label == label).collect())
+    }
+
+    /// One app by id.
+    pub async fn app(&self, app_id: &str) -> Result<App, ApiError> {
+        self.api
+            .get(&format!("/api/v1/apps/{}", path_segment(app_id)))
+            .await
+    }
+
+    /// Creates the OAuth 2.0 service app that Apono signs in as.
+    pub async fn create_service_app(
+        &self,
+        label: &str,
+        public_key: &Value,
+    ) -> Result<App, ApiError> {
+        let body = service_app_body(label, public_key);
+        self.api
+            .send_json(Method::POST, "/api/v1/apps", Some(&body))
+            .await
+    }
+
+    /// Deactivates an app (required before deleting it).
+    pub async fn deactivate_app(&self, app_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/apps/{}/lifecycle/deactivate", path_segment(app_id));
+        self.api.send_no_content(Method::POST, &path, None).await
+    }
+
+    /// Deletes an inactive app.
+    pub async fn delete_app(&self, app_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/apps/{}", path_segment(app_id));
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+
+    /// The scope grants of an app.
+    pub async fn grants(&self, app_id: &str) -> Result<Vec<Grant>, ApiError> {
+        self.api
+            .get_all_pages(&format!("/api/v1/apps/{}/grants", path_segment(app_id)))
+            .await
+    }
+
+    /// Grants one scope to an app, issued by this org.
+    pub async fn grant_scope(&self, app_id: &str, scope: &str) -> Result<Grant, ApiError> {
+        let body = json!({ "scopeId": scope, "issuer": self.issuer() });
+        let path = format!("/api/v1/apps/{}/grants", path_segment(app_id));
+        self.api.send_json(Method::POST, &path, Some(&body)).await
+    }
+
+    /// The admin roles assigned to an app's client.
+    pub async fn client_roles(&self, client_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
+        self.api
+            .get_all_pages(&format!(
+                "/oauth2/v1/clients/{}/roles",
+                path_segment(client_id)
+            ))
+            .await
+    }
+
+    /// Assigns a standard admin role to an app's client.
+    pub async fn assign_client_role(
+        &self,
+        client_id: &str,
+        role: &str,
+    ) -> Result<RoleAssignment, ApiError> {
+        let body = json!({ "type": role });
+        let path = format!("/oauth2/v1/clients/{}/roles", path_segment(client_id));
+        self.api.send_json(Method::POST, &path, Some(&body)).await
+    }
+
+    /// Revokes the API token this client was built with. Afterwards it answers 401.
+    pub async fn revoke_current_token(&self) -> Result<(), ApiError> {
+        self.api
+            .send_no_content(Method::DELETE, "/api/v1/api-tokens/current", None)
+            .await
+    }
+}
+
+/// The body of `POST /api/v1/apps` for the service app (DESIGN.md §1).
+pub fn service_app_body(label: &str, public_key: &Value) -> Value {
+    json!({
+        "name": "oidc_client",
+        "label": label,
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" }
+        },
+        "settings": {
+            "oauthClient": {
+                "application_type": "service",
+                "grant_types": ["client_credentials"],
+                "response_types": ["token"],
+                "jwks": { "keys": [public_key] }
+            }
+        }
+    })
+}

@@ -1,0 +1,126 @@
+//! The Okta objects this tool reads, cut to the fields it uses. Unknown fields are
+//! ignored and missing optional ones default, so a newer Okta answer still parses.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// `GET /api/v1/users/me`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub profile: UserProfile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserProfile {
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+/// A role assignment of a user or a client (`SUPER_ADMIN`, `READ_ONLY_ADMIN`, ...).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoleAssignment {
+    #[serde(default)]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub role_type: String,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// An application (`0oa...`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct App {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    /// `ACTIVE` or `INACTIVE`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub credentials: AppCredentials,
+    #[serde(default)]
+    pub settings: AppSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppCredentials {
+    #[serde(default, rename = "oauthClient")]
+    pub oauth_client: Option<OAuthClientCredentials>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OAuthClientCredentials {
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppSettings {
+    #[serde(default, rename = "oauthClient")]
+    pub oauth_client: Option<OAuthClientSettings>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OAuthClientSettings {
+    #[serde(default)]
+    pub jwks: Option<Jwks>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Jwks {
+    #[serde(default)]
+    pub keys: Vec<Value>,
+}
+
+impl App {
+    /// The OAuth client id; Okta makes it equal to the app id unless one was chosen.
+    pub fn client_id(&self) -> &str {
+        self.credentials
+            .oauth_client
+            .as_ref()
+            .and_then(|c| c.client_id.as_deref())
+            .unwrap_or(&self.id)
+    }
+
+    /// Whether the app is active.
+    pub fn is_active(&self) -> bool {
+        self.status.eq_ignore_ascii_case("ACTIVE")
+    }
+
+    /// The public keys the app carries.
+    pub fn keys(&self) -> &[Value] {
+        self.settings
+            .oauth_client
+            .as_ref()
+            .and_then(|s| s.jwks.as_ref())
+            .map_or(&[], |j| j.keys.as_slice())
+    }
+}
+
+/// An OAuth 2.0 scope consent grant (`oag...`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Grant {
+    #[serde(default)]
+    pub id: String,
+    #[serde(rename = "scopeId")]
+    pub scope_id: String,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/org/settings/clientPrivilegesSetting`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClientPrivilegesSetting {
+    #[serde(default, rename = "clientPrivilegesSetting")]
+    pub client_privileges_setting: bool,
+}

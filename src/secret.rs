@@ -1,0 +1,172 @@
+//! Secrets: the redacted [`Secret`] type and the OS keyring store for the Apono token.
+//!
+//! A secret is read once (file, stdin, environment, keyring or hidden prompt), checked by
+//! [`Secret::parse`], and from then on only [`Secret::expose`] gives the value back: every
+//! call site of `expose` is a place where the value leaves the wrapper (an HTTP header or
+//! the keyring). `Debug` and `Display` print `[redacted]`, so a secret cannot end up in a
+//! log line, an error message, JSON output or a panic by accident.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A secret string whose `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+/// Why a secret value was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SecretError {
+    #[error("{what} is empty")]
+    Empty { what: String },
+    #[error("{what} spans several lines; expected a single-line token")]
+    MultiLine { what: String },
+}
+
+impl Secret {
+    /// Trims surrounding whitespace and refuses empty or multi-line values.
+    /// `what` names the secret in the error ("the Okta API token from OKTA_API_TOKEN").
+    pub fn parse(raw: &str, what: &str) -> Result<Secret, SecretError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(SecretError::Empty {
+                what: what.to_string(),
+            });
+        }
+        if trimmed.contains(['\n', '\r']) {
+            return Err(SecretError::MultiLine {
+                what: what.to_string(),
+            });
+        }
+        Ok(Secret(trimmed.to_string()))
+    }
+
+    /// The value itself. Each call marks a place where the secret leaves the wrapper.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The keyring service name under which the Apono token is stored.
+pub const KEYRING_SERVICE: &str = "apono-okta";
+
+/// How long any one keyring call may take before it is given up on. A headless Linux
+/// box can hang on D-Bus; the tool must carry on without the keyring rather than wait.
+const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where the Apono token is kept between runs. A trait so tests and CI can swap the
+/// OS keyring for nothing at all (`APONO_OKTA_NO_KEYRING=1`).
+pub trait TokenStore: Send + Sync {
+    /// The token stored for this Apono API host, if any.
+    fn load(&self, account: &str) -> Result<Option<Secret>, String>;
+    /// Stores the token for this Apono API host.
+    fn save(&self, account: &str, token: &Secret) -> Result<(), String>;
+}
+
+/// The OS keyring (Keychain, Credential Manager, Secret Service), every call bounded in time.
+pub struct OsKeyring;
+
+/// No keyring at all: loads nothing, refuses to store and says why.
+pub struct NoKeyring {
+    pub reason: String,
+}
+
+impl TokenStore for NoKeyring {
+    fn load(&self, _account: &str) -> Result<Option<Secret>, String> {
+        Ok(None)
+    }
+    fn save(&self, _account: &str, _token: &Secret) -> Result<(), String> {
+        Err(self.reason.clone())
+    }
+}
+
+impl TokenStore for OsKeyring {
+    fn load(&self, account: &str) -> Result<Option<Secret>, String> {
+        let account = account.to_string();
+        with_timeout(move || {
+            let entry = keyring_entry(&account)?;
+            match entry.get_password() {
+                Ok(value) => Ok(Secret::parse(&value, "the Apono token in the keyring").ok()),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    fn save(&self, account: &str, token: &Secret) -> Result<(), String> {
+        let account = account.to_string();
+        let token = token.clone();
+        with_timeout(move || {
+            keyring_entry(&account)?
+                .set_password(token.expose())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+fn keyring_entry(account: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(KEYRING_SERVICE, account).map_err(|e| match e {
+        keyring::Error::NoDefaultStore => {
+            let why = match keyring::Entry::store_status() {
+                Err(e) => e.to_string(),
+                Ok(()) => "no default store".to_string(),
+            };
+            format!("no OS keyring is available ({why})")
+        }
+        other => other.to_string(),
+    })
+}
+
+/// Runs a keyring call on its own thread and gives up after [`KEYRING_TIMEOUT`].
+/// The thread is left to finish (or hang) on its own; it holds no lock of ours.
+fn with_timeout<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(call());
+    });
+    receiver.recv_timeout(KEYRING_TIMEOUT).unwrap_or_else(|_| {
+        Err(format!(
+            "the OS keyring did not answer within {}s",
+            KEYRING_TIMEOUT.as_secs()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_in_debug_and_display() {
+        let secret = Secret::parse("  00abc\n", "token").unwrap();
+        assert_eq!(secret.expose(), "00abc");
+        assert_eq!(format!("{secret:?}"), "[redacted]");
+        assert_eq!(format!("{secret}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&secret)), "Some([redacted])");
+    }
+
+    #[test]
+    fn refuses_empty_and_multi_line() {
+        assert_eq!(
+            Secret::parse(" \n", "the token").unwrap_err().to_string(),
+            "the token is empty"
+        );
+        assert!(matches!(
+            Secret::parse("a\nb", "t"),
+            Err(SecretError::MultiLine { .. })
+        ));
+    }
+}

@@ -1,0 +1,445 @@
+//! Flags, environment, keyring and prompts, turned into plain [`ConnectSettings`].
+//!
+//! Each input resolves in a fixed order: flag, environment, stored (keyring), prompt
+//! (only when [`Ui::can_prompt`]), else an error naming the flag to pass. Everything is
+//! checked here, before the first network call.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::cli::ConnectArgs;
+use crate::connect::ConnectSettings;
+use crate::error::Failure;
+use crate::http::{HttpSettings, check_secure_url};
+use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
+use crate::ui::Ui;
+
+/// Apono's public key, the one its Terraform module puts on the app (DESIGN.md §1).
+pub const APONO_PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
+
+/// Set to skip retry waits and poll fast (tests only).
+pub const TEST_NO_RETRY_DELAY_ENV: &str = "APONO_OKTA_TEST_NO_RETRY_DELAY";
+/// Set to `none` to never touch the OS keyring (tests, CI, or by choice).
+pub const KEYRING_ENV: &str = "APONO_OKTA_KEYRING";
+
+/// How the process environment is read; a function so tests can pass a map.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment.
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// The token store to use: the OS keyring unless `APONO_OKTA_KEYRING=none`.
+pub fn token_store(env: EnvLookup<'_>) -> Box<dyn TokenStore> {
+    match env(KEYRING_ENV).as_deref() {
+        Some("none") => Box::new(NoKeyring {
+            reason: format!("the keyring is turned off ({KEYRING_ENV}=none)"),
+        }),
+        _ => Box::new(OsKeyring),
+    }
+}
+
+/// Shared HTTP settings from the environment and `--ca-bundle`.
+pub fn http_settings(env: EnvLookup<'_>, ca_bundle: Option<&Path>) -> HttpSettings {
+    HttpSettings {
+        ca_bundle: ca_bundle.map(Path::to_path_buf),
+        no_retry_delay: env(TEST_NO_RETRY_DELAY_ENV).is_some(),
+    }
+}
+
+/// Time between two status reads while waiting for Apono.
+pub fn poll_interval(http: &HttpSettings) -> Duration {
+    if http.no_retry_delay {
+        Duration::from_millis(10)
+    } else {
+        Duration::from_secs(2)
+    }
+}
+
+/// Resolves `connect`'s inputs. `store` is where a stored Apono token may come from.
+pub fn resolve_connect(
+    args: &ConnectArgs,
+    env: EnvLookup<'_>,
+    store: &dyn TokenStore,
+    ui: &Ui,
+) -> Result<ConnectSettings, Failure> {
+    // Everything that needs no prompt is checked first, so a typo fails fast.
+    let apono_url = parse_base_url(&args.apono_url, "--apono-url")?;
+    let public_key = match &args.apono_jwk_file {
+        Some(path) => read_public_key(path)?,
+        None => {
+            serde_json::from_str(APONO_PUBLIC_JWK).map_err(|e| Failure::usage(e.to_string()))?
+        }
+    };
+    let apono_config = args
+        .apono_config
+        .iter()
+        .map(|pair| parse_key_value(pair))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(path) = &args.ca_bundle {
+        if !path.is_file() {
+            return Err(Failure::usage(format!(
+                "--ca-bundle {}: no such file",
+                path.display()
+            )));
+        }
+    }
+    if args.okta_api_token_file.as_deref() == Some(Path::new("-"))
+        && args.apono_api_token_file.as_deref() == Some(Path::new("-"))
+    {
+        return Err(Failure::usage(
+            "--okta-api-token-file - and --apono-api-token-file - cannot both read stdin",
+        ));
+    }
+    for (value, flag) in [
+        (&args.app_label, "--app-label"),
+        (&args.admin_role, "--admin-role"),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Failure::usage(format!("{flag} cannot be empty")));
+        }
+    }
+
+    let okta = resolve_okta_target(args, ui)?;
+    if let Some(note) = &okta.note {
+        ui.info(note);
+    }
+    let okta_token = resolve_okta_token(args, env, ui)?;
+    let apono_token = resolve_apono_token(args, env, store, &apono_url, ui)?;
+    let http = http_settings(env, args.ca_bundle.as_deref());
+    Ok(ConnectSettings {
+        okta_url: okta.url,
+        domain: okta.domain,
+        okta_token,
+        apono_url,
+        apono_token,
+        app_label: args.app_label.trim().to_string(),
+        admin_role: args.admin_role.trim().to_string(),
+        manager_attribute: args.manager_attribute.clone(),
+        apono_config,
+        integration_type: args.apono_integration_type.clone(),
+        integration_id: args.apono_integration_id.clone(),
+        integration_name: args.apono_integration_name.clone(),
+        public_key,
+        keep_api_token: args.keep_api_token,
+        keep_orphans: args.keep_orphans,
+        dry_run: args.dry_run,
+        assume_yes: args.yes,
+        wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
+        poll_interval: poll_interval(&http),
+        http,
+    })
+}
+
+/// An Okta org, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OktaTarget {
+    /// The origin: `https://example.okta.com`.
+    pub url: Url,
+    /// `example.okta.com`, with `:port` only when the URL has one.
+    pub domain: String,
+    /// Said to the user when the input was rewritten (an admin-console URL).
+    pub note: Option<String>,
+}
+
+fn resolve_okta_target(args: &ConnectArgs, ui: &Ui) -> Result<OktaTarget, Failure> {
+    if let Some(url) = &args.okta_url {
+        return parse_okta_target(url).map_err(|e| Failure::usage(format!("--okta-url: {e}")));
+    }
+    if let Some(org_id) = &args.org_id {
+        let base = args.base_url.as_deref().unwrap_or("okta.com");
+        return okta_target_from_org_id(org_id, base).map_err(Failure::usage);
+    }
+    if ui.can_prompt() {
+        loop {
+            let answer = ui
+                .ask("Okta domain (as in the admin console's user menu, e.g. example.okta.com)")
+                .map_err(|e| Failure::usage(format!("could not read the Okta domain: {e}")))?;
+            match parse_okta_target(&answer) {
+                Ok(target) => return Ok(target),
+                Err(e) => ui.error(&e),
+            }
+        }
+    }
+    Err(Failure::usage("no Okta org given")
+        .with_hint("pass --okta-url https://example.okta.com (or OKTA_URL), or --org-id example --base-url okta.com"))
+}
+
+/// `--org-id example --base-url okta.com` → `https://example.okta.com`.
+pub fn okta_target_from_org_id(org_id: &str, base_url: &str) -> Result<OktaTarget, String> {
+    let org_id = org_id.trim();
+    let base = base_url
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    if !valid(org_id) || org_id.contains('.') {
+        return Err(format!(
+            "--org-id \"{org_id}\" is not an Okta org name (the `example` of example.okta.com)"
+        ));
+    }
+    if !valid(base) {
+        return Err(format!(
+            "--base-url \"{base_url}\" is not a domain like okta.com"
+        ));
+    }
+    parse_okta_target(&format!("https://{org_id}.{base}"))
+}
+
+/// Reads a domain or URL as typed or pasted: `example.okta.com`,
+/// `https://example.okta.com/`, `https://example-admin.okta.com/admin/dashboard`,
+/// `http://127.0.0.1:8080`.
+pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err("the Okta domain is empty".into());
+    }
+    let with_scheme = if input.contains("://") {
+        input.to_string()
+    } else {
+        format!("https://{input}")
+    };
+    let url = Url::parse(&with_scheme)
+        .map_err(|e| format!("\"{input}\" is not a domain or URL ({e})"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("\"{input}\" has no host"))?
+        .to_ascii_lowercase();
+    let (host, note) = match host.split_once('.') {
+        Some((first, rest)) if first.ends_with("-admin") && first.len() > "-admin".len() => {
+            let plain = format!("{}.{rest}", first.trim_end_matches("-admin"));
+            let note =
+                format!("Using the org domain {plain} (you gave the admin console's {host}).");
+            (plain, Some(note))
+        }
+        _ => (host, None),
+    };
+    let domain = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    };
+    let origin = Url::parse(&format!("{}://{domain}", url.scheme()))
+        .map_err(|e| format!("\"{input}\": {e}"))?;
+    check_secure_url(&origin)?;
+    Ok(OktaTarget {
+        url: origin,
+        domain,
+        note,
+    })
+}
+
+/// A service base URL: https, or http on loopback.
+pub fn parse_base_url(input: &str, flag: &str) -> Result<Url, Failure> {
+    let url = Url::parse(input.trim())
+        .map_err(|e| Failure::usage(format!("{flag} \"{input}\" is not a URL ({e})")))?;
+    check_secure_url(&url).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
+    Ok(url)
+}
+
+fn resolve_okta_token(args: &ConnectArgs, env: EnvLookup<'_>, ui: &Ui) -> Result<Secret, Failure> {
+    if let Some(path) = &args.okta_api_token_file {
+        return read_secret_file(path, "--okta-api-token-file", "the Okta API token");
+    }
+    if let Some(value) = env("OKTA_API_TOKEN") {
+        return Secret::parse(&value, "OKTA_API_TOKEN").map_err(|e| Failure::usage(e.to_string()));
+    }
+    if ui.can_prompt() {
+        return prompt_secret(
+            ui,
+            "Okta API token (an Okta super admin's; Security > API > Tokens)",
+            "the Okta API token",
+        );
+    }
+    Err(Failure::usage("no Okta API token given")
+        .with_hint("set OKTA_API_TOKEN, or pass --okta-api-token-file PATH (`-` reads stdin)"))
+}
+
+fn resolve_apono_token(
+    args: &ConnectArgs,
+    env: EnvLookup<'_>,
+    store: &dyn TokenStore,
+    apono_url: &Url,
+    ui: &Ui,
+) -> Result<Secret, Failure> {
+    if let Some(path) = &args.apono_api_token_file {
+        return read_secret_file(path, "--apono-api-token-file", "the Apono API token");
+    }
+    for name in ["APONO_API_TOKEN", "APONO_PERSONAL_TOKEN"] {
+        if let Some(value) = env(name) {
+            return Secret::parse(&value, name).map_err(|e| Failure::usage(e.to_string()));
+        }
+    }
+    match store.load(&keyring_account(apono_url)) {
+        Ok(Some(token)) => {
+            ui.info("Using the Apono API token stored in the OS keyring.");
+            return Ok(token);
+        }
+        Ok(None) => {}
+        Err(e) => ui.info(&format!("(no stored Apono token: {e})")),
+    }
+    if ui.can_prompt() {
+        return prompt_secret(
+            ui,
+            "Apono API token (Apono > Settings > API tokens)",
+            "the Apono API token",
+        );
+    }
+    Err(Failure::usage("no Apono API token given")
+        .with_hint("set APONO_API_TOKEN, or pass --apono-api-token-file PATH (`-` reads stdin)"))
+}
+
+/// The keyring account of an Apono token: the API host.
+pub fn keyring_account(apono_url: &Url) -> String {
+    match (apono_url.host_str(), apono_url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => apono_url.as_str().to_string(),
+    }
+}
+
+fn prompt_secret(ui: &Ui, question: &str, what: &str) -> Result<Secret, Failure> {
+    loop {
+        match ui.ask_secret(question, what) {
+            Ok(Ok(secret)) => return Ok(secret),
+            Ok(Err(problem)) => ui.error(&problem),
+            Err(e) => return Err(Failure::usage(format!("could not read {what}: {e}"))),
+        }
+    }
+}
+
+fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<Secret, Failure> {
+    let raw = if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::usage(format!("{flag} -: cannot read stdin: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("{flag} {}: {e}", path.display())))?
+    };
+    Secret::parse(&raw, &format!("{what} from {flag} {}", path.display()))
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn parse_key_value(pair: &str) -> Result<(String, String), Failure> {
+    match pair.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(Failure::usage(format!(
+            "--apono-config \"{pair}\" is not KEY=VALUE"
+        ))),
+    }
+}
+
+/// Reads Apono's public key from a JWK or a one-key JWKS file. Refuses private keys.
+pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
+    let flag = format!("--apono-jwk-file {}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::usage(format!("{flag} is not JSON: {e}")))?;
+    let key = match json.get("keys").and_then(Value::as_array) {
+        Some(keys) if keys.len() == 1 => keys[0].clone(),
+        Some(keys) => {
+            return Err(Failure::usage(format!(
+                "{flag} holds {} keys; pass exactly one (Apono's public key)",
+                keys.len()
+            )));
+        }
+        None => json,
+    };
+    let mut key = match key {
+        Value::Object(map) => map,
+        _ => return Err(Failure::usage(format!("{flag} is not a JWK object"))),
+    };
+    if ["d", "p", "q", "dp", "dq", "qi"]
+        .iter()
+        .any(|k| key.contains_key(*k))
+    {
+        return Err(Failure::usage(format!(
+            "{flag} holds a private key; pass Apono's public key only (Apono keeps the private one)"
+        )));
+    }
+    let has = |k: &str| {
+        key.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    if key.get("kty").and_then(Value::as_str) != Some("RSA") || !has("n") || !has("e") {
+        return Err(Failure::usage(format!(
+            "{flag} is not an RSA public key (needs kty RSA, n and e)"
+        )));
+    }
+    // Okta's schema needs `use` to tell a signing key from an encryption key.
+    key.entry("use")
+        .or_insert_with(|| Value::String("sig".into()));
+    Ok(Value::Object(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_admin_console_urls() {
+        let target = parse_okta_target("https://example-admin.okta.com/admin/dashboard").unwrap();
+        assert_eq!(target.url.as_str(), "https://example.okta.com/");
+        assert_eq!(target.domain, "example.okta.com");
+        assert!(target.note.unwrap().contains("example-admin.okta.com"));
+    }
+
+    #[test]
+    fn accepts_domains_and_loopback_urls() {
+        assert_eq!(
+            parse_okta_target("Example.okta.com").unwrap().domain,
+            "example.okta.com"
+        );
+        let sandbox = parse_okta_target("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(sandbox.domain, "127.0.0.1:8080");
+        assert_eq!(
+            sandbox.url.origin().ascii_serialization(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(parse_okta_target("http://example.okta.com").is_err());
+        assert!(parse_okta_target("  ").is_err());
+    }
+
+    #[test]
+    fn org_id_and_base_url() {
+        let target = okta_target_from_org_id("example", "oktapreview.com").unwrap();
+        assert_eq!(target.domain, "example.oktapreview.com");
+        assert!(okta_target_from_org_id("a.b", "okta.com").is_err());
+        assert!(okta_target_from_org_id("ex", "okta.com/x").is_err());
+    }
+
+    #[test]
+    fn key_values() {
+        assert_eq!(
+            parse_key_value("a=b=c").unwrap(),
+            ("a".into(), "b=c".into())
+        );
+        assert!(parse_key_value("=x").is_err());
+        assert!(parse_key_value("novalue").is_err());
+    }
+
+    #[test]
+    fn refuses_private_jwk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        std::fs::write(&path, r#"{"kty":"RSA","n":"x","e":"AQAB","d":"secret"}"#).unwrap();
+        let err = read_public_key(&path).unwrap_err();
+        assert!(err.message.contains("private key"));
+        std::fs::write(&path, r#"{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}"#).unwrap();
+        assert_eq!(read_public_key(&path).unwrap()["use"], "sig");
+    }
+}
