@@ -515,10 +515,7 @@ impl Document {
         validator
             .iter_errors(instance)
             .map(|error| {
-                let mut text = format!(
-                    "at {:?}: {error}",
-                    format!("{prefix}{}", error.instance_path())
-                );
+                let mut text = render(prefix, &error);
                 explain_branches(prefix, error.kind(), &mut text);
                 text
             })
@@ -564,11 +561,26 @@ fn explain_branches(prefix: &str, kind: &ValidationErrorKind, text: &mut String)
         _ => return,
     };
     for (i, branch) in context.iter().enumerate() {
-        let reasons: Vec<String> = branch
-            .iter()
-            .map(|e| format!("at {:?}: {e}", format!("{prefix}{}", e.instance_path())))
-            .collect();
+        let mut reasons: Vec<String> = Vec::new();
+        for e in branch {
+            let reason = render(prefix, e);
+            // Discriminator constraints repeat the member's own enum: say it once.
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
         let _ = write!(text, "; branch {}: {}", i + 1, reasons.join(", "));
+    }
+}
+
+/// One validation error as `at "<pointer>": <message>`. Objects and arrays are not
+/// repeated in the message (the pointer says which one; a whole app body is long).
+fn render(prefix: &str, error: &jsonschema::ValidationError<'_>) -> String {
+    let at = format!("{prefix}{}", error.instance_path());
+    if error.instance().is_object() || error.instance().is_array() {
+        format!("at {at:?}: {}", error.masked_with("the value"))
+    } else {
+        format!("at {at:?}: {error}")
     }
 }
 
@@ -743,11 +755,9 @@ fn unknown_fields(
                     let sub = declared.additional.clone();
                     unknown_fields(root, &sub, value, &path, out);
                 } else if !free_form {
-                    let mut known: Vec<&str> = declared.properties.keys().copied().collect();
-                    known.sort_unstable();
                     out.push(format!(
-                        "at {path:?}: unknown field {key:?} (not declared by the schema; declared: {})",
-                        known.join(", ")
+                        "at {path:?}: unknown field {key:?}, not declared by the schema{}",
+                        suggestion(key, declared.properties.keys().copied())
                     ));
                 }
             }
@@ -812,4 +822,53 @@ fn collect<'a>(
             }
         }
     }
+}
+
+/// `" (did you mean \"x\"?)"` for the declared names closest to a misspelled one, else
+/// the declared names when there are few, else nothing.
+fn suggestion<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let known: Vec<&str> = known.collect();
+    let folded = key.to_ascii_lowercase().replace(['_', '-'], "");
+    let mut close: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| {
+            let other = k.to_ascii_lowercase().replace(['_', '-'], "");
+            (edit_distance(&folded, &other), *k)
+        })
+        .filter(|(d, _)| *d <= 2.max(key.len() / 4))
+        .collect();
+    close.sort_unstable();
+    if let Some((best, _)) = close.first() {
+        let best = *best;
+        let names: Vec<String> = close
+            .iter()
+            .filter(|(d, _)| *d == best)
+            .map(|(_, k)| format!("{k:?}"))
+            .collect();
+        format!(" (did you mean {}?)", names.join(" or "))
+    } else if known.len() <= 12 {
+        format!(" (declared: {})", known.join(", "))
+    } else {
+        String::new()
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
