@@ -350,9 +350,31 @@ fn list_apps_response_is_validated() {
     ));
     let mut app = oidc_app_response();
     app["status"] = json!("GONE");
+    let mut listing = okta("GET", "/api/v1/apps", None, 200, Some(json!([app])));
+    listing.query = "q=Apono%20Integration&includeNonDeleted=true".to_owned();
     assert_fails_with(
-        &okta("GET", "/api/v1/apps", None, 200, Some(json!([app]))),
-        &["response body", "\"/0/status\""],
+        &listing,
+        &[
+            "GET /api/v1/apps?q=Apono%20Integration&includeNonDeleted=true -> 200",
+            "response body",
+            "\"/0/status\"",
+        ],
+    );
+    // The apps of a list are checked as OIDC apps too (discriminated by `signOnMode`).
+    let mut app = oidc_app_response();
+    app["settings"]["oauthClient"]["application_type"] = json!("daemon");
+    assert_fails_with(
+        &okta(
+            "GET",
+            "/api/v1/apps",
+            None,
+            200,
+            Some(json!([oidc_app_response(), app])),
+        ),
+        &[
+            "response body",
+            "\"/1/settings/oauthClient/application_type\"",
+        ],
     );
 }
 

@@ -167,8 +167,13 @@ fn describe(exchange: &Exchange) -> String {
         Service::Okta => "okta",
         Service::Apono => "apono",
     };
+    let query = if exchange.query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", exchange.query)
+    };
     format!(
-        "[{service}] {} {} -> {}",
+        "[{service}] {} {}{query} -> {}",
         exchange.method, exchange.path, exchange.status
     )
 }
