@@ -506,15 +506,134 @@ fn add_jwk_needs_use() {
 }
 
 #[test]
-fn list_jwks_is_a_bare_array() {
+fn list_jwks_accepts_the_three_documented_shapes() {
+    // Reference README: documented as a bare array, `{"keys": [...]}` and
+    // `{"jwks": {"keys": [...]}}`; the keys are validated in each.
     let mut key = apono_jwk();
     key["id"] = json!("pks1abcdefGHIJKLM5d7");
     key["status"] = json!("ACTIVE");
     let path = "/api/v1/apps/0oa1abcdefGHIJKLM5d7/credentials/jwks";
-    assert_passes(&okta("GET", path, None, 200, Some(json!([key.clone()]))));
+    for shape in [
+        json!([key.clone()]),
+        json!({"keys": [key.clone()]}),
+        json!({"jwks": {"keys": [key.clone()]}}),
+    ] {
+        assert_passes(&okta("GET", path, None, 200, Some(shape)));
+    }
+    let mut bad = key.clone();
+    bad["status"] = json!("RETIRED");
     assert_fails_with(
-        &okta("GET", path, None, 200, Some(json!({"keys": [key]}))),
+        &okta("GET", path, None, 200, Some(json!({"keys": [bad]}))),
+        &["response body", "\"/keys/0", "RETIRED"],
+    );
+    assert_fails_with(
+        &okta("GET", path, None, 200, Some(json!({"items": [key]}))),
         &["response body", "array"],
+    );
+}
+
+#[test]
+fn optional_response_fields_may_be_null_but_request_fields_may_not() {
+    // Okta answers `null` for optional fields it has no value for.
+    let mut answer = oidc_app_response();
+    answer["accessibility"] =
+        json!({"selfService": false, "errorRedirectUrl": null, "loginRedirectUrl": null});
+    answer["settings"]["notes"] = json!({"admin": null, "enduser": null});
+    assert_passes(&okta(
+        "POST",
+        "/api/v1/apps",
+        Some(oidc_app_body()),
+        200,
+        Some(answer),
+    ));
+    // Required ones may not.
+    let mut answer = oidc_app_response();
+    answer["label"] = Value::Null;
+    assert_fails_with(
+        &okta(
+            "POST",
+            "/api/v1/apps",
+            Some(oidc_app_body()),
+            200,
+            Some(answer),
+        ),
+        &["response body", "\"/label\""],
+    );
+    // Nor may request fields.
+    let mut body = oidc_app_body();
+    body["settings"]["oauthClient"]["jwks_uri"] = Value::Null;
+    assert_fails_with(
+        &okta(
+            "POST",
+            "/api/v1/apps",
+            Some(body),
+            200,
+            Some(oidc_app_response()),
+        ),
+        &["request body", "\"/settings/oauthClient/jwks_uri\"", "null"],
+    );
+}
+
+#[test]
+fn errors_inside_nullable_references_name_the_innermost_value() {
+    let mut answer = oidc_app_response();
+    answer["credentials"]["oauthClient"]["client_id"] = json!("abc");
+    assert_fails_with(
+        &okta(
+            "POST",
+            "/api/v1/apps",
+            Some(oidc_app_body()),
+            200,
+            Some(answer),
+        ),
+        &[
+            "response body at \"/credentials/oauthClient/client_id\"",
+            "shorter than 6",
+        ],
+    );
+}
+
+#[test]
+fn api_token_durations_pass_despite_the_broken_upstream_pattern() {
+    let token = |window: &str| {
+        json!([{
+            "id": "00T1abcdefGHIJKLM5d7",
+            "name": "apono-okta",
+            "userId": "00u1abcdefGHIJKLM5d7",
+            "clientName": "Okta API",
+            "tokenWindow": window,
+            "created": "2026-01-02T03:04:05.000Z",
+            "lastUpdated": "2026-01-02T03:04:05.000Z",
+            "expiresAt": "2026-02-01T03:04:05.000Z"
+        }])
+    };
+    assert_passes(&okta(
+        "GET",
+        "/api/v1/api-tokens",
+        None,
+        200,
+        Some(token("P30D")),
+    ));
+    assert_passes(&okta(
+        "GET",
+        "/api/v1/api-tokens",
+        None,
+        200,
+        Some(token("PT5M")),
+    ));
+    assert_fails_with(
+        &okta(
+            "GET",
+            "/api/v1/api-tokens",
+            None,
+            200,
+            Some(token("30 days")),
+        ),
+        &["\"/0/tokenWindow\""],
+    );
+    assert_fails_with(
+        &okta("GET", "/api/v1/api-tokens", None, 200, Some(token("P"))),
+        &["\"/0/tokenWindow\""],
     );
 }
 
@@ -993,4 +1112,167 @@ fn strict_mode_also_checks_response_field_names() {
                 && p.contains("\"/credentials/oauthClient/clientId\"")),
         "{problems:#?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Okta's own examples
+
+/// Every example in the Okta document for `(method, path template, status or "request")`,
+/// by name, resolved through `$ref`.
+fn okta_examples() -> Vec<(String, String, String, String, Value)> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/okta-management-2026.06.3-subset.yaml"
+    ))
+    .expect("read the Okta document");
+    let doc: Value = serde_yaml::from_str(&text).expect("parse the Okta document");
+    let resolve = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(target) => doc
+                .pointer(target.trim_start_matches('#'))
+                .cloned()
+                .expect("resolvable $ref"),
+            None => v.clone(),
+        }
+    };
+    let mut out = Vec::new();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if method == "parameters" {
+                continue;
+            }
+            let mut sources = Vec::new();
+            if let Some(body) = op.get("requestBody") {
+                sources.push(("request".to_owned(), resolve(body)));
+            }
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                sources.push((status.clone(), resolve(response)));
+            }
+            for (status, source) in sources {
+                let examples = source
+                    .pointer("/content/application~1json/examples")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                for (name, example) in examples {
+                    let value = resolve(&example)["value"].clone();
+                    out.push((
+                        method.clone(),
+                        template.clone(),
+                        status.clone(),
+                        name,
+                        value,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn oktas_own_examples_pass_except_the_known_bad_ones() {
+    // Examples the document itself gets wrong; each must keep failing, so a change in
+    // the validator that starts accepting them is noticed.
+    let known_bad: &[(&str, &str, &str, &str)] = &[
+        // An encryption key also matches the signing-key schema, which does not
+        // constrain `use`: "valid under more than one of the schemas" in `oneOf`.
+        (
+            "post",
+            "/api/v1/apps/{appId}/credentials/jwks",
+            "201",
+            "newOAuth2ClientJsonActiveEncryptionKeyResponse",
+        ),
+        (
+            "post",
+            "/api/v1/apps/{appId}/credentials/jwks",
+            "201",
+            "newOAuth2ClientJsonInactiveEncryptionKeyResponse",
+        ),
+        // `id` is not a property of the add-key request schemas.
+        (
+            "post",
+            "/api/v1/apps/{appId}/credentials/jwks",
+            "request",
+            "createOAuth2ClientJsonWebKeyRequestBody",
+        ),
+        (
+            "post",
+            "/api/v1/apps/{appId}/credentials/jwks",
+            "request",
+            "createOAuth2ClientJsonInactiveEncryptionKeyRequestBody",
+        ),
+        (
+            "post",
+            "/api/v1/apps/{appId}/credentials/jwks",
+            "request",
+            "createOAuth2ClientJsonActiveEncryptionKeyRequestBody",
+        ),
+        // A custom role whose `_links.assignee` has no `href`.
+        ("get", "/api/v1/users/{userId}/roles", "200", "Custom roles"),
+        // A list where the operation answers one role.
+        (
+            "post",
+            "/oauth2/v1/clients/{clientId}/roles",
+            "200",
+            "IAM-based role assignment",
+        ),
+        // The OIDC replace example omits `credentials` and `settings`, which
+        // `OpenIdConnectApplication` requires.
+        ("put", "/api/v1/apps/{appId}", "request", "OPENID_CONNECT"),
+    ];
+    let contract = Contract::get();
+    let mut checked = 0;
+    let mut unexpected = Vec::new();
+    for (method, template, status, name, value) in okta_examples() {
+        let is_app_body = template == "/api/v1/apps" || template == "/api/v1/apps/{appId}";
+        if status == "request" && is_app_body && name != "OPENID_CONNECT" {
+            // App bodies are validated as OIDC apps: the other sign-on modes' examples
+            // are not this project's business.
+            continue;
+        }
+        let path = template
+            .replace("{appId}", "0oa1abcdefGHIJKLM5d7")
+            .replace("{id}", "me")
+            .replace("{userId}", "00u1abcdefGHIJKLM5d7")
+            .replace("{clientId}", "0oa1abcdefGHIJKLM5d7")
+            .replace("{keyId}", "pks1abcdefGHIJKLM5d7")
+            .replace("{grantId}", "oag1abcdefGHIJKLM5d7")
+            .replace("{roleAssignmentId}", "irb1abcdefGHIJKLM5d7");
+        let method = method.to_ascii_uppercase();
+        let (problems, what) = if status == "request" {
+            let e = okta(&method, &path, Some(value), 299, None);
+            let problems: Vec<String> = contract
+                .check(&e)
+                .into_iter()
+                .filter(|p| p.contains("request body"))
+                .collect();
+            (problems, "request")
+        } else {
+            let code: u16 = status.parse().expect("numeric status");
+            let e = okta(&method, &path, None, code, Some(value));
+            let problems: Vec<String> = contract
+                .check(&e)
+                .into_iter()
+                .filter(|p| p.contains("response body"))
+                .collect();
+            (problems, "response")
+        };
+        checked += 1;
+        let expected_bad = known_bad.iter().any(|(m, t, s, n)| {
+            m.eq_ignore_ascii_case(&method) && *t == template && *s == status && *n == name
+        });
+        match (expected_bad, problems.is_empty()) {
+            (false, false) => unexpected.push(format!(
+                "{method} {template} {what} example {name:?} ({status}) fails:\n    {}",
+                problems.join("\n    ")
+            )),
+            (true, true) => unexpected.push(format!(
+                "{method} {template} {what} example {name:?} ({status}) is listed as known-bad but passes"
+            )),
+            _ => {}
+        }
+    }
+    assert!(checked > 40, "only {checked} examples found");
+    assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
 }

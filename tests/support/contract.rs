@@ -41,6 +41,8 @@ const APONO_FILE: &str = "apono-public-api-subset.json";
 /// without checking the OIDC-specific settings (reference README, "Known gaps").
 const OIDC_APP_SCHEMA: &str = "/components/schemas/OpenIdConnectApplication";
 const APPLICATION_SCHEMA: &str = "/components/schemas/Application";
+/// The response schema of `GET /api/v1/apps/{appId}/credentials/jwks` (`listJwk`).
+const LIST_JWK_SCHEMA: &str = "/paths/~1api~1v1~1apps~1{appId}~1credentials~1jwks/get/responses/200/content/application~1json/schema";
 /// The body of every Okta error response.
 const OKTA_ERROR_SCHEMA: &str = "/components/schemas/Error";
 
@@ -241,9 +243,20 @@ struct Document {
     name: &'static str,
     /// The whole document, with OpenAPI 3.0 `nullable` converted to JSON Schema.
     root: Value,
+    /// `root` for response bodies: optional properties may also be `null` (see
+    /// [`allow_null_when_optional`]).
+    response_root: Value,
     operations: Vec<Operation>,
-    /// Compiled validators, by JSON pointer of the schema in `root`.
-    validators: Mutex<HashMap<String, Arc<Validator>>>,
+    /// Compiled validators, by direction and JSON pointer of the schema.
+    validators: Mutex<HashMap<(Direction, String), Arc<Validator>>>,
+}
+
+/// Which way a body travelled: requests are held to the letter of the document,
+/// responses are allowed Okta's habit of sending `null` for absent optional fields.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Direction {
+    Request,
+    Response,
 }
 
 struct Operation {
@@ -273,6 +286,9 @@ impl Document {
     fn new(name: &'static str, mut root: Value) -> Document {
         convert_discriminators(&mut root);
         convert_nullable(&mut root);
+        repair_patterns(&mut root);
+        let mut response_root = root.clone();
+        allow_null_when_optional(&mut response_root);
         let mut operations = Vec::new();
         if let Some(paths) = root.get("paths").and_then(Value::as_object) {
             for (template, item) in paths {
@@ -304,6 +320,7 @@ impl Document {
         Document {
             name,
             root,
+            response_root,
             operations,
             validators: Mutex::new(HashMap::new()),
         }
@@ -401,7 +418,7 @@ impl Document {
             }
             pointer
         };
-        for p in self.validate(&schema_pointer, body) {
+        for p in self.validate_at(Direction::Request, "", &schema_pointer, body) {
             problems.push(format!("request body {p}"));
         }
         let mut unknown = Vec::new();
@@ -464,7 +481,7 @@ impl Document {
         };
         if let Some(body) = &exchange.response_body {
             for (prefix, pointer, value) in self.targets(&schema_pointer, body) {
-                for p in self.validate_at(&prefix, &pointer, value) {
+                for p in self.validate_at(Direction::Response, &prefix, &pointer, value) {
                     problems.push(format!("response body {p}"));
                 }
             }
@@ -489,6 +506,17 @@ impl Document {
                 APPLICATION_SCHEMA.to_owned()
             }
         };
+        if self.name == OKTA_FILE && pointer == LIST_JWK_SCHEMA {
+            // Reference README: `listJwk` is documented as a bare array (the schema), as
+            // `{"keys": [...]}` (what Okta's SDKs read) and as `{"jwks": {"keys": [...]}}`
+            // (the example). Accept all three; the keys are checked either way.
+            if let Some(keys) = body.get("keys") {
+                return vec![("/keys".to_owned(), pointer.to_owned(), keys)];
+            }
+            if let Some(keys) = body.pointer("/jwks/keys") {
+                return vec![("/jwks/keys".to_owned(), pointer.to_owned(), keys)];
+            }
+        }
         if self.name == OKTA_FILE {
             let schema = self.at(pointer);
             if *schema == app_ref {
@@ -508,41 +536,46 @@ impl Document {
         vec![(String::new(), pointer.to_owned(), body)]
     }
 
-    /// Validation errors of `instance` against the schema at `pointer`, each with the
-    /// JSON pointer of the offending value.
-    fn validate(&self, pointer: &str, instance: &Value) -> Vec<String> {
-        self.validate_at("", pointer, instance)
-    }
-
-    /// [`Document::validate`] for a value found at `prefix` in the body.
-    fn validate_at(&self, prefix: &str, pointer: &str, instance: &Value) -> Vec<String> {
-        let validator = self.validator(pointer);
+    /// Validation errors of `instance` (found at `prefix` in the body) against the schema
+    /// at `pointer`, each with the JSON pointer of the offending value.
+    fn validate_at(
+        &self,
+        direction: Direction,
+        prefix: &str,
+        pointer: &str,
+        instance: &Value,
+    ) -> Vec<String> {
+        let validator = self.validator(direction, pointer);
         validator
             .iter_errors(instance)
-            .map(|error| {
-                let mut text = render(prefix, &error);
-                explain_branches(prefix, error.kind(), &mut text);
-                text
-            })
+            .flat_map(|error| reasons(prefix, &error))
             .collect()
     }
 
-    fn validator(&self, pointer: &str) -> Arc<Validator> {
+    fn validator(&self, direction: Direction, pointer: &str) -> Arc<Validator> {
+        let key = (direction, pointer.to_owned());
         let mut cache = self
             .validators
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(v) = cache.get(pointer) {
+        if let Some(v) = cache.get(&key) {
             return Arc::clone(v);
         }
+        let root = match direction {
+            Direction::Request => &self.root,
+            Direction::Response => &self.response_root,
+        };
         // The schema is compiled with the document's components beside it, so its
         // `#/components/...` references resolve. Draft 4: OpenAPI 3.0's dialect is
         // draft-4-like (boolean exclusiveMinimum, `$ref` siblings ignored). Formats are
         // annotations only: Okta uses non-standard ones (`int32`, `password`).
+        let target = root
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{}: nothing at {pointer}", self.name));
         let schema = json!({
             "$ref": "#/x-contract-target",
-            "x-contract-target": self.at(pointer).clone(),
-            "components": self.root.get("components").cloned().unwrap_or(Value::Null),
+            "x-contract-target": target.clone(),
+            "components": root.get("components").cloned().unwrap_or(Value::Null),
         });
         let validator = jsonschema::draft4::options()
             .should_validate_formats(false)
@@ -551,31 +584,47 @@ impl Document {
                 panic!("{}: cannot compile the schema at {pointer}: {e}", self.name)
             });
         let validator = Arc::new(validator);
-        cache.insert(pointer.to_owned(), Arc::clone(&validator));
+        cache.insert(key, Arc::clone(&validator));
         validator
     }
 }
 
-/// For a failed `oneOf`/`anyOf`, say why each branch failed: the bare "is not valid
-/// under any of the schemas" hides the useful part (e.g. which enum was expected).
-fn explain_branches(prefix: &str, kind: &ValidationErrorKind, text: &mut String) {
-    let context = match kind {
+/// The messages for one validation error. For a failed `oneOf`/`anyOf`, says why each
+/// branch failed (recursively): the bare "is not valid under any of the schemas" hides
+/// the useful part, e.g. which enum was expected. A branch that only says the value is
+/// not `null` is the `nullable` wrapper's, and is left out; when a single branch
+/// remains, its messages stand alone.
+fn reasons(prefix: &str, error: &jsonschema::ValidationError<'_>) -> Vec<String> {
+    let context = match error.kind() {
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
             context
         }
-        _ => return,
+        _ => return vec![render(prefix, error)],
     };
-    for (i, branch) in context.iter().enumerate() {
-        let mut reasons: Vec<String> = Vec::new();
-        for e in branch {
-            let reason = render(prefix, e);
-            // Discriminator constraints repeat the member's own enum: say it once.
-            if !reasons.contains(&reason) {
-                reasons.push(reason);
+    let branches: Vec<Vec<String>> = context
+        .iter()
+        .map(|branch| {
+            let mut messages: Vec<String> = Vec::new();
+            for message in branch.iter().flat_map(|e| reasons(prefix, e)) {
+                // Discriminator constraints repeat the member's own enum: say it once.
+                if !messages.contains(&message) {
+                    messages.push(message);
+                }
             }
-        }
-        let _ = write!(text, "; branch {}: {}", i + 1, reasons.join(", "));
+            messages
+        })
+        .filter(|messages| {
+            !(messages.len() == 1 && messages[0].ends_with("is not of type \"null\""))
+        })
+        .collect();
+    if branches.len() == 1 {
+        return branches.into_iter().next().unwrap_or_default();
     }
+    let mut text = render(prefix, error);
+    for (i, branch) in branches.iter().enumerate() {
+        let _ = write!(text, "; branch {}: {}", i + 1, branch.join(", "));
+    }
+    vec![text]
 }
 
 /// One validation error as `at "<pointer>": <message>`. Objects and arrays are not
@@ -715,6 +764,59 @@ fn make_nullable(map: &mut Map<String, Value>) {
         && !values.contains(&Value::Null)
     {
         values.push(Value::Null);
+    }
+}
+
+/// Okta's `ApiToken.tokenWindow` pattern, `^P(?:$)(\d+Y)?...(T(?:\d)...)?$`, matches only
+/// the string "P": `(?:$)` and `(?:\d)` are broken lookaheads. It rejects every real
+/// duration ("P30D", "PT5M", Okta's own examples). Repaired as the lookaheads it means.
+fn repair_patterns(value: &mut Value) {
+    const BROKEN: &str = r"^P(?:$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?:\d)(\d+H)?(\d+M)?(\d+S)?)?$";
+    const REPAIRED: &str = r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$";
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(repair_patterns),
+        Value::Object(map) => {
+            if map.get("pattern").and_then(Value::as_str) == Some(BROKEN) {
+                map.insert("pattern".to_owned(), json!(REPAIRED));
+            }
+            map.values_mut().for_each(repair_patterns);
+        }
+        _ => {}
+    }
+}
+
+/// For response bodies: a property that is not `required` may also be `null`. Okta
+/// answers with `null` for optional fields it has no value for (its own examples carry
+/// `"errorRedirectUrl": null`, `"notes": {"admin": null}`) while the document does not
+/// mark them `nullable`; a faithful sandbox does the same, and clients must cope.
+/// Requests stay strict.
+fn allow_null_when_optional(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(allow_null_when_optional),
+        Value::Object(map) => {
+            map.values_mut().for_each(allow_null_when_optional);
+            let required: HashSet<String> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, schema) in properties.iter_mut() {
+                    if required.contains(name) {
+                        continue;
+                    }
+                    if let Value::Object(schema) = schema {
+                        make_nullable(schema);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 
