@@ -15,6 +15,16 @@
 //! - the headers every request must carry (user agent, accept, auth scheme,
 //!   content type of JSON bodies).
 //!
+//! [`Contract::check_strict`] also holds 2xx response bodies to declared field names
+//! (opt-in: real Okta sends more than it documents; the sandbox should not).
+//!
+//! Where the documents are wrong or silent, the code works around it, each with a
+//! comment: app bodies are checked as `OpenIdConnectApplication`; `discriminator`s on
+//! `oneOf` are enforced (Okta's two role schemas otherwise both match every role);
+//! `nullable` is converted; optional response fields may be `null` (Okta sends them);
+//! `listJwk` may answer any of its three documented shapes; the broken `tokenWindow`
+//! pattern is repaired.
+//!
 //! Usage:
 //!
 //! ```ignore
