@@ -53,6 +53,8 @@ mod state;
 mod util;
 
 #[cfg(test)]
+mod contract_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io;

@@ -269,6 +269,8 @@ impl Key {
             for k in ["id", "status", "created", "lastUpdated", "_links"] {
                 obj.remove(k);
             }
+            // Okta stores a key without `use` as a signing key.
+            obj.entry("use").or_insert_with(|| json!("sig"));
         }
         let now = iso_now();
         Key {
@@ -666,6 +668,8 @@ impl OktaState {
 
 /// The stored document of a new OpenID Connect app, before [`App::refresh`] adds the
 /// dynamic fields. `settings_client` and `credentials_client` are what the request gave.
+/// Fields Okta answers as `null` but the reference schema types as plain strings
+/// (`accessibility.errorRedirectUrl`, `settings.notes.admin`, ...) are left out.
 pub(crate) fn base_app_json(
     id: &str,
     label: &str,
@@ -711,7 +715,7 @@ pub(crate) fn base_app_json(
         "name": "oidc_client",
         "label": label,
         "status": "ACTIVE",
-        "accessibility": {"selfService": false, "errorRedirectUrl": null, "loginRedirectUrl": null},
+        "accessibility": {"selfService": false},
         "visibility": {
             "autoLaunch": false,
             "autoSubmitToolbar": false,
@@ -728,10 +732,10 @@ pub(crate) fn base_app_json(
         "settings": {
             "app": {},
             "oauthClient": oauth_settings,
-            "notifications": {"vpn": {"network": {"connection": "DISABLED"}, "message": null, "helpUrl": null}},
+            "notifications": {"vpn": {"network": {"connection": "DISABLED"}}},
             "manualProvisioning": false,
             "implicitAssignment": false,
-            "notes": {"admin": null, "enduser": null},
+            "notes": {},
             "emOptInStatus": "DISABLED",
         },
     })
