@@ -423,6 +423,11 @@ pub(crate) fn evaluate(
         .or_else(|| config["domain"].as_str())
         .unwrap_or("");
     let ours = okta.domain.to_lowercase();
+    if domain.contains("://") || domain.trim_end_matches('/').contains('/') {
+        return Err(format!(
+            "Invalid Okta domain '{domain}': expected a host name such as example.okta.com, without scheme or path"
+        ));
+    }
     if normalize_domain(domain) != ours {
         return Err(format!(
             "Could not connect to Okta at '{domain}': it is not this organization's domain ('{ours}')"

@@ -257,7 +257,9 @@ async fn full_run(sb: &Sandbox) {
     )
     .await;
     let id = app["id"].as_str().unwrap().to_string();
-    o(Method::GET, &format!("/api/v1/apps/{id}"), None).await;
+    let mut renamed = o(Method::GET, &format!("/api/v1/apps/{id}"), None).await;
+    renamed["label"] = json!("Apono Integration");
+    o(Method::PUT, &format!("/api/v1/apps/{id}"), Some(renamed)).await;
     o(Method::GET, &format!("/api/v1/apps/{id}/grants"), None).await;
     for scope in ["okta.users.read", "okta.groups.read"] {
         o(

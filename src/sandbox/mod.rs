@@ -14,8 +14,8 @@
 //! client roles, API tokens (`DELETE /api/v1/api-tokens/current` revokes the caller), users
 //! and groups. Lists paginate with `Link` headers (`rel="self"` and `rel="next"` as separate
 //! headers). Every response carries `X-Okta-Request-Id`, `X-Rate-Limit-Limit`,
-//! `-Remaining`, `-Reset` and `Date`. The error codes are listed in [`okta`'s module
-//! docs](self#okta-error-codes). Choices where Okta's documents are silent:
+//! `-Remaining`, `-Reset` and `Date`; the error codes are listed below. Choices where
+//! Okta's documents are silent:
 //! - `GET /api/v1/apps` lists `ACTIVE` apps only, unless `includeNonDeleted=true` (as the
 //!   reference document and DESIGN §1 say) or `filter=status eq "INACTIVE"`.
 //! - `GET /api/v1/apps/{id}/credentials/jwks` answers a bare array (the reference
@@ -38,12 +38,29 @@
 //! on `Active` (with `last_sync_time`) or `Error` with a message in `details` (an extra
 //! field of the v4 body, present only when set; the v2 body's own `details` field).
 //!
+//! Choices on the Apono side: the v2 `GET /api/v2/integrations/{id}` counts as a read
+//! too; a settled status stays until the next update (set `status` back to
+//! `Initializing` through [`Sandbox::with_state`] to force a new evaluation); the Okta
+//! domain must be `host[:port]` exactly (a scheme or path settles on `Error`);
+//! `integration_config` keys not in the catalog entry's `params` are refused (400).
+//!
 //! # Okta error codes
-//! See the [`okta`] module (private) docs, summarised:
-//! 401 `E0000011` bad token; 403 `E0000006` missing role; 400 `E0000003` malformed body;
-//! 400 `E0000001` validation (with `errorCauses`); 403 `E0000056` deleting an active app;
-//! 404 `E0000007` not found (also unknown paths); 405 `E0000022` wrong method;
-//! 409 `E0000090` duplicate role; 429 `E0000047` rate limited (injected).
+//! - 401 `E0000011` "Invalid token provided": missing, unknown or revoked `SSWS` token.
+//! - 403 `E0000006` "You do not have permission to perform the requested action": the
+//!   token's user lacks the role (grants and client roles need `SUPER_ADMIN`; app and
+//!   JWKS writes `SUPER_ADMIN`, `ORG_ADMIN` or `APP_ADMIN`; reads any admin role). Any
+//!   token may revoke itself.
+//! - 400 `E0000003` "The request body was not well-formed.": a body that is not a JSON object.
+//! - 400 `E0000001` "Api validation failed: {field}" with `errorCauses`: app validation,
+//!   JWK validation (missing `use`, short RSA key, duplicate `kid`), deleting an active key,
+//!   deactivating the only active key of a `private_key_jwt` app, grant issuer other than
+//!   the org URL, unknown scope, duplicate grant, unknown role type.
+//! - 403 `E0000056` "Delete application forbidden.": deleting an `ACTIVE` app.
+//! - 404 `E0000007` "Not found: Resource not found: {id} ({Kind})": unknown app
+//!   (`AppInstance`), key, grant, client, role assignment, user, token, or path.
+//! - 405 `E0000022` "The endpoint does not support the provided HTTP method".
+//! - 409 `E0000090` "Duplicate role assignment exception".
+//! - 429 `E0000047` "API call exceeded rate limit due to too many requests." (injected).
 
 mod apono;
 mod okta;

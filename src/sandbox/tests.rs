@@ -1044,3 +1044,103 @@ fn works_from_a_plain_test_and_shuts_down_on_drop() {
     drop(sb);
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn sandbox_handle_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+    assert_send_sync::<Snapshot>();
+    assert_send_sync::<Fault>();
+}
+
+#[tokio::test]
+async fn replace_app_keeps_key_ids_and_status() {
+    let sb = Sandbox::start(SandboxOptions::default()).unwrap();
+    let token = sb.super_admin_token();
+    let app = create_app(&sb, "Apono Integration").await;
+    let id = app["id"].as_str().unwrap();
+    let key_id = app["settings"]["oauthClient"]["jwks"]["keys"][0]["id"].clone();
+    let mut body = app.clone();
+    body["label"] = json!("Apono Integration (renamed)");
+    let put = okta(
+        &sb,
+        &token,
+        Method::PUT,
+        &format!("/api/v1/apps/{id}"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(put.body["label"], "Apono Integration (renamed)");
+    assert_eq!(put.body["status"], "ACTIVE");
+    assert_eq!(
+        put.body["settings"]["oauthClient"]["jwks"]["keys"][0]["id"],
+        key_id
+    );
+    assert_eq!(put.body["credentials"]["oauthClient"]["client_id"], id);
+    body["credentials"]["oauthClient"]["client_id"] = json!("another-client");
+    let changed = okta(
+        &sb,
+        &token,
+        Method::PUT,
+        &format!("/api/v1/apps/{id}"),
+        Some(body),
+    )
+    .await;
+    assert_okta_error(&changed, 400, "E0000001");
+    assert_eq!(
+        sb.snapshot().okta.apps[0].label,
+        "Apono Integration (renamed)"
+    );
+}
+
+#[tokio::test]
+async fn integration_errors_on_a_domain_with_a_scheme() {
+    let sb = Sandbox::start(SandboxOptions {
+        polls_until_settled: 0,
+        ..SandboxOptions::default()
+    })
+    .unwrap();
+    let client = okta_side(&sb, &["okta.users.read", "okta.groups.read"], true).await;
+    let created = apono(
+        &sb,
+        Method::POST,
+        "/api/admin/v4/integrations",
+        Some(json!({
+            "name": "Okta",
+            "type": "okta-directory",
+            "integration_config": {"okta_domain": sb.okta_url(), "client_id": client},
+        })),
+    )
+    .await;
+    let path = format!(
+        "/api/admin/v4/integrations/{}",
+        created.body["id"].as_str().unwrap()
+    );
+    let settled = apono(&sb, Method::GET, &path, None).await;
+    assert_eq!(settled.body["status"], "Error");
+    assert!(
+        settled.body["details"]
+            .as_str()
+            .unwrap()
+            .contains("without scheme")
+    );
+    let unknown_key = apono(
+        &sb,
+        Method::POST,
+        "/api/admin/v4/integrations",
+        Some(json!({
+            "name": "Okta 2",
+            "type": "okta-directory",
+            "integration_config": {"domain": sb.okta_domain(), "okta_domain": sb.okta_domain(), "client_id": client},
+        })),
+    )
+    .await;
+    assert_eq!(unknown_key.status, 400);
+    assert!(
+        unknown_key.body["error_details"]
+            .as_str()
+            .unwrap()
+            .contains("'domain'")
+    );
+}
