@@ -397,7 +397,7 @@ fn poll<'a>(state: &'a mut State, id: &str, settle_after: u32) -> Option<&'a Int
     state.apono.integrations.get(pos)
 }
 
-/// Lower-cased host[:port] of a domain or URL as a user might write it.
+/// Lower-cased `host[:port]` of a domain or URL as a user might write it.
 fn normalize_domain(d: &str) -> String {
     let d = d.trim();
     let d = d
