@@ -1,0 +1,479 @@
+//! The imitated Apono public API: integrations catalog (v2) and integrations (v4).
+//!
+//! Errors are `{"error_code": "...", "error_details": "..."}`: `UNAUTHORIZED` (401),
+//! `BAD_REQUEST` (400), `NOT_FOUND` (404), `METHOD_NOT_ALLOWED` (405),
+//! `TOO_MANY_REQUESTS` (429, injected faults only).
+
+use serde_json::{Map, Value, json};
+
+use super::state::{Integration, OktaState, State};
+use super::util::{Req, Resp, epoch_secs, iso_from_epoch, uuid};
+
+/// An Apono error response.
+pub(crate) fn error(status: u16, code: &str, details: &str) -> Resp {
+    Resp::json(
+        status,
+        json!({"error_code": code, "error_details": details}),
+    )
+}
+
+fn bad_request(details: &str) -> Resp {
+    error(400, "BAD_REQUEST", details)
+}
+
+fn integration_not_found(id: &str) -> Resp {
+    error(404, "NOT_FOUND", &format!("Integration '{id}' not found"))
+}
+
+/// The 429 answer of a rate-limited call.
+pub(crate) fn rate_limited() -> Resp {
+    error(
+        429,
+        "TOO_MANY_REQUESTS",
+        "Too many requests, retry after the rate limit resets",
+    )
+}
+
+/// Answers one Apono request.
+pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_after: u32) -> Resp {
+    let token = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    if !token.is_some_and(|t| state.apono.api_tokens.iter().any(|k| k == t)) {
+        return error(
+            401,
+            "UNAUTHORIZED",
+            "Missing or invalid API token (Authorization: Bearer <personal API token>)",
+        );
+    }
+    let segs = req.segments();
+    let m = req.method.as_str();
+    if matches!(m, "POST" | "PUT") && !req.json.as_ref().is_some_and(Value::is_object) {
+        return bad_request("The request body must be a JSON object");
+    }
+    match (segs.as_slice(), m) {
+        (["api", "v2", "integrations-catalog"], "GET") => list_catalog(state, req, page_size),
+        (["api", "v2", "integrations-catalog", t], "GET") => match state.apono.catalog_entry(t) {
+            Some(e) => Resp::json(200, e.json.clone()),
+            None => error(
+                404,
+                "NOT_FOUND",
+                &format!("Integration type '{t}' not found"),
+            ),
+        },
+        (["api", "admin", "v4", "integrations"], "GET") => list_integrations(state, req, page_size),
+        (["api", "admin", "v4", "integrations"], "POST") => create_integration(state, req),
+        (["api", "admin", "v4", "integrations", id], "GET") => {
+            match poll(state, id, settle_after) {
+                Some(i) => Resp::json(200, i.render_v4()),
+                None => integration_not_found(id),
+            }
+        }
+        (["api", "admin", "v4", "integrations", id], "PUT") => update_integration(state, req, id),
+        (["api", "admin", "v4", "integrations", id], "DELETE") => {
+            let before = state.apono.integrations.len();
+            state.apono.integrations.retain(|i| i.id != *id);
+            if state.apono.integrations.len() == before {
+                integration_not_found(id)
+            } else {
+                Resp::empty(204)
+            }
+        }
+        (["api", "v2", "integrations", id], "GET") => match poll(state, id, settle_after) {
+            Some(i) => Resp::json(200, i.render_v2()),
+            None => integration_not_found(id),
+        },
+        (
+            ["api", "v2", "integrations-catalog"]
+            | ["api", "v2", "integrations-catalog", _]
+            | ["api", "admin", "v4", "integrations"]
+            | ["api", "admin", "v4", "integrations", _]
+            | ["api", "v2", "integrations", _],
+            _,
+        ) => error(
+            405,
+            "METHOD_NOT_ALLOWED",
+            &format!("{m} is not supported on {}", req.path),
+        ),
+        _ => error(404, "NOT_FOUND", &format!("No route for {m} {}", req.path)),
+    }
+}
+
+fn parse_usize(req: &Req, name: &str) -> Result<Option<usize>, Resp> {
+    match req.query_param(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .map(Some)
+            .map_err(|_| bad_request(&format!("'{name}' must be a non-negative integer"))),
+    }
+}
+
+fn list_catalog(state: &State, req: &Req, page_size: usize) -> Resp {
+    let limit = match parse_usize(req, "limit") {
+        Ok(l) => l.filter(|l| *l > 0).unwrap_or(page_size).max(1),
+        Err(r) => return r,
+    };
+    let offset = match parse_usize(req, "offset") {
+        Ok(o) => o.unwrap_or(0),
+        Err(r) => return r,
+    };
+    let total = state.apono.catalog.len();
+    let data: Vec<Value> = state
+        .apono
+        .catalog
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|e| e.json.clone())
+        .collect();
+    Resp::json(
+        200,
+        json!({"data": data, "pagination": {"total": total, "limit": limit, "offset": offset}}),
+    )
+}
+
+fn list_integrations(state: &State, req: &Req, page_size: usize) -> Resp {
+    let limit = match parse_usize(req, "limit") {
+        Ok(l) => l.filter(|l| *l > 0).unwrap_or(page_size).max(1),
+        Err(r) => return r,
+    };
+    let offset = match req.query_param("page_token") {
+        None => 0,
+        Some(t) if t.is_empty() => 0,
+        Some(t) => match t.parse::<usize>() {
+            Ok(o) => o,
+            Err(_) => return bad_request(&format!("Invalid page_token '{t}'")),
+        },
+    };
+    let types = req.query_values("type");
+    let categories = req.query_values("category");
+    let statuses = req.query_values("status");
+    let connectors = req.query_values("connector_id");
+    let name = req.query_param("name").filter(|n| !n.is_empty());
+    let matching: Vec<&Integration> = state
+        .apono
+        .integrations
+        .iter()
+        .filter(|i| {
+            types.is_empty()
+                || types
+                    .iter()
+                    .any(|t| super::util::wildcard_match(t, &i.integration_type))
+        })
+        .filter(|i| {
+            categories.is_empty()
+                || categories
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&i.category))
+        })
+        .filter(|i| {
+            statuses.is_empty() || statuses.iter().any(|s| s.eq_ignore_ascii_case(&i.status))
+        })
+        .filter(|i| {
+            connectors.is_empty()
+                || i.extra
+                    .get("connector_id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| connectors.iter().any(|x| x == c))
+        })
+        .filter(|i| {
+            name.as_ref()
+                .is_none_or(|n| super::util::wildcard_match(n, &i.name))
+        })
+        .collect();
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|i| i.render_v4())
+        .collect();
+    let next = (offset + limit < matching.len()).then(|| (offset + limit).to_string());
+    Resp::json(
+        200,
+        json!({"items": items, "pagination": {"next_page_token": next}}),
+    )
+}
+
+/// Optional fields of create/update bodies kept as given.
+const EXTRA_FIELDS: &[&str] = &[
+    "connector_id",
+    "secret_store_config",
+    "connected_resource_types",
+    "custom_access_details",
+    "owner",
+    "owners_mapping",
+];
+
+/// Checks `integration_config` against the catalog entry of `integration_type`.
+fn check_config(state: &State, integration_type: &str, config: &Value) -> Result<(), Resp> {
+    let Some(config) = config.as_object() else {
+        return Err(bad_request("'integration_config' must be a JSON object"));
+    };
+    let Some(entry) = state.apono.catalog_entry(integration_type) else {
+        return Ok(());
+    };
+    let params = entry.json["params"].as_array().cloned().unwrap_or_default();
+    for key in config.keys() {
+        if !params.iter().any(|p| p["id"] == json!(key)) {
+            let known: Vec<&str> = params.iter().filter_map(|p| p["id"].as_str()).collect();
+            return Err(bad_request(&format!(
+                "Unknown parameter '{key}' in integration_config for type '{integration_type}' (expected: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    for p in &params {
+        let id = p["id"].as_str().unwrap_or_default();
+        let value = config.get(id);
+        if let Some(v) = value
+            && !v.is_string()
+            && !v.is_null()
+        {
+            return Err(bad_request(&format!(
+                "Parameter '{id}' of integration_config must be a string"
+            )));
+        }
+        let empty = value
+            .and_then(Value::as_str)
+            .is_none_or(|s| s.trim().is_empty());
+        let required =
+            p["optional"] == json!(false) && p["default"].as_str().unwrap_or("").is_empty();
+        if required && empty {
+            return Err(bad_request(&format!(
+                "Missing required parameter '{id}' ({}) in integration_config",
+                p["label"].as_str().unwrap_or(id)
+            )));
+        }
+        if let (Some(values), Some(v)) = (p["values"].as_array(), value.and_then(Value::as_str))
+            && !values.is_empty()
+            && !values.iter().any(|x| x == v)
+        {
+            return Err(bad_request(&format!(
+                "Parameter '{id}' must be one of {}",
+                Value::Array(values.clone())
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn extras(body: &Value) -> Map<String, Value> {
+    EXTRA_FIELDS
+        .iter()
+        .filter_map(|f| {
+            body.get(*f)
+                .filter(|v| !v.is_null())
+                .map(|v| (f.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+fn create_integration(state: &mut State, req: &Req) -> Resp {
+    let body = req.json.clone().unwrap_or(Value::Null);
+    let name = body["name"].as_str().unwrap_or("").trim().to_string();
+    if name.is_empty() {
+        return bad_request("'name' is required");
+    }
+    let integration_type = body["type"].as_str().unwrap_or("").trim().to_string();
+    if integration_type.is_empty() {
+        return bad_request("'type' is required");
+    }
+    let Some(entry) = state.apono.catalog_entry(&integration_type) else {
+        return bad_request(&format!(
+            "Integration type '{integration_type}' is not supported"
+        ));
+    };
+    let category = entry.category.clone();
+    let requires_secret = entry.json["requires_secret"] == json!(true);
+    if body.get("integration_config").is_none_or(Value::is_null) {
+        return bad_request("'integration_config' is required");
+    }
+    if let Err(r) = check_config(state, &integration_type, &body["integration_config"]) {
+        return r;
+    }
+    if requires_secret && body.get("secret_store_config").is_none_or(Value::is_null) {
+        return bad_request(&format!(
+            "Integration type '{integration_type}' requires 'secret_store_config'"
+        ));
+    }
+    if state.apono.integrations.iter().any(|i| i.name == name) {
+        return bad_request(&format!("An integration named '{name}' already exists"));
+    }
+    let integration = Integration {
+        id: uuid(),
+        name,
+        integration_type,
+        category,
+        status: "Initializing".into(),
+        details: None,
+        config: body["integration_config"].clone(),
+        last_sync_time: None,
+        last_sync_epoch: None,
+        polls: 0,
+        extra: extras(&body),
+    };
+    let out = integration.render_v4();
+    state.apono.integrations.push(integration);
+    Resp::json(200, out)
+}
+
+fn update_integration(state: &mut State, req: &Req, id: &str) -> Resp {
+    let body = req.json.clone().unwrap_or(Value::Null);
+    let Some(current) = state.apono.integration(id) else {
+        return integration_not_found(id);
+    };
+    let integration_type = current.integration_type.clone();
+    let name = body["name"].as_str().unwrap_or("").trim().to_string();
+    if name.is_empty() {
+        return bad_request("'name' is required");
+    }
+    if body.get("integration_config").is_none_or(Value::is_null) {
+        return bad_request("'integration_config' is required");
+    }
+    if let Err(r) = check_config(state, &integration_type, &body["integration_config"]) {
+        return r;
+    }
+    if state
+        .apono
+        .integrations
+        .iter()
+        .any(|i| i.name == name && i.id != id)
+    {
+        return bad_request(&format!("An integration named '{name}' already exists"));
+    }
+    let Some(integration) = state.apono.integrations.iter_mut().find(|i| i.id == id) else {
+        return integration_not_found(id);
+    };
+    integration.name = name;
+    integration.config = body["integration_config"].clone();
+    integration.extra = extras(&body);
+    integration.status = "Initializing".into();
+    integration.details = None;
+    integration.polls = 0;
+    Resp::json(200, integration.render_v4())
+}
+
+/// A read of an integration: while `Initializing`, the first `settle_after` reads answer
+/// `Initializing`; the next one evaluates the Okta side, as Apono's first sync would.
+fn poll<'a>(state: &'a mut State, id: &str, settle_after: u32) -> Option<&'a Integration> {
+    let pos = state.apono.integrations.iter().position(|i| i.id == id)?;
+    let needs_eval = {
+        let i = &mut state.apono.integrations[pos];
+        if i.status == "Initializing" {
+            if i.polls < settle_after {
+                i.polls += 1;
+                false
+            } else {
+                true
+            }
+        } else {
+            false
+        }
+    };
+    if needs_eval {
+        let verdict = evaluate(
+            &state.okta,
+            &state.apono.apono_public_jwk,
+            &state.apono.integrations[pos],
+        );
+        let i = &mut state.apono.integrations[pos];
+        match verdict {
+            Ok(()) => {
+                let now = epoch_secs();
+                i.status = "Active".into();
+                i.details = None;
+                i.last_sync_time = Some(iso_from_epoch(now, 0));
+                i.last_sync_epoch = Some(now);
+            }
+            Err(message) => {
+                i.status = "Error".into();
+                i.details = Some(message);
+            }
+        }
+    }
+    state.apono.integrations.get(pos)
+}
+
+/// Lower-cased `host[:port]` of a domain or URL as a user might write it.
+fn normalize_domain(d: &str) -> String {
+    let d = d.trim();
+    let d = d
+        .strip_prefix("https://")
+        .or_else(|| d.strip_prefix("http://"))
+        .unwrap_or(d);
+    d.split('/').next().unwrap_or("").to_lowercase()
+}
+
+/// What Apono's first sync of an Okta integration finds: `Err` says what is wrong.
+/// Integrations of other types always sync.
+pub(crate) fn evaluate(
+    okta: &OktaState,
+    apono_jwk: &Value,
+    integration: &Integration,
+) -> Result<(), String> {
+    if integration.integration_type != "okta-directory" && integration.integration_type != "okta" {
+        return Ok(());
+    }
+    let config = &integration.config;
+    let domain = config["okta_domain"]
+        .as_str()
+        .or_else(|| config["domain"].as_str())
+        .unwrap_or("");
+    let ours = okta.domain.to_lowercase();
+    if domain.contains("://") || domain.trim_end_matches('/').contains('/') {
+        return Err(format!(
+            "Invalid Okta domain '{domain}': expected a host name such as example.okta.com, without scheme or path"
+        ));
+    }
+    if normalize_domain(domain) != ours {
+        return Err(format!(
+            "Could not connect to Okta at '{domain}': it is not this organization's domain ('{ours}')"
+        ));
+    }
+    let client_id = config["client_id"].as_str().unwrap_or("").trim();
+    let Some(app) = okta.app_by_client_id(client_id) else {
+        return Err(format!(
+            "Okta rejected the client credentials (invalid_client): no app has client id '{client_id}'"
+        ));
+    };
+    if !app.is_active() {
+        return Err(format!(
+            "Okta rejected the client credentials (invalid_client): the app '{}' ({}) is {}",
+            app.label, app.id, app.status
+        ));
+    }
+    if app.token_endpoint_auth_method != "private_key_jwt" {
+        return Err(format!(
+            "Okta rejected the client assertion (invalid_client): the app '{}' authenticates with {}, not private_key_jwt",
+            app.label, app.token_endpoint_auth_method
+        ));
+    }
+    if !app.has_active_key(apono_jwk) {
+        return Err(format!(
+            "Okta rejected the client assertion (invalid_client): the app '{}' has no active JSON Web Key matching Apono's public key (kid {})",
+            app.label,
+            apono_jwk["kid"].as_str().unwrap_or("?")
+        ));
+    }
+    let missing: Vec<&str> = ["okta.users.read", "okta.groups.read"]
+        .into_iter()
+        .filter(|s| !app.has_grant(s))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "Okta answered 400 invalid_scope: the app '{}' has not been granted {}",
+            app.label,
+            missing.join(" and ")
+        ));
+    }
+    if app.roles.is_empty() {
+        return Err(format!(
+            "Okta answered 403 E0000006: the app '{}' has no admin role (assign READ_ONLY_ADMIN to client {})",
+            app.label, app.client_id
+        ));
+    }
+    Ok(())
+}
