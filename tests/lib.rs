@@ -2,4 +2,6 @@
 
 mod support;
 
+mod connect;
 mod contract_selftest;
+mod interactive;

@@ -1,0 +1,364 @@
+//! `connect` end to end: the built binary against the sandbox.
+
+use serde_json::json;
+
+use apono_okta::sandbox::{Fault, FaultAction, SandboxOptions, Service};
+
+use crate::support::harness::Harness;
+
+const APONO_KID: &str = "c90fab69-f5cb-4975-97c1-87bb2688be8e";
+
+#[test]
+fn fresh_connect_leaves_exactly_the_designed_state() {
+    let h = Harness::new();
+    let run = h.connect(&[]);
+    run.assert_code(0);
+
+    let state = h.sandbox.snapshot();
+    assert_eq!(state.okta.apps.len(), 1, "one app: {:?}", state.okta.apps);
+    let app = &state.okta.apps[0];
+    let body = &app.json;
+    assert_eq!(body["name"], "oidc_client");
+    assert_eq!(body["label"], "Apono Integration");
+    assert_eq!(body["signOnMode"], "OPENID_CONNECT");
+    assert_eq!(body["status"], "ACTIVE");
+    assert_eq!(
+        body["credentials"]["oauthClient"]["token_endpoint_auth_method"],
+        "private_key_jwt"
+    );
+    let oauth = &body["settings"]["oauthClient"];
+    assert_eq!(oauth["application_type"], "service");
+    assert_eq!(oauth["grant_types"], json!(["client_credentials"]));
+    assert_eq!(oauth["response_types"], json!(["token"]));
+    let client_id = body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(client_id, app.id, "client id equals app id");
+
+    assert_eq!(app.keys.len(), 1);
+    let key = &app.keys[0].jwk;
+    assert_eq!(key["kid"], APONO_KID);
+    assert_eq!(key["kty"], "RSA");
+    assert_eq!(key["e"], "AQAB");
+    assert!(
+        key["n"]
+            .as_str()
+            .unwrap()
+            .starts_with("rlN2Sq1LPsQj4BOS1lSN6KSuQBWT")
+    );
+
+    let mut scopes: Vec<(&str, &str)> = app
+        .grants
+        .iter()
+        .map(|g| (g.scope_id.as_str(), g.issuer.as_str()))
+        .collect();
+    scopes.sort();
+    let issuer = h.sandbox.okta_url();
+    assert_eq!(
+        scopes,
+        vec![
+            ("okta.groups.read", issuer.as_str()),
+            ("okta.users.read", issuer.as_str())
+        ]
+    );
+    let roles: Vec<&str> = app.roles.iter().map(|r| r.role_type.as_str()).collect();
+    assert_eq!(roles, vec!["READ_ONLY_ADMIN"]);
+
+    assert_eq!(state.apono.integrations.len(), 1);
+    let integration = &state.apono.integrations[0];
+    assert_eq!(integration.status, "Active");
+    let config = integration.config.clone();
+    assert_eq!(config["okta_domain"], h.sandbox.okta_domain());
+    assert_eq!(config["client_id"], client_id);
+
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+    assert!(!h.token_revoked(&h.sandbox.read_only_admin_token()));
+
+    // The revoked token is refused afterwards: a second run stops at preflight.
+    let again = h.connect(&["--dry-run"]);
+    again.assert_code(3);
+    assert!(again.stderr.contains("E0000011"), "{}", again.stderr);
+
+    assert!(
+        run.stdout
+            .starts_with(&format!("Connected {} to Apono.", h.sandbox.okta_domain())),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("client id          {client_id}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Okta API token     revoked"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn json_summary_is_the_designed_object() {
+    let h = Harness::new();
+    let run = h.connect(&["--json"]);
+    run.assert_code(0);
+    let state = h.sandbox.snapshot();
+    let app = &state.okta.apps[0];
+    let integration = &state.apono.integrations[0];
+    assert_eq!(
+        run.json(),
+        json!({
+            "result": "created",
+            "okta": {
+                "domain": h.sandbox.okta_domain(),
+                "app_id": app.id,
+                "client_id": app.id,
+                "label": "Apono Integration",
+                "scopes": ["okta.groups.read", "okta.users.read"],
+                "admin_role": "READ_ONLY_ADMIN"
+            },
+            "apono": {
+                "integration_id": integration.id,
+                "name": format!("Okta {}", h.sandbox.okta_domain()),
+                "type": "okta-directory",
+                "status": "Active"
+            },
+            "retired_app_ids": [],
+            "api_token_revoked": true,
+            "warnings": []
+        })
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let h = Harness::new();
+    let run = h.connect(&["--dry-run", "--json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "planned");
+    assert!(h.writes().is_empty(), "writes: {:?}", h.writes());
+    assert!(
+        run.stderr.contains("create the Okta service app"),
+        "{}",
+        run.stderr
+    );
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn a_token_without_super_admin_is_exit_3_before_any_write() {
+    let h = Harness::new();
+    let run = h.connect_with_tokens(
+        &h.sandbox.read_only_admin_token(),
+        &h.sandbox.apono_token(),
+        &[],
+    );
+    run.assert_code(3);
+    assert!(run.stderr.contains("not a super admin"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("requires super admin privileges"),
+        "{}",
+        run.stderr
+    );
+    assert!(h.writes().is_empty(), "writes: {:?}", h.writes());
+}
+
+#[test]
+fn a_bad_okta_token_is_exit_3_and_a_bad_apono_token_exit_4() {
+    let mut h = Harness::new();
+    let bogus = h.secret("00bogusTokenThatOktaNeverIssued0000000000");
+    let okta_run = h.connect_with_tokens(&bogus, &h.sandbox.apono_token(), &[]);
+    okta_run.assert_code(3);
+    assert!(okta_run.stderr.contains("E0000011"), "{}", okta_run.stderr);
+    assert!(
+        okta_run.stderr.contains("request id"),
+        "{}",
+        okta_run.stderr
+    );
+
+    let bogus_apono = h.secret("apono-bogus-token-123456");
+    let apono_run = h.connect_with_tokens(&h.sandbox.super_admin_token(), &bogus_apono, &[]);
+    apono_run.assert_code(4);
+    assert!(
+        apono_run.stderr.contains("Apono answered 401"),
+        "{}",
+        apono_run.stderr
+    );
+    assert!(h.writes().is_empty(), "writes: {:?}", h.writes());
+}
+
+#[test]
+fn a_missing_input_under_non_interactive_is_exit_2_naming_the_flag() {
+    let h = Harness::new();
+    let mut command = h.command();
+    command
+        .args(h.target_args())
+        .env("APONO_API_TOKEN", h.sandbox.apono_token());
+    let run = h.run(command, None);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("no Okta API token given"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--okta-api-token-file"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("OKTA_API_TOKEN"), "{}", run.stderr);
+
+    let mut no_url = h.command();
+    no_url
+        .args(["connect", "--non-interactive", "--json"])
+        .env("OKTA_API_TOKEN", h.sandbox.super_admin_token())
+        .env("APONO_API_TOKEN", h.sandbox.apono_token());
+    let run = h.run(no_url, None);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--okta-url"), "{}", run.stderr);
+    assert_eq!(run.json()["exit_code"], 2);
+    assert!(
+        h.sandbox.exchanges().is_empty(),
+        "no request before the inputs are complete"
+    );
+}
+
+#[test]
+fn a_failed_apono_create_undoes_the_app_and_keeps_the_token() {
+    let h = Harness::new();
+    h.sandbox.inject(Fault {
+        service: Service::Apono,
+        method: "POST".into(),
+        path: "/api/admin/v4/integrations".into(),
+        nth: 1,
+        times: 1,
+        action: FaultAction::Respond {
+            status: 500,
+            body: json!({"error_code": "INTERNAL", "error_details": "database unavailable"}),
+        },
+    });
+    let run = h.connect(&["--json"]);
+    run.assert_code(1);
+    let failure = run.json();
+    assert_eq!(failure["result"], "failed");
+    assert_eq!(failure["exit_code"], 1);
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("database unavailable"),
+        "{failure}"
+    );
+    assert_eq!(failure["left_behind"], json!([]));
+    assert_eq!(failure["undone"].as_array().unwrap().len(), 1, "{failure}");
+
+    let state = h.sandbox.snapshot();
+    assert!(
+        state.okta.apps.is_empty(),
+        "no app left: {:?}",
+        state.okta.apps
+    );
+    assert!(state.apono.integrations.is_empty());
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+    assert!(
+        run.stderr.contains("the Okta API token was kept"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn apono_reporting_error_is_exit_5_with_the_token_alive() {
+    let h = Harness::new();
+    // Okta answers the grant as if it were made, but makes none: Apono's first sync
+    // then finds the app cannot read groups.
+    h.sandbox.inject(Fault {
+        service: Service::Okta,
+        method: "POST".into(),
+        path: "/api/v1/apps/*/grants".into(),
+        nth: 1,
+        times: 2,
+        action: FaultAction::Respond {
+            status: 201,
+            body: json!({"id": "oagFAKE", "scopeId": "okta.groups.read", "issuer": h.sandbox.okta_url(), "status": "ACTIVE"}),
+        },
+    });
+    let run = h.connect(&["--json"]);
+    run.assert_code(5);
+    let failure = run.json();
+    assert_eq!(failure["exit_code"], 5);
+    assert!(
+        failure["error"].as_str().unwrap().contains("Error"),
+        "{failure}"
+    );
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+    let state = h.sandbox.snapshot();
+    assert!(state.okta.apps.is_empty(), "the new app is undone");
+    assert!(
+        state.apono.integrations.is_empty(),
+        "the new integration is undone"
+    );
+}
+
+#[test]
+fn rate_limits_are_waited_out_and_retried_with_okta_headers() {
+    let h = Harness::new();
+    h.sandbox.inject(Fault {
+        service: Service::Okta,
+        method: "GET".into(),
+        path: "/api/v1/users/me".into(),
+        nth: 1,
+        times: 1,
+        action: FaultAction::RateLimit {
+            reset_after_secs: 2,
+        },
+    });
+    h.connect(&[]).assert_code(0);
+    let me: Vec<_> = h
+        .sandbox
+        .exchanges()
+        .into_iter()
+        .filter(|e| e.path == "/api/v1/users/me")
+        .collect();
+    assert_eq!(me.len(), 2);
+    assert_eq!(me[0].status, 429);
+    let first_id = me[0]
+        .response_headers
+        .iter()
+        .find(|(n, _)| n == "x-okta-request-id")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(
+        me[1].request_header("x-okta-retry-for"),
+        Some(first_id.as_str())
+    );
+    assert_eq!(me[1].request_header("x-okta-retry-count"), Some("1"));
+}
+
+#[test]
+fn a_rerun_rotates_to_a_new_app_and_retires_the_previous_one() {
+    let h = Harness::with_options(SandboxOptions {
+        page_size: 1,
+        ..SandboxOptions::default()
+    });
+    let first = h.connect(&["--keep-api-token", "--json"]);
+    first.assert_code(0);
+    let old_app = first.json()["okta"]["app_id"].as_str().unwrap().to_string();
+
+    let second = h.connect(&["--json"]);
+    second.assert_code(0);
+    let report = second.json();
+    assert_eq!(report["result"], "rotated");
+    let new_app = report["okta"]["app_id"].as_str().unwrap().to_string();
+    assert_ne!(new_app, old_app);
+    assert_eq!(report["retired_app_ids"], json!([old_app]));
+
+    let state = h.sandbox.snapshot();
+    let ids: Vec<&str> = state.okta.apps.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, vec![new_app.as_str()]);
+    assert_eq!(state.apono.integrations.len(), 1);
+    let config = state.apono.integrations[0].config.clone();
+    assert_eq!(config["client_id"], new_app);
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}

@@ -1,0 +1,106 @@
+//! The path a person takes: the real binary in a pseudo-terminal, answering the domain,
+//! token and confirmation prompts.
+
+#![cfg(unix)]
+
+use std::time::Duration;
+
+use expectrl::{Eof, Expect, Session};
+
+use crate::support::harness::Harness;
+
+/// Everything the terminal showed, accumulated across `expect` calls.
+struct Transcript {
+    session: expectrl::session::OsSession,
+    text: String,
+}
+
+impl Transcript {
+    fn expect(&mut self, needle: &str) {
+        match self.session.expect(needle) {
+            Ok(found) => {
+                self.text.push_str(&String::from_utf8_lossy(found.before()));
+                for m in found.matches() {
+                    self.text.push_str(&String::from_utf8_lossy(m));
+                }
+            }
+            Err(e) => panic!(
+                "waiting for {needle:?}: {e}\n--- terminal so far\n{}",
+                self.text
+            ),
+        }
+    }
+
+    fn finish(&mut self) -> i32 {
+        if let Ok(rest) = self.session.expect(Eof) {
+            self.text.push_str(&String::from_utf8_lossy(rest.before()));
+        }
+        match self.session.get_process_mut().wait() {
+            Ok(expectrl::process::unix::WaitStatus::Exited(_, code)) => code,
+            other => panic!("the binary did not exit normally: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
+    let h = Harness::new();
+    let mut command = h.command();
+    command.args([
+        "connect",
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--no-store",
+    ]);
+    command.env("TERM", "dumb");
+    let mut session = Session::spawn(command).expect("the binary starts in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    let mut t = Transcript {
+        session,
+        text: String::new(),
+    };
+
+    t.expect("Okta domain");
+    t.session.send_line(h.sandbox.okta_url()).unwrap();
+    t.expect("Okta API token");
+    t.session.send_line(h.sandbox.super_admin_token()).unwrap();
+    t.expect("Apono API token");
+    t.session.send_line(h.sandbox.apono_token()).unwrap();
+    t.expect("Apply this plan?");
+    t.session.send("y").unwrap();
+    t.expect("Connected");
+    let code = t.finish();
+
+    assert_eq!(code, 0, "terminal:\n{}", t.text);
+    h.assert_no_secret_in(&t.text, "the terminal");
+    assert!(t.text.contains("Okta API token     revoked"), "{}", t.text);
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1);
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn declining_the_plan_writes_nothing() {
+    let h = Harness::new();
+    let mut command = h.command();
+    command
+        .args(
+            h.target_args()
+                .into_iter()
+                .filter(|a| a != "--non-interactive"),
+        )
+        .env("OKTA_API_TOKEN", h.sandbox.super_admin_token())
+        .env("APONO_API_TOKEN", h.sandbox.apono_token())
+        .env("TERM", "dumb");
+    let mut session = Session::spawn(command).expect("the binary starts in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    let mut t = Transcript {
+        session,
+        text: String::new(),
+    };
+    t.expect("Apply this plan?");
+    t.session.send("n").unwrap();
+    let code = t.finish();
+    assert_eq!(code, 1, "terminal:\n{}", t.text);
+    assert!(t.text.contains("nothing was changed"), "{}", t.text);
+    assert!(h.writes().is_empty());
+}

@@ -1,0 +1,189 @@
+//! Runs the real binary against a sandbox started in this test process, so a test can
+//! assert on the exit code, the exact output, and the state the sandbox ends in.
+//!
+//! Every run is checked for two things whatever the test asserts: no token string
+//! appears in stdout or stderr, and every exchange so far agrees with the reference
+//! documents.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use apono_okta::sandbox::{Exchange, Sandbox, SandboxOptions};
+
+use super::contract::Contract;
+
+/// The built binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_apono-okta");
+
+/// A sandbox plus an isolated home directory for the binary.
+pub struct Harness {
+    pub sandbox: Sandbox,
+    home: tempfile::TempDir,
+    /// Extra strings that must never be printed (tokens a test made up).
+    extra_secrets: Vec<String>,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout parsed as one JSON object.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Panics with the output unless the exit code is `code`.
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        Harness::with_options(SandboxOptions::default())
+    }
+
+    pub fn with_options(options: SandboxOptions) -> Harness {
+        Harness {
+            sandbox: Sandbox::start(options).expect("the sandbox starts"),
+            home: tempfile::tempdir().expect("a temporary home"),
+            extra_secrets: Vec::new(),
+        }
+    }
+
+    /// Registers a made-up token that must never be printed either.
+    pub fn secret(&mut self, token: &str) -> String {
+        self.extra_secrets.push(token.to_string());
+        token.to_string()
+    }
+
+    /// The binary with a clean environment: no inherited tokens or URLs, an isolated
+    /// home, no keyring, no colour, no retry waits.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(BIN);
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("APONO_OKTA_KEYRING", "none")
+            .env("APONO_OKTA_TEST_NO_RETRY_DELAY", "1")
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// The arguments that point `connect` at the sandbox.
+    pub fn target_args(&self) -> Vec<String> {
+        vec![
+            "connect".into(),
+            "--okta-url".into(),
+            self.sandbox.okta_url(),
+            "--apono-url".into(),
+            self.sandbox.apono_url(),
+            "--non-interactive".into(),
+            "--no-store".into(),
+        ]
+    }
+
+    /// `connect` against the sandbox with the super admin's and Apono's tokens in the
+    /// environment, plus `extra` arguments.
+    pub fn connect(&self, extra: &[&str]) -> Run {
+        let okta = self.sandbox.super_admin_token();
+        let apono = self.sandbox.apono_token();
+        self.connect_with_tokens(&okta, &apono, extra)
+    }
+
+    /// `connect` with the given tokens.
+    pub fn connect_with_tokens(&self, okta_token: &str, apono_token: &str, extra: &[&str]) -> Run {
+        let mut command = self.command();
+        command
+            .args(self.target_args())
+            .args(extra)
+            .env("OKTA_API_TOKEN", okta_token)
+            .env("APONO_API_TOKEN", apono_token);
+        self.run(command, None)
+    }
+
+    /// Runs a command, feeding `stdin`, and checks the run (see the module doc).
+    pub fn run(&self, mut command: Command, stdin: Option<&str>) -> Run {
+        command
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("the binary starts");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin is piped")
+                .write_all(input.as_bytes())
+                .expect("stdin is written");
+        }
+        let output = child.wait_with_output().expect("the binary finishes");
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        self.assert_no_secret_in(&run.stdout, "stdout");
+        self.assert_no_secret_in(&run.stderr, "stderr");
+        Contract::get().assert_all(&self.sandbox.exchanges());
+        run
+    }
+
+    /// Panics if any token appears in `text`.
+    pub fn assert_no_secret_in(&self, text: &str, what: &str) {
+        let mut secrets = vec![
+            self.sandbox.super_admin_token(),
+            self.sandbox.read_only_admin_token(),
+            self.sandbox.apono_token(),
+        ];
+        secrets.extend(self.extra_secrets.iter().cloned());
+        for secret in secrets {
+            assert!(
+                !text.contains(&secret),
+                "a token appears in {what}:\n{text}"
+            );
+        }
+    }
+
+    /// Whether the sandbox's Okta has revoked this token.
+    pub fn token_revoked(&self, token: &str) -> bool {
+        self.sandbox
+            .snapshot()
+            .okta
+            .api_token(token)
+            .expect("a token the sandbox issued")
+            .revoked
+    }
+
+    /// Every write request the sandbox saw.
+    pub fn writes(&self) -> Vec<Exchange> {
+        self.sandbox
+            .exchanges()
+            .into_iter()
+            .filter(Exchange::is_write)
+            .collect()
+    }
+}
