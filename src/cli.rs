@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create (or rotate) the Okta service app and register it with Apono.
-    Connect(ConnectArgs),
+    Connect(Box<ConnectArgs>),
     /// Run the whole connect flow against a built-in sandbox of Okta and Apono; no account needed.
     Demo(DemoArgs),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.

@@ -121,7 +121,7 @@ fn report_failure(failure: &Failure, ui: &Ui) {
     }
 }
 
-async fn connect_command(args: ConnectArgs, ui: &Ui) -> Result<Report, Failure> {
+async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let settings = settings::resolve_connect(&args, &env, store.as_ref(), ui)?;

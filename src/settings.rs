@@ -81,13 +81,11 @@ pub fn resolve_connect(
         .iter()
         .map(|pair| parse_key_value(pair))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(path) = &args.ca_bundle {
-        if !path.is_file() {
-            return Err(Failure::usage(format!(
-                "--ca-bundle {}: no such file",
-                path.display()
-            )));
-        }
+    if let Some(path) = args.ca_bundle.as_ref().filter(|p| !p.is_file()) {
+        return Err(Failure::usage(format!(
+            "--ca-bundle {}: no such file",
+            path.display()
+        )));
     }
     if args.okta_api_token_file.as_deref() == Some(Path::new("-"))
         && args.apono_api_token_file.as_deref() == Some(Path::new("-"))

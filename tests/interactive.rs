@@ -34,6 +34,9 @@ impl Transcript {
     fn finish(&mut self) -> i32 {
         if let Ok(rest) = self.session.expect(Eof) {
             self.text.push_str(&String::from_utf8_lossy(rest.before()));
+            for m in rest.matches() {
+                self.text.push_str(&String::from_utf8_lossy(m));
+            }
         }
         match self.session.get_process_mut().wait() {
             Ok(expectrl::process::unix::WaitStatus::Exited(_, code)) => code,
