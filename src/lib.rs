@@ -186,8 +186,7 @@ fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
         integration_type: None,
         integration_id: None,
         integration_name: None,
-        public_key: serde_json::from_str(settings::APONO_PUBLIC_JWK)
-            .map_err(|e| Failure::new(ExitKind::Unexpected, e.to_string()))?,
+        public_key: apono::public_jwk(),
         keep_api_token: false,
         keep_orphans: false,
         dry_run: false,

@@ -18,9 +18,6 @@ use crate::http::{HttpSettings, check_secure_url};
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 
-/// Apono's public key, the one its Terraform module puts on the app (DESIGN.md §1).
-pub const APONO_PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
-
 /// Set to skip retry waits and poll fast (tests only).
 pub const TEST_NO_RETRY_DELAY_ENV: &str = "APONO_OKTA_TEST_NO_RETRY_DELAY";
 /// Set to `none` to never touch the OS keyring (tests, CI, or by choice).
@@ -72,9 +69,7 @@ pub fn resolve_connect(
     let apono_url = parse_base_url(&args.apono_url, "--apono-url")?;
     let public_key = match &args.apono_jwk_file {
         Some(path) => read_public_key(path)?,
-        None => {
-            serde_json::from_str(APONO_PUBLIC_JWK).map_err(|e| Failure::usage(e.to_string()))?
-        }
+        None => crate::apono::public_jwk(),
     };
     let apono_config = args
         .apono_config

@@ -18,6 +18,15 @@ pub const DEFAULT_API_URL: &str = "https://api.apono.io";
 /// The catalog entry this tool registers.
 pub const OKTA_DIRECTORY: &str = "Okta Directory";
 
+/// Apono's public key (a JWK), the one its Terraform module puts on the app; Apono
+/// holds the private half. `--apono-jwk-file` overrides it.
+pub const PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
+
+/// [`PUBLIC_JWK`] as JSON.
+pub fn public_jwk() -> Value {
+    serde_json::from_str(PUBLIC_JWK).expect("PUBLIC_JWK is valid JSON")
+}
+
 /// Longest catalog walk; a server that ignores `offset` must not loop forever.
 const MAX_CATALOG_PAGES: usize = 50;
 

@@ -90,7 +90,7 @@ use server::{Shared, lock};
 /// Apono's public key, the one its Terraform module puts on the Okta app (DESIGN §1).
 /// The sandbox's Apono expects it on the app (compared by `n` and `e`); change
 /// [`AponoState::apono_public_jwk`] through [`Sandbox::with_state`] to expect another.
-pub const APONO_PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
+pub use crate::apono::PUBLIC_JWK as APONO_PUBLIC_JWK;
 
 /// A copy of the sandbox's state at one moment, for assertions
 /// (`snapshot.okta.apps`, `snapshot.okta.api_tokens`, `snapshot.apono.integrations`).
