@@ -349,61 +349,31 @@ impl ApiClient {
         let mut transient_retries = 0u32;
         let mut retry_for: Option<String> = None;
         loop {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(ACCEPT, "application/json")
-                .header(USER_AGENT, USER_AGENT_VALUE)
-                .header(AUTHORIZATION, self.auth_header());
-            if let Some(body) = body {
-                request = request
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.to_string());
-            }
-            if let Some(id) = &retry_for {
-                request = request
-                    .header("X-Okta-Retry-For", id.as_str())
-                    .header("X-Okta-Retry-Count", rate_limit_retries.to_string());
-            }
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(e) => {
-                    if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
-                        transient_retries += 1;
-                        self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
-                            .await;
-                        continue;
+            let retry_headers = retry_for.as_deref().map(|id| (id, rate_limit_retries));
+            let (status, headers, bytes) =
+                match self.attempt(&method, &url, body, retry_headers).await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
+                            transient_retries += 1;
+                            self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
+                                .await;
+                            continue;
+                        }
+                        return Err(ApiError::Transport {
+                            service: self.service,
+                            method,
+                            path,
+                            detail: describe_transport_error(&e),
+                        });
                     }
-                    return Err(ApiError::Transport {
-                        service: self.service,
-                        method,
-                        path,
-                        detail: describe_transport_error(&e),
-                    });
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = match response.bytes().await {
-                Ok(b) => b.to_vec(),
-                Err(e) => {
-                    if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
-                        transient_retries += 1;
-                        continue;
-                    }
-                    return Err(ApiError::Transport {
-                        service: self.service,
-                        method,
-                        path,
-                        detail: describe_transport_error(&e),
-                    });
-                }
-            };
+                };
             if status == StatusCode::TOO_MANY_REQUESTS
                 && rate_limit_retries < MAX_RATE_LIMIT_RETRIES
             {
                 rate_limit_retries += 1;
-                retry_for = header_str(&headers, "x-okta-request-id").or(retry_for);
+                // Okta wants the id of the first rate-limited request on every retry.
+                retry_for = retry_for.or_else(|| header_str(&headers, "x-okta-request-id"));
                 self.pause(rate_limit_wait(&headers)).await;
                 continue;
             }
@@ -429,6 +399,38 @@ impl ApiClient {
                 body: bytes,
             });
         }
+    }
+
+    /// One request and its whole answer. `retry` is Okta's retry bookkeeping: the id
+    /// of the rate-limited request and how many retries this is.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+        retry: Option<(&str, u32)>,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, USER_AGENT_VALUE)
+            .header(AUTHORIZATION, self.auth_header());
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        if let Some((request_id, count)) = retry {
+            request = request
+                .header("X-Okta-Retry-For", request_id)
+                .header("X-Okta-Retry-Count", count.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        Ok((status, headers, bytes.to_vec()))
     }
 
     async fn pause(&self, wait: Duration) {

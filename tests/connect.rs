@@ -309,7 +309,7 @@ fn rate_limits_are_waited_out_and_retried_with_okta_headers() {
         method: "GET".into(),
         path: "/api/v1/users/me".into(),
         nth: 1,
-        times: 1,
+        times: 2,
         action: FaultAction::RateLimit {
             reset_after_secs: 2,
         },
@@ -321,8 +321,8 @@ fn rate_limits_are_waited_out_and_retried_with_okta_headers() {
         .into_iter()
         .filter(|e| e.path == "/api/v1/users/me")
         .collect();
-    assert_eq!(me.len(), 2);
-    assert_eq!(me[0].status, 429);
+    assert_eq!(me.len(), 3);
+    assert_eq!((me[0].status, me[1].status, me[2].status), (429, 429, 200));
     let first_id = me[0]
         .response_headers
         .iter()
@@ -334,6 +334,9 @@ fn rate_limits_are_waited_out_and_retried_with_okta_headers() {
         Some(first_id.as_str())
     );
     assert_eq!(me[1].request_header("x-okta-retry-count"), Some("1"));
+    // Every retry names the first rate-limited request.
+    assert_eq!(me[2].request_header("x-okta-retry-for"), Some(first_id.as_str()));
+    assert_eq!(me[2].request_header("x-okta-retry-count"), Some("2"));
 }
 
 #[test]
