@@ -335,7 +335,10 @@ fn rate_limits_are_waited_out_and_retried_with_okta_headers() {
     );
     assert_eq!(me[1].request_header("x-okta-retry-count"), Some("1"));
     // Every retry names the first rate-limited request.
-    assert_eq!(me[2].request_header("x-okta-retry-for"), Some(first_id.as_str()));
+    assert_eq!(
+        me[2].request_header("x-okta-retry-for"),
+        Some(first_id.as_str())
+    );
     assert_eq!(me[2].request_header("x-okta-retry-count"), Some("2"));
 }
 

@@ -50,6 +50,9 @@ fn interrupting_after_the_app_exists_undoes_it_and_exits_130() {
     assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(stderr.contains("undone: Okta app"), "{stderr}");
-    assert!(h.sandbox.snapshot().okta.apps.is_empty(), "the app is undone");
+    assert!(
+        h.sandbox.snapshot().okta.apps.is_empty(),
+        "the app is undone"
+    );
     assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
 }
