@@ -112,6 +112,10 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub keep_orphans: bool,
 
+    /// Converge the existing app in place (repair) instead of creating a new one (rotate).
+    #[arg(long)]
+    pub reuse_app: bool,
+
     /// Show the plan and stop; write nothing.
     #[arg(long)]
     pub dry_run: bool,

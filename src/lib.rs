@@ -189,6 +189,7 @@ fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
         public_key: apono::public_jwk(),
         keep_api_token: false,
         keep_orphans: false,
+        reuse_app: false,
         dry_run: false,
         assume_yes: true,
         wait: Some(Duration::from_secs(60)),

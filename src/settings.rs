@@ -121,6 +121,7 @@ pub fn resolve_connect(
         public_key,
         keep_api_token: args.keep_api_token,
         keep_orphans: args.keep_orphans,
+        reuse_app: args.reuse_app,
         dry_run: args.dry_run,
         assume_yes: args.yes,
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),

@@ -368,3 +368,48 @@ fn a_rerun_rotates_to_a_new_app_and_retires_the_previous_one() {
     assert_eq!(config["client_id"], new_app);
     assert!(h.token_revoked(&h.sandbox.super_admin_token()));
 }
+
+#[test]
+fn reuse_app_repairs_drift_in_place_then_finds_nothing_to_do() {
+    let h = Harness::new();
+    let first = h.connect(&["--keep-api-token", "--json"]);
+    first.assert_code(0);
+    let app_id = first.json()["okta"]["app_id"].as_str().unwrap().to_string();
+    // Someone removed a grant and the role by hand.
+    h.sandbox.with_state(|state| {
+        let app = state.okta.apps.iter_mut().find(|a| a.id == app_id).unwrap();
+        app.grants.retain(|g| g.scope_id != "okta.groups.read");
+        app.roles.clear();
+    });
+
+    let repair = h.connect(&["--reuse-app", "--keep-api-token", "--json"]);
+    repair.assert_code(0);
+    let report = repair.json();
+    assert_eq!(report["result"], "repaired");
+    assert_eq!(report["okta"]["app_id"], app_id.as_str());
+    assert!(
+        repair.stderr.contains("grant it okta.groups.read"),
+        "{}",
+        repair.stderr
+    );
+    let state = h.sandbox.snapshot();
+    assert_eq!(state.okta.apps.len(), 1);
+    let app = &state.okta.apps[0];
+    assert!(app.has_grant("okta.groups.read") && app.has_grant("okta.users.read"));
+    assert!(app.has_role("READ_ONLY_ADMIN"));
+    assert_eq!(state.apono.integrations[0].status, "Active");
+
+    h.sandbox.clear_exchanges();
+    let again = h.connect(&["--reuse-app", "--json"]);
+    again.assert_code(0);
+    assert_eq!(again.json()["result"], "unchanged");
+    let writes: Vec<String> = h
+        .writes()
+        .iter()
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert_eq!(
+        writes,
+        vec!["DELETE /api/v1/api-tokens/current".to_string()]
+    );
+}

@@ -17,7 +17,7 @@ use crate::connect::config::ConfigTemplate;
 use crate::connect::plan::{Plan, RetireReason, Step};
 use crate::error::{ExitKind, Failure};
 use crate::http::ApiError;
-use crate::okta::{App, OktaClient};
+use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
 use crate::ui::Ui;
 
 /// What apply needs besides the plan.
@@ -27,6 +27,8 @@ pub struct ApplyContext<'a> {
     pub ui: &'a Ui,
     pub template: &'a ConfigTemplate,
     pub public_key: &'a Value,
+    /// The admin role the app should hold (reported as such when already there).
+    pub admin_role: &'a str,
     /// Longest wait for `Active`.
     pub wait_timeout: Duration,
     /// Time between two status reads.
@@ -148,10 +150,9 @@ pub async fn apply(
     journal: &Journal,
 ) -> Result<Applied, Failure> {
     let ui = context.ui;
-    let mut app: Option<App> = None;
-    let mut scopes = Vec::new();
-    let mut admin_role = String::new();
-    let mut integration: Option<Integration> = None;
+    // Repair starts from the existing app and integration; create and rotate make new ones.
+    let mut app: Option<App> = plan.reused_app.clone();
+    let mut integration: Option<Integration> = plan.existing_integration.clone();
     let mut retired_app_ids = Vec::new();
     let mut api_token_revoked = false;
 
@@ -170,35 +171,38 @@ pub async fn apply(
                 ));
                 app = Some(created);
             }
+            Step::ActivateApp { app_id } => {
+                context.okta.activate_app(app_id).await?;
+                ui.done(&format!("activated the app {app_id}"));
+            }
+            Step::AddKey { app_id } => {
+                context.okta.add_key(app_id, context.public_key).await?;
+                ui.done(&format!("added Apono's public key to the app {app_id}"));
+            }
             Step::GrantScopes { scopes: wanted } => {
-                let new_app = app.as_ref().ok_or_else(no_app)?;
+                let target = app.as_ref().ok_or_else(no_app)?;
                 // Grants and the role are independent: run them together.
-                let role_step = match steps.peek() {
+                let role = match steps.peek() {
                     Some(Step::AssignRole { role }) => {
                         steps.next();
-                        Some(role.clone())
+                        Some(role)
                     }
                     _ => None,
                 };
-                let (granted, role) = tokio::try_join!(
-                    ensure_grants(context.okta, &new_app.id, wanted),
-                    async {
-                        match &role_step {
-                            Some(role) => ensure_role(context.okta, new_app.client_id(), role).await.map(Some),
-                            None => Ok(None),
-                        }
+                tokio::try_join!(ensure_grants(context.okta, &target.id, wanted), async {
+                    match role {
+                        Some(role) => ensure_role(context.okta, target.client_id(), role).await,
+                        None => Ok(()),
                     }
-                )?;
+                })?;
                 ui.done(&format!("granted {}", wanted.join(" and ")));
-                scopes = granted;
                 if let Some(role) = role {
                     ui.done(&format!("assigned admin role {role}"));
-                    admin_role = role;
                 }
             }
             Step::AssignRole { role } => {
-                let new_app = app.as_ref().ok_or_else(no_app)?;
-                admin_role = ensure_role(context.okta, new_app.client_id(), role).await?;
+                let target = app.as_ref().ok_or_else(no_app)?;
+                ensure_role(context.okta, target.client_id(), role).await?;
                 ui.done(&format!("assigned admin role {role}"));
             }
             Step::CreateIntegration {
@@ -271,8 +275,8 @@ pub async fn apply(
         .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan wrote no Apono integration"))?;
     Ok(Applied {
         app,
-        scopes,
-        admin_role,
+        scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+        admin_role: context.admin_role.to_string(),
         integration,
         retired_app_ids,
         api_token_revoked,
@@ -286,12 +290,8 @@ fn no_app() -> Failure {
     )
 }
 
-/// Lists the app's grants and adds the missing scopes. Returns the scopes, sorted.
-async fn ensure_grants(
-    okta: &OktaClient,
-    app_id: &str,
-    wanted: &[String],
-) -> Result<Vec<String>, Failure> {
+/// Lists the app's grants and adds the missing scopes, concurrently.
+async fn ensure_grants(okta: &OktaClient, app_id: &str, wanted: &[String]) -> Result<(), Failure> {
     let existing = okta.grants(app_id).await?;
     let missing: Vec<&String> = wanted
         .iter()
@@ -301,21 +301,19 @@ async fn ensure_grants(
     for result in results {
         result?;
     }
-    let mut scopes: Vec<String> = wanted.to_vec();
-    scopes.sort();
-    Ok(scopes)
+    Ok(())
 }
 
 /// Lists the client's roles and assigns `role` unless present. 409 E0000090 (a
 /// duplicate) means it is there.
-async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<String, Failure> {
+async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<(), Failure> {
     let existing = okta.client_roles(client_id).await?;
     if existing.iter().any(|r| r.role_type == role) {
-        return Ok(role.to_string());
+        return Ok(());
     }
     match okta.assign_client_role(client_id, role).await {
-        Ok(_) => Ok(role.to_string()),
-        Err(e) if e.code() == Some("E0000090") => Ok(role.to_string()),
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("E0000090") => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

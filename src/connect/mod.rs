@@ -45,6 +45,8 @@ pub struct ConnectSettings {
     pub public_key: Value,
     pub keep_api_token: bool,
     pub keep_orphans: bool,
+    /// `--reuse-app`: converge the existing app in place instead of rotating.
+    pub reuse_app: bool,
     pub dry_run: bool,
     /// `--yes`: do not ask before writing.
     pub assume_yes: bool,
@@ -132,22 +134,24 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         ui.warn(note);
     }
 
-    let plan = plan::plan(
-        &observed,
-        &PlanInputs {
-            domain: settings.domain.clone(),
-            app_label: settings.app_label.clone(),
-            admin_role: settings.admin_role.clone(),
-            integration_name: settings.integration_name.clone(),
-            integration_id: settings.integration_id.clone(),
-            keep_orphans: settings.keep_orphans,
-            keep_api_token: settings.keep_api_token,
-            wait: settings.wait.is_some(),
-        },
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
-    })?;
+    let plan_inputs = PlanInputs {
+        domain: settings.domain.clone(),
+        app_label: settings.app_label.clone(),
+        admin_role: settings.admin_role.clone(),
+        integration_name: settings.integration_name.clone(),
+        integration_id: settings.integration_id.clone(),
+        keep_orphans: settings.keep_orphans,
+        keep_api_token: settings.keep_api_token,
+        wait: settings.wait.is_some(),
+    };
+    let mut observed = observed;
+    if settings.reuse_app {
+        let target = plan::reuse_target(&observed, &plan_inputs).map_err(plan_failure)?;
+        observed.reused_app =
+            observe::observe_reused_app(&okta, &observed, target.as_deref(), &settings.public_key)
+                .await?;
+    }
+    let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
     show_plan(&plan, settings, ui);
 
     if settings.dry_run {
@@ -172,6 +176,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         ui,
         template: &observed.template,
         public_key: &settings.public_key,
+        admin_role: &settings.admin_role,
         wait_timeout: settings.wait.unwrap_or_default(),
         poll_interval: settings.poll_interval,
     };
@@ -201,6 +206,16 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     }
 }
 
+fn plan_failure(error: plan::PlanError) -> Failure {
+    let hint = match error {
+        plan::PlanError::AmbiguousReuse { .. } => {
+            "leave out --reuse-app: connect then creates a new app and retires the others"
+        }
+        _ => "pick one with --apono-integration-id ID",
+    };
+    Failure::usage(error.to_string()).with_hint(hint)
+}
+
 fn prompt_failed(e: std::io::Error) -> Failure {
     Failure::new(
         ExitKind::Unexpected,
@@ -212,6 +227,8 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
     let verb = match plan.kind {
         plan::PlanKind::Create => "create",
         plan::PlanKind::Rotate => "rotate",
+        plan::PlanKind::Repair => "repair",
+        plan::PlanKind::Unchanged => "unchanged: nothing to converge",
     };
     ui.heading(&format!("Plan ({verb}) for {}:", settings.domain));
     for (n, step) in plan.steps.iter().enumerate() {
@@ -308,6 +325,14 @@ impl Report {
         let headline = match self.result.as_str() {
             "planned" => format!(
                 "Planned (dry run): {} to Apono; nothing was written.",
+                self.okta.domain
+            ),
+            "repaired" => format!(
+                "Repaired the Apono integration of {} in place.",
+                self.okta.domain
+            ),
+            "unchanged" => format!(
+                "Nothing to change: {} is connected to Apono.",
                 self.okta.domain
             ),
             "rotated" => format!(

@@ -1,9 +1,11 @@
 //! Preflight: read-only calls to both services, run concurrently, turned into
-//! [`Observed`]. The first failure stops everything before any write.
+//! [`Observed`]. Any failure stops everything before any write.
+
+use serde_json::Value;
 
 use crate::apono::AponoClient;
 use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
-use crate::connect::plan::Observed;
+use crate::connect::plan::{Observed, ReusedApp};
 use crate::error::{ExitKind, Failure};
 use crate::okta::OktaClient;
 
@@ -15,33 +17,20 @@ pub struct PreflightInputs<'a> {
 }
 
 /// Runs every read of DESIGN.md §3.2 and checks the Okta token is a super admin's.
+///
+/// The reads run concurrently, but errors are reported in a fixed order (the Okta
+/// token, then the super admin check, then the rest of Okta, then Apono), so the same
+/// broken input always gives the same message and exit code.
 pub async fn preflight(
     okta: &OktaClient,
     apono: &AponoClient,
     inputs: PreflightInputs<'_>,
 ) -> Result<Observed, Failure> {
-    let okta_side = async {
-        let (login, client_privileges, apps) = tokio::try_join!(
-            super_admin_login(okta),
-            async {
-                okta.client_privileges_setting()
-                    .await
-                    .map_err(Failure::from)
-            },
-            async {
-                okta.apps_with_label(inputs.app_label)
-                    .await
-                    .map_err(Failure::from)
-            },
-        )?;
-        Ok::<_, Failure>((login, client_privileges, apps))
-    };
     let apono_side = async {
         let template = discover_template(apono, inputs.integration_type, inputs.config).await?;
         let integrations = apono
             .integrations(&template.integration_type)
-            .await
-            .map_err(Failure::from)?
+            .await?
             .into_iter()
             .filter(|i| {
                 template.domain_of(&i.integration_config).as_deref()
@@ -50,15 +39,50 @@ pub async fn preflight(
             .collect();
         Ok::<_, Failure>((template, integrations))
     };
-    let ((okta_login, client_privileges, labelled_apps), (template, integrations)) =
-        tokio::try_join!(okta_side, apono_side)?;
+    let (login, client_privileges, apps, apono_result) = tokio::join!(
+        super_admin_login(okta),
+        okta.client_privileges_setting(),
+        okta.apps_with_label(inputs.app_label),
+        apono_side,
+    );
+    let okta_login = login?;
+    let client_privileges = match client_privileges {
+        Ok(setting) => Some(setting),
+        Err(e) if e.is_auth_rejection() => return Err(e.into()),
+        // Only a warning depends on it: an org that cannot answer is not a reason to stop.
+        Err(_) => None,
+    };
+    let labelled_apps = apps?;
+    let (template, integrations) = apono_result?;
     Ok(Observed {
         okta_login,
         client_privileges,
         labelled_apps,
         template,
         integrations,
+        reused_app: None,
     })
+}
+
+/// With `--reuse-app`: what the app to converge in place looks like (its grants and
+/// roles), or `None` when there is no app to reuse.
+pub async fn observe_reused_app(
+    okta: &OktaClient,
+    observed: &Observed,
+    app_id: Option<&str>,
+    public_key: &Value,
+) -> Result<Option<ReusedApp>, Failure> {
+    let Some(app) = app_id.and_then(|id| observed.labelled_apps.iter().find(|a| a.id == id)) else {
+        return Ok(None);
+    };
+    let (grants, roles) =
+        tokio::try_join!(okta.grants(&app.id), okta.client_roles(app.client_id()))?;
+    Ok(Some(ReusedApp {
+        carries_key: app.carries_key(public_key),
+        app: app.clone(),
+        scopes: grants.into_iter().map(|g| g.scope_id).collect(),
+        roles: roles.into_iter().map(|r| r.role_type).collect(),
+    }))
 }
 
 /// The token's owner must hold `SUPER_ADMIN`: only a super admin can grant scopes and

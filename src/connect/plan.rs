@@ -15,14 +15,29 @@ use crate::okta::{App, REQUIRED_SCOPES};
 pub struct Observed {
     /// The login of the Okta token's owner.
     pub okta_login: String,
-    /// `clientPrivilegesSetting`: new service apps become super admins.
-    pub client_privileges: bool,
+    /// `clientPrivilegesSetting`: new service apps become super admins. `None` when
+    /// the org did not answer (only a warning depends on it).
+    pub client_privileges: Option<bool>,
     /// Every app, active or not, whose label is ours.
     pub labelled_apps: Vec<App>,
     /// How Apono's Okta integration is configured.
     pub template: ConfigTemplate,
     /// Integrations of that type whose Okta domain is ours.
     pub integrations: Vec<Integration>,
+    /// With `--reuse-app`: the app to converge in place, as it is now.
+    pub reused_app: Option<ReusedApp>,
+}
+
+/// An existing app, with what repair needs to know about it.
+#[derive(Debug, Clone)]
+pub struct ReusedApp {
+    pub app: App,
+    /// Whether it carries Apono's public key.
+    pub carries_key: bool,
+    /// The scopes granted to it.
+    pub scopes: Vec<String>,
+    /// The admin roles of its client.
+    pub roles: Vec<String>,
 }
 
 /// What the user asked for.
@@ -49,6 +64,10 @@ pub enum PlanKind {
     /// An integration exists: a new app (new client id), the integration moved to it,
     /// the previous app retired.
     Rotate,
+    /// `--reuse-app`: the existing app and integration converged in place.
+    Repair,
+    /// `--reuse-app` found nothing to converge.
+    Unchanged,
 }
 
 impl PlanKind {
@@ -57,6 +76,8 @@ impl PlanKind {
         match self {
             PlanKind::Create => "created",
             PlanKind::Rotate => "rotated",
+            PlanKind::Repair => "repaired",
+            PlanKind::Unchanged => "unchanged",
         }
     }
 }
@@ -75,6 +96,12 @@ pub enum RetireReason {
 pub enum Step {
     CreateApp {
         label: String,
+    },
+    ActivateApp {
+        app_id: String,
+    },
+    AddKey {
+        app_id: String,
     },
     GrantScopes {
         scopes: Vec<String>,
@@ -105,6 +132,8 @@ impl fmt::Display for Step {
                 f,
                 "create the Okta service app \"{label}\" carrying Apono's public key"
             ),
+            Step::ActivateApp { app_id } => write!(f, "activate the app {app_id}"),
+            Step::AddKey { app_id } => write!(f, "add Apono's public key to the app {app_id}"),
             Step::GrantScopes { scopes } => write!(f, "grant it {}", scopes.join(" and ")),
             Step::AssignRole { role } => write!(f, "assign it the admin role {role}"),
             Step::CreateIntegration {
@@ -140,8 +169,10 @@ impl fmt::Display for Step {
 pub struct Plan {
     pub kind: PlanKind,
     pub steps: Vec<Step>,
-    /// The integration this run updates (rotate).
+    /// The integration this run updates (rotate, repair).
     pub existing_integration: Option<Integration>,
+    /// The app converged in place (repair, unchanged).
+    pub reused_app: Option<App>,
     /// Orphans left alone because of `--keep-orphans`.
     pub kept_orphans: Vec<String>,
     /// Things the user should know before confirming.
@@ -166,6 +197,8 @@ pub enum PlanError {
         domain: String,
         found: Vec<String>,
     },
+    #[error("--reuse-app: {} apps are labelled \"{label}\" and Apono uses none of them: {}", .found.len(), .found.join(", "))]
+    AmbiguousReuse { label: String, found: Vec<String> },
 }
 
 /// The default Apono integration name for a domain.
@@ -173,75 +206,126 @@ pub fn default_integration_name(domain: &str) -> String {
     format!("Okta {domain}")
 }
 
+/// With `--reuse-app`, which app to converge in place: the one Apono uses, else the
+/// only app with our label, else none (then the plan creates one).
+pub fn reuse_target(observed: &Observed, inputs: &PlanInputs) -> Result<Option<String>, PlanError> {
+    let existing = pick_integration(observed, inputs)?;
+    if let Some(app) = previous_app(observed, existing.as_ref()) {
+        return Ok(Some(app.id.clone()));
+    }
+    match observed.labelled_apps.as_slice() {
+        [] => Ok(None),
+        [only] => Ok(Some(only.id.clone())),
+        several => Err(PlanError::AmbiguousReuse {
+            label: inputs.app_label.clone(),
+            found: several.iter().map(|a| a.id.clone()).collect(),
+        }),
+    }
+}
+
+/// The labelled app the integration points at, if any.
+fn previous_app<'a>(observed: &'a Observed, integration: Option<&Integration>) -> Option<&'a App> {
+    let client_id = observed
+        .template
+        .client_id_of(&integration?.integration_config)?;
+    observed
+        .labelled_apps
+        .iter()
+        .find(|a| a.client_id() == client_id || a.id == client_id)
+}
+
 /// Computes the plan.
 pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError> {
     let existing = pick_integration(observed, inputs)?;
     let mut warnings = Vec::new();
-    if observed.client_privileges {
+    if observed.client_privileges == Some(true) {
         warnings.push(
             "the Okta org setting clientPrivilegesSetting is on: Okta makes every new service app a super admin once it is granted scopes, so this app will be one; turn the setting off (Security > API > Client privileges) unless that is intended"
                 .to_string(),
         );
     }
 
+    let previous = previous_app(observed, existing.as_ref());
     let previous_client_id = existing
         .as_ref()
-        .and_then(|i| observed.template.client_id_of(&i.integration_config))
-        .map(str::to_string);
-    let previous_app = previous_client_id.as_deref().and_then(|cid| {
-        observed
-            .labelled_apps
-            .iter()
-            .find(|a| a.client_id() == cid || a.id == cid)
-    });
-    if let (Some(cid), None) = (&previous_client_id, previous_app) {
+        .and_then(|i| observed.template.client_id_of(&i.integration_config));
+    if let (Some(cid), None) = (previous_client_id, previous) {
         warnings.push(format!(
             "the app Apono uses now (client id {cid}) has no label \"{}\"; it is left alone, delete it yourself if it is no longer needed",
             inputs.app_label
         ));
     }
+    let kept_app = observed.reused_app.as_ref().map(|r| &r.app).or(previous);
     let orphans: Vec<String> = observed
         .labelled_apps
         .iter()
-        .filter(|a| previous_app.is_none_or(|p| p.id != a.id))
+        .filter(|a| kept_app.is_none_or(|k| k.id != a.id))
         .map(|a| a.id.clone())
         .collect();
+    let new_integration = || Step::CreateIntegration {
+        name: inputs
+            .integration_name
+            .clone()
+            .unwrap_or_else(|| default_integration_name(&inputs.domain)),
+        integration_type: observed.template.integration_type.clone(),
+    };
+    let update_integration = |i: &Integration| Step::UpdateIntegration {
+        id: i.id.clone(),
+        name: i.name.clone(),
+    };
 
-    let mut steps = vec![
-        Step::CreateApp {
-            label: inputs.app_label.clone(),
-        },
-        Step::GrantScopes {
-            scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
-        },
-        Step::AssignRole {
-            role: inputs.admin_role.clone(),
-        },
-    ];
-    let kind = match &existing {
-        Some(integration) => {
-            steps.push(Step::UpdateIntegration {
-                id: integration.id.clone(),
-                name: integration.name.clone(),
-            });
-            PlanKind::Rotate
+    let (kind, mut steps, retire_previous) = match &observed.reused_app {
+        Some(reused) => {
+            let steps = repair_steps(
+                reused,
+                existing.as_ref(),
+                observed,
+                inputs,
+                new_integration,
+                update_integration,
+            );
+            let kind = if steps.is_empty() {
+                PlanKind::Unchanged
+            } else {
+                PlanKind::Repair
+            };
+            (kind, steps, None)
         }
         None => {
-            steps.push(Step::CreateIntegration {
-                name: inputs
-                    .integration_name
-                    .clone()
-                    .unwrap_or_else(|| default_integration_name(&inputs.domain)),
-                integration_type: observed.template.integration_type.clone(),
-            });
-            PlanKind::Create
+            let mut steps = vec![
+                Step::CreateApp {
+                    label: inputs.app_label.clone(),
+                },
+                Step::GrantScopes {
+                    scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+                },
+                Step::AssignRole {
+                    role: inputs.admin_role.clone(),
+                },
+            ];
+            let kind = match &existing {
+                Some(integration) => {
+                    steps.push(update_integration(integration));
+                    PlanKind::Rotate
+                }
+                None => {
+                    steps.push(new_integration());
+                    PlanKind::Create
+                }
+            };
+            (kind, steps, previous)
         }
     };
 
+    let healthy = existing
+        .as_ref()
+        .is_some_and(|i| matches!(i.status.as_str(), "Active" | "Warning"));
     let mut kept_orphans = Vec::new();
     if inputs.wait {
-        steps.push(Step::WaitForActive);
-        if let Some(app) = previous_app {
+        if kind != PlanKind::Unchanged || !healthy {
+            steps.push(Step::WaitForActive);
+        }
+        if let Some(app) = retire_previous {
             steps.push(Step::RetireApp {
                 app_id: app.id.clone(),
                 reason: RetireReason::Previous,
@@ -274,10 +358,57 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     Ok(Plan {
         kind,
         steps,
+        reused_app: observed.reused_app.as_ref().map(|r| r.app.clone()),
         existing_integration: existing,
         kept_orphans,
         warnings,
     })
+}
+
+/// What it takes to converge an existing app and the integration in place.
+fn repair_steps(
+    reused: &ReusedApp,
+    existing: Option<&Integration>,
+    observed: &Observed,
+    inputs: &PlanInputs,
+    new_integration: impl Fn() -> Step,
+    update_integration: impl Fn(&Integration) -> Step,
+) -> Vec<Step> {
+    let app = &reused.app;
+    let mut steps = Vec::new();
+    if !app.is_active() {
+        steps.push(Step::ActivateApp {
+            app_id: app.id.clone(),
+        });
+    }
+    if !reused.carries_key {
+        steps.push(Step::AddKey {
+            app_id: app.id.clone(),
+        });
+    }
+    let missing: Vec<String> = REQUIRED_SCOPES
+        .iter()
+        .filter(|scope| !reused.scopes.iter().any(|s| s == *scope))
+        .map(|s| s.to_string())
+        .collect();
+    if !missing.is_empty() {
+        steps.push(Step::GrantScopes { scopes: missing });
+    }
+    if !reused.roles.contains(&inputs.admin_role) {
+        steps.push(Step::AssignRole {
+            role: inputs.admin_role.clone(),
+        });
+    }
+    match existing {
+        None => steps.push(new_integration()),
+        Some(i)
+            if observed.template.client_id_of(&i.integration_config) != Some(app.client_id()) =>
+        {
+            steps.push(update_integration(i));
+        }
+        Some(_) => {}
+    }
+    steps
 }
 
 fn pick_integration(
@@ -321,13 +452,14 @@ mod tests {
     fn observed(apps: Vec<App>, integrations: Vec<Integration>) -> Observed {
         Observed {
             okta_login: "admin@example.com".into(),
-            client_privileges: false,
+            client_privileges: Some(false),
             labelled_apps: apps,
             template: fallback_template(&ConfigInputs {
                 domain: "example.okta.com".into(),
                 ..ConfigInputs::default()
             }),
             integrations,
+            reused_app: None,
         }
     }
 
@@ -451,5 +583,79 @@ mod tests {
             plan(&seen, &pick),
             Err(PlanError::UnknownIntegration { .. })
         ));
+    }
+
+    fn reused(app: App, carries_key: bool, scopes: &[&str], roles: &[&str]) -> ReusedApp {
+        ReusedApp {
+            app,
+            carries_key,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn reuse_of_a_converged_app_is_unchanged_and_only_revokes() {
+        let mut seen = observed(vec![app("0oaOK")], vec![integration("i1", "0oaOK")]);
+        assert_eq!(
+            reuse_target(&seen, &inputs()).unwrap().as_deref(),
+            Some("0oaOK")
+        );
+        seen.reused_app = Some(reused(
+            app("0oaOK"),
+            true,
+            &["okta.groups.read", "okta.users.read"],
+            &["READ_ONLY_ADMIN"],
+        ));
+        let plan = plan(&seen, &inputs()).unwrap();
+        assert_eq!(plan.kind, PlanKind::Unchanged);
+        assert_eq!(plan.steps, vec![Step::RevokeToken]);
+    }
+
+    #[test]
+    fn reuse_of_a_drifted_app_repairs_only_what_is_missing() {
+        let mut inactive = app("0oaOLD");
+        inactive.status = "INACTIVE".into();
+        let mut seen = observed(
+            vec![inactive.clone(), app("0oaORPHAN")],
+            vec![integration("i1", "0oaOLD")],
+        );
+        seen.reused_app = Some(reused(inactive, false, &["okta.users.read"], &[]));
+        let plan = plan(&seen, &inputs()).unwrap();
+        assert_eq!(plan.kind, PlanKind::Repair);
+        assert_eq!(
+            plan.steps,
+            vec![
+                Step::ActivateApp {
+                    app_id: "0oaOLD".into()
+                },
+                Step::AddKey {
+                    app_id: "0oaOLD".into()
+                },
+                Step::GrantScopes {
+                    scopes: vec!["okta.groups.read".into()]
+                },
+                Step::AssignRole {
+                    role: "READ_ONLY_ADMIN".into()
+                },
+                Step::WaitForActive,
+                Step::RetireApp {
+                    app_id: "0oaORPHAN".into(),
+                    reason: RetireReason::Orphan
+                },
+                Step::RevokeToken,
+            ]
+        );
+    }
+
+    #[test]
+    fn reuse_with_several_unreferenced_apps_is_ambiguous() {
+        let seen = observed(vec![app("0oa1"), app("0oa2")], vec![]);
+        assert!(matches!(
+            reuse_target(&seen, &inputs()),
+            Err(PlanError::AmbiguousReuse { .. })
+        ));
+        let none = observed(vec![], vec![]);
+        assert_eq!(reuse_target(&none, &inputs()).unwrap(), None);
     }
 }

@@ -101,6 +101,20 @@ impl OktaClient {
         self.api.send_no_content(Method::POST, &path, None).await
     }
 
+    /// Activates an app.
+    pub async fn activate_app(&self, app_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/apps/{}/lifecycle/activate", path_segment(app_id));
+        self.api.send_no_content(Method::POST, &path, None).await
+    }
+
+    /// Adds a public key to an app's JWKS.
+    pub async fn add_key(&self, app_id: &str, jwk: &Value) -> Result<(), ApiError> {
+        let path = format!("/api/v1/apps/{}/credentials/jwks", path_segment(app_id));
+        self.api
+            .send_no_content(Method::POST, &path, Some(jwk))
+            .await
+    }
+
     /// Deletes an inactive app.
     pub async fn delete_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}", path_segment(app_id));

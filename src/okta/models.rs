@@ -95,6 +95,22 @@ impl App {
         self.status.eq_ignore_ascii_case("ACTIVE")
     }
 
+    /// Whether the app carries this public key, active (same `kty`, `n` and `e`).
+    pub fn carries_key(&self, jwk: &Value) -> bool {
+        let part =
+            |key: &Value, name: &str| key.get(name).and_then(Value::as_str).map(str::to_string);
+        self.keys().iter().any(|key| {
+            let active = key
+                .get("status")
+                .and_then(Value::as_str)
+                .is_none_or(|s| s == "ACTIVE");
+            active
+                && ["kty", "n", "e"]
+                    .iter()
+                    .all(|name| part(key, name).is_some() && part(key, name) == part(jwk, name))
+        })
+    }
+
     /// The public keys the app carries.
     pub fn keys(&self) -> &[Value] {
         self.settings
