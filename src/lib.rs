@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ConnectArgs, DemoArgs, OutputArgs, SandboxArgs};
+use crate::cli::{Cli, Command, ConnectArgs, OutputArgs, SandboxArgs};
 use crate::connect::{ConnectSettings, Report};
 use crate::error::{ExitKind, Failure};
 use crate::sandbox::{Sandbox, SandboxOptions};
@@ -33,15 +33,22 @@ use crate::ui::Ui;
 
 /// Parses the arguments, runs the command, and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitKind::Usage.code()
-            } else {
-                0
-            };
+            if !e.use_stderr() {
+                return 0; // --help, --version
+            }
+            // Even a usage error prints its one JSON object, so CI can read what happened.
+            if args.iter().any(|a| a == "--json") {
+                let rendered = e.render().to_string();
+                let first_line = rendered.lines().next().unwrap_or_default();
+                let failure = Failure::usage(first_line.trim_start_matches("error: "));
+                print_stdout(&connect::failure_json(&failure).to_string());
+            }
+            return ExitKind::Usage.code();
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -59,7 +66,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             runtime.block_on(connect_command(args, ui))
         }),
         Command::Demo(args) => finish(&args.output.clone(), |ui| {
-            runtime.block_on(demo_command(&args, ui))
+            runtime.block_on(demo_command(ui))
         }),
         Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
             Ok(()) => 0,
@@ -125,7 +132,7 @@ async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Fail
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let settings = settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
-    let report = connect::connect(&settings, ui).await?;
+    let mut report = connect::connect(&settings, ui).await?;
     if !settings.dry_run {
         if args.no_store {
             ui.info("The Apono token was not stored (--no-store).");
@@ -139,12 +146,12 @@ async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Fail
             }
         }
     }
+    report.warnings = ui.warnings();
     Ok(report)
 }
 
 /// `demo`: the whole connect flow against an in-process sandbox.
-async fn demo_command(args: &DemoArgs, ui: &Ui) -> Result<Report, Failure> {
-    let _ = args;
+async fn demo_command(ui: &Ui) -> Result<Report, Failure> {
     let sandbox = Sandbox::start(SandboxOptions::default()).map_err(|e| {
         Failure::new(
             ExitKind::Unexpected,

@@ -20,6 +20,10 @@ pub enum SecretError {
     Empty { what: String },
     #[error("{what} spans several lines; expected a single-line token")]
     MultiLine { what: String },
+    #[error(
+        "{what} contains a character that cannot be part of a token (a space, a control or non-ASCII character, perhaps from copy and paste)"
+    )]
+    BadCharacter { what: String },
 }
 
 impl Secret {
@@ -34,6 +38,11 @@ impl Secret {
         }
         if trimmed.contains(['\n', '\r']) {
             return Err(SecretError::MultiLine {
+                what: what.to_string(),
+            });
+        }
+        if !trimmed.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(SecretError::BadCharacter {
                 what: what.to_string(),
             });
         }
@@ -66,7 +75,7 @@ pub const KEYRING_SERVICE: &str = "apono-okta";
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Where the Apono token is kept between runs. A trait so tests and CI can swap the
-/// OS keyring for nothing at all (`APONO_OKTA_NO_KEYRING=1`).
+/// OS keyring for nothing at all (`APONO_OKTA_KEYRING=none`).
 pub trait TokenStore: Send + Sync {
     /// The token stored for this Apono API host, if any.
     fn load(&self, account: &str) -> Result<Option<Secret>, String>;
@@ -167,6 +176,10 @@ mod tests {
         assert!(matches!(
             Secret::parse("a\nb", "t"),
             Err(SecretError::MultiLine { .. })
+        ));
+        assert!(matches!(
+            Secret::parse("00ab\u{200b}cd", "t"),
+            Err(SecretError::BadCharacter { .. })
         ));
     }
 }

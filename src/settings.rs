@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::cli::ConnectArgs;
 use crate::connect::ConnectSettings;
-use crate::error::Failure;
+use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
@@ -98,7 +98,7 @@ pub fn resolve_connect(
         }
     }
 
-    let okta = resolve_okta_target(args, ui)?;
+    let okta = resolve_okta_target(args, env, ui)?;
     if let Some(note) = &okta.note {
         ui.info(note);
     }
@@ -141,27 +141,65 @@ pub struct OktaTarget {
     pub note: Option<String>,
 }
 
-fn resolve_okta_target(args: &ConnectArgs, ui: &Ui) -> Result<OktaTarget, Failure> {
+/// The org: `--okta-url`, `--org-id` (+ `--base-url`), then `OKTA_URL`, then
+/// `OKTA_ORG_NAME` (+ `OKTA_BASE_URL`), then a prompt. Flags beat the environment, so an
+/// exported `OKTA_ORG_NAME` (the Okta Terraform provider's) never blocks `--okta-url`.
+fn resolve_okta_target(
+    args: &ConnectArgs,
+    env: EnvLookup<'_>,
+    ui: &Ui,
+) -> Result<OktaTarget, Failure> {
+    let from_url = |url: &str, source: &str| {
+        parse_okta_target(url).map_err(|e| Failure::usage(format!("{source}: {e}")))
+    };
+    let from_org_id = |org_id: &str| {
+        let base = args
+            .base_url
+            .clone()
+            .or_else(|| env("OKTA_BASE_URL"))
+            .unwrap_or_else(|| "okta.com".into());
+        okta_target_from_org_id(org_id, &base).map_err(Failure::usage)
+    };
     if let Some(url) = &args.okta_url {
-        return parse_okta_target(url).map_err(|e| Failure::usage(format!("--okta-url: {e}")));
+        return from_url(url, "--okta-url");
     }
     if let Some(org_id) = &args.org_id {
-        let base = args.base_url.as_deref().unwrap_or("okta.com");
-        return okta_target_from_org_id(org_id, base).map_err(Failure::usage);
+        return from_org_id(org_id);
+    }
+    if args.base_url.is_some() && env("OKTA_ORG_NAME").is_none() {
+        return Err(Failure::usage(
+            "--base-url needs --org-id (the `example` of example.okta.com)",
+        ));
+    }
+    if let Some(url) = env("OKTA_URL") {
+        return from_url(&url, "OKTA_URL");
+    }
+    if let Some(org_id) = env("OKTA_ORG_NAME") {
+        return from_org_id(&org_id);
     }
     if ui.can_prompt() {
         loop {
             let answer = ui
                 .ask("Okta domain (as in the admin console's user menu, e.g. example.okta.com)")
-                .map_err(|e| Failure::usage(format!("could not read the Okta domain: {e}")))?;
+                .map_err(|e| prompt_failure(e, "the Okta domain"))?;
             match parse_okta_target(&answer) {
                 Ok(target) => return Ok(target),
                 Err(e) => ui.error(&e),
             }
         }
     }
-    Err(Failure::usage("no Okta org given")
-        .with_hint("pass --okta-url https://example.okta.com (or OKTA_URL), or --org-id example --base-url okta.com"))
+    Err(Failure::usage(
+        "no Okta org given: pass --okta-url https://example.okta.com (or set OKTA_URL), or --org-id example --base-url okta.com",
+    ))
+}
+
+/// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
+pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
+    if error.kind() == std::io::ErrorKind::Interrupted {
+        Failure::new(ExitKind::Interrupted, "interrupted")
+    } else {
+        Failure::usage(format!("could not read {what}: {error}"))
+    }
 }
 
 /// `--org-id example --base-url okta.com` → `https://example.okta.com`.
@@ -253,8 +291,10 @@ fn resolve_okta_token(args: &ConnectArgs, env: EnvLookup<'_>, ui: &Ui) -> Result
             "the Okta API token",
         );
     }
-    Err(Failure::usage("no Okta API token given")
-        .with_hint("set OKTA_API_TOKEN, or pass --okta-api-token-file PATH (`-` reads stdin)"))
+    Err(Failure::usage(
+        "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH (`-` reads stdin)",
+    )
+    .with_hint("the token must be an Okta super admin's (Security > API > Tokens)"))
 }
 
 fn resolve_apono_token(
@@ -287,8 +327,10 @@ fn resolve_apono_token(
             "the Apono API token",
         );
     }
-    Err(Failure::usage("no Apono API token given")
-        .with_hint("set APONO_API_TOKEN, or pass --apono-api-token-file PATH (`-` reads stdin)"))
+    Err(Failure::usage(
+        "no Apono API token given: set APONO_API_TOKEN or pass --apono-api-token-file PATH (`-` reads stdin)",
+    )
+    .with_hint("an Apono admin creates one under their profile's settings (API tokens)"))
 }
 
 /// The keyring account of an Apono token: the API host.
@@ -305,7 +347,7 @@ fn prompt_secret(ui: &Ui, question: &str, what: &str) -> Result<Secret, Failure>
         match ui.ask_secret(question, what) {
             Ok(Ok(secret)) => return Ok(secret),
             Ok(Err(problem)) => ui.error(&problem),
-            Err(e) => return Err(Failure::usage(format!("could not read {what}: {e}"))),
+            Err(e) => return Err(prompt_failure(e, what)),
         }
     }
 }

@@ -27,8 +27,8 @@ pub fn public_jwk() -> Value {
     serde_json::from_str(PUBLIC_JWK).expect("PUBLIC_JWK is valid JSON")
 }
 
-/// Longest catalog walk; a server that ignores `offset` must not loop forever.
-const MAX_CATALOG_PAGES: usize = 50;
+/// Longest walk through a paginated list.
+const MAX_PAGES: usize = 100;
 
 /// A client for the Apono public API.
 #[derive(Debug, Clone)]
@@ -46,9 +46,18 @@ impl AponoClient {
     pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, ApiError> {
         let mut entries: Vec<CatalogEntry> = Vec::new();
         let mut path = "/api/v2/integrations-catalog".to_string();
-        for _ in 0..MAX_CATALOG_PAGES {
+        for _ in 0..MAX_PAGES {
             let page: models::CatalogPage = self.api.get(&path).await?;
             let received = page.data.len() as u64;
+            // A server that ignores `offset` answers the first page again: stop there.
+            let repeated = page.data.first().is_some_and(|first| {
+                entries
+                    .iter()
+                    .any(|e| e.integration_type == first.integration_type)
+            });
+            if repeated {
+                break;
+            }
             entries.extend(page.data);
             match page.pagination {
                 Some(p) if received > 0 && p.offset + received < p.total => {
@@ -77,7 +86,8 @@ impl AponoClient {
     pub async fn integrations(&self, integration_type: &str) -> Result<Vec<Integration>, ApiError> {
         let mut items = Vec::new();
         let mut page_token: Option<String> = None;
-        loop {
+        let mut seen_tokens = std::collections::HashSet::new();
+        for _ in 0..MAX_PAGES {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
             query
                 .append_pair("type", integration_type)
@@ -94,10 +104,13 @@ impl AponoClient {
                 .pagination
                 .and_then(|p| p.next_page_token)
                 .filter(|t| !t.is_empty());
-            if page_token.is_none() {
-                return Ok(items);
+            match &page_token {
+                // A repeated token would loop forever.
+                Some(token) if seen_tokens.insert(token.clone()) => {}
+                _ => return Ok(items),
             }
         }
+        Ok(items)
     }
 
     /// One integration.

@@ -63,6 +63,14 @@ pub enum ConfigError {
     #[error("the Apono catalog entry \"{entry}\" has no parameter for the {what}")]
     MissingParam { entry: String, what: &'static str },
     #[error(
+        "--apono-config {key}: the Apono catalog entry \"{entry}\" has no such parameter (it has: {known})"
+    )]
+    UnknownParam {
+        key: String,
+        entry: String,
+        known: String,
+    },
+    #[error(
         "the Apono integration type \"{integration_type}\" requires \"{param}\" ({label}), which nothing filled"
     )]
     RequiredUnfilled {
@@ -104,7 +112,27 @@ pub fn template_from_entry(
     };
     let domain_key = find("Okta domain", mentions_domain)?;
     let client_id_key = find("client id", mentions_client_id)?;
-    let manager_key = find("manager attribute", mentions_manager).ok();
+    let manager_key = match find("manager attribute", mentions_manager) {
+        Ok(key) => Some(key),
+        Err(missing) if inputs.manager_attribute.is_some() => return Err(missing),
+        Err(_) => None,
+    };
+    if let Some((key, _)) = inputs
+        .overrides
+        .iter()
+        .find(|(key, _)| !entry.params.iter().any(|p| &p.id == key))
+    {
+        return Err(ConfigError::UnknownParam {
+            key: key.clone(),
+            entry: entry.name.clone(),
+            known: entry
+                .params
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
 
     let mut fixed = Map::new();
     fixed.insert(domain_key.clone(), Value::String(inputs.domain.clone()));
@@ -150,10 +178,14 @@ pub fn fallback_template(inputs: &ConfigInputs) -> ConfigTemplate {
         fixed,
         client_id_key: "client_id".into(),
         domain_key: "domain".into(),
-        fallback_note: Some(
-            "Apono's integrations catalog answered 404; using integration type \"okta\" with config keys \"domain\" and \"client_id\""
-                .into(),
-        ),
+        fallback_note: Some(format!(
+            "Apono's integrations catalog answered 404; using integration type \"okta\" with config keys \"domain\" and \"client_id\"{}",
+            if inputs.manager_attribute.is_some() {
+                " (--manager-attribute is not sent: this type has no known key for it)"
+            } else {
+                ""
+            }
+        )),
     }
 }
 
@@ -247,11 +279,23 @@ mod tests {
             param("client_id", "Client ID", false, ""),
             param("tenant", "Tenant", false, ""),
         ]);
-        let err = template_from_entry(&e, &inputs()).unwrap_err();
-        assert!(err.to_string().contains("\"tenant\""), "{err}");
         let mut with_override = inputs();
+        with_override.manager_attribute = None;
+        let err = template_from_entry(&e, &with_override).unwrap_err();
+        assert!(err.to_string().contains("\"tenant\""), "{err}");
         with_override.overrides.push(("tenant".into(), "t1".into()));
         assert!(template_from_entry(&e, &with_override).is_ok());
+        with_override.overrides.push(("tenat".into(), "t1".into()));
+        let typo = template_from_entry(&e, &with_override).unwrap_err();
+        assert!(typo.to_string().contains("--apono-config tenat"), "{typo}");
+        let no_manager_param = template_from_entry(&e, &inputs()).unwrap_err();
+        assert!(matches!(
+            no_manager_param,
+            ConfigError::MissingParam {
+                what: "manager attribute",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         settings.domain,
         settings.apono_url.origin().ascii_serialization()
     ));
-    let observed = observe::preflight(
+    let observed = until_interrupted(observe::preflight(
         &okta,
         &apono,
         observe::PreflightInputs {
@@ -120,7 +120,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             integration_type: settings.integration_type.as_deref(),
             config: &config_inputs,
         },
-    )
+    ))
     .await?;
     ui.done(&format!(
         "Okta token belongs to {}, a super admin",
@@ -132,6 +132,9 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     ));
     if let Some(note) = &observed.template.fallback_note {
         ui.warn(note);
+    }
+    if observed.client_privileges.is_none() {
+        ui.warn("could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
     }
 
     let plan_inputs = PlanInputs {
@@ -206,6 +209,16 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     }
 }
 
+/// Runs a read-only phase, or stops with exit 130 on Ctrl-C (nothing to undo yet).
+async fn until_interrupted<T>(
+    phase: impl std::future::Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    tokio::select! {
+        result = phase => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::new(ExitKind::Interrupted, "interrupted; nothing was written")),
+    }
+}
+
 fn plan_failure(error: plan::PlanError) -> Failure {
     let hint = match error {
         plan::PlanError::AmbiguousReuse { .. } => {
@@ -265,8 +278,8 @@ fn planned_report(
         result: "planned".into(),
         okta: OktaReport {
             domain: settings.domain.clone(),
-            app_id: None,
-            client_id: None,
+            app_id: plan.reused_app.as_ref().map(|a| a.id.clone()),
+            client_id: plan.reused_app.as_ref().map(|a| a.client_id().to_string()),
             label: settings.app_label.clone(),
             scopes: sorted_scopes(),
             admin_role: settings.admin_role.clone(),
