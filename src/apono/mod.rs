@@ -142,15 +142,15 @@ impl AponoClient {
             .await
     }
 
-    /// Replaces an integration's name and configuration.
+    /// Replaces an integration: `PUT` is a full replace, so everything this tool does not
+    /// manage is sent back as `previous` has it (see [`update_body`]).
     pub async fn update_integration(
         &self,
-        id: &str,
-        name: &str,
+        previous: &Integration,
         config: &Map<String, Value>,
     ) -> Result<Integration, ApiError> {
-        let body = json!({ "name": name, "integration_config": config });
-        let path = format!("/api/admin/v4/integrations/{}", path_segment(id));
+        let body = update_body(previous, config);
+        let path = format!("/api/admin/v4/integrations/{}", path_segment(&previous.id));
         self.api.send_json(Method::PUT, &path, Some(&body)).await
     }
 
@@ -158,5 +158,73 @@ impl AponoClient {
     pub async fn delete_integration(&self, id: &str) -> Result<(), ApiError> {
         let path = format!("/api/admin/v4/integrations/{}", path_segment(id));
         self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+}
+
+/// The `PUT` body that gives `previous` a new `integration_config` and keeps the rest:
+/// the name, the connector, the secret store, resource types, access details, owners.
+/// Owners are read with `source_integration_id`/`_name` and written with
+/// `source_integration_reference` (the v4 read and upsert shapes differ).
+pub fn update_body(previous: &Integration, config: &Map<String, Value>) -> Value {
+    let mut body = Map::new();
+    body.insert("name".into(), Value::String(previous.name.clone()));
+    body.insert("integration_config".into(), Value::Object(config.clone()));
+    for key in [
+        "connector_id",
+        "secret_store_config",
+        "connected_resource_types",
+        "custom_access_details",
+    ] {
+        if let Some(value) = previous.other.get(key).filter(|v| !v.is_null()) {
+            body.insert(key.into(), value.clone());
+        }
+    }
+    for (key, fields) in [
+        ("owner", &["attribute_type", "attribute_value"][..]),
+        ("owners_mapping", &["key_name", "attribute_type"][..]),
+    ] {
+        if let Some(Value::Object(read)) = previous.other.get(key) {
+            let mut upsert: Map<String, Value> = fields
+                .iter()
+                .filter_map(|f| read.get(*f).map(|v| (f.to_string(), v.clone())))
+                .collect();
+            let reference = read
+                .get("source_integration_id")
+                .or_else(|| read.get("source_integration_name"))
+                .filter(|v| !v.is_null());
+            if let Some(reference) = reference {
+                upsert.insert("source_integration_reference".into(), reference.clone());
+            }
+            body.insert(key.into(), Value::Object(upsert));
+        }
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_keeps_what_this_tool_does_not_manage() {
+        let previous: Integration = serde_json::from_value(json!({
+            "id": "i1", "name": "Okta", "type": "okta-directory", "category": "IDP", "status": "Active",
+            "connector_id": null,
+            "custom_access_details": "ask #it",
+            "integration_config": {"okta_domain": "example.okta.com", "client_id": "0oaOLD"},
+            "owner": {"attribute_type": "group", "attribute_value": ["00g1"], "source_integration_id": "i9", "source_integration_name": "Okta"}
+        }))
+        .unwrap();
+        let mut config = Map::new();
+        config.insert("client_id".into(), json!("0oaNEW"));
+        assert_eq!(
+            update_body(&previous, &config),
+            json!({
+                "name": "Okta",
+                "integration_config": {"client_id": "0oaNEW"},
+                "custom_access_details": "ask #it",
+                "owner": {"attribute_type": "group", "attribute_value": ["00g1"], "source_integration_reference": "i9"}
+            })
+        );
     }
 }

@@ -65,6 +65,10 @@ pub struct Integration {
     pub last_sync_time: Option<String>,
     #[serde(default)]
     pub integration_config: Map<String, Value>,
+    /// Everything else Apono keeps (owners, connector, secret store, ...): carried over
+    /// untouched when this tool updates the integration.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 /// A page of `GET /api/admin/v4/integrations`.

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::apono::{AponoClient, Integration};
 use crate::connect::config::ConfigTemplate;
@@ -52,13 +52,17 @@ enum Undo {
     DeleteApp {
         app_id: String,
     },
-    DeleteIntegration {
-        id: String,
+    /// Recorded before the create is sent, so an answer lost to a dropped connection or
+    /// Ctrl-C is undone too: deletes every integration of the type that points at the
+    /// new app's client id.
+    DeleteIntegrationsFor {
+        integration_type: String,
+        client_id_key: String,
+        client_id: String,
     },
+    /// Recorded before the update is sent, for the same reason.
     RestoreIntegration {
-        id: String,
-        name: String,
-        config: Map<String, Value>,
+        previous: Box<Integration>,
     },
 }
 
@@ -100,25 +104,52 @@ impl Journal {
         let mut undone = Vec::new();
         let mut left_behind = Vec::new();
         for undo in self.take().into_iter().rev() {
+            // `Ok(None)`: there was nothing to undo (a create whose answer never came).
             let (description, result) = match &undo {
-                Undo::DeleteApp { app_id } => (
-                    format!("Okta app {app_id} (created by this run)"),
-                    retire_app(okta, app_id).await,
-                ),
-                Undo::DeleteIntegration { id } => (
-                    format!("Apono integration {id} (created by this run)"),
-                    apono.delete_integration(id).await,
-                ),
-                Undo::RestoreIntegration { id, name, config } => (
-                    format!("Apono integration {id} (pointed back at its previous app)"),
-                    apono.update_integration(id, name, config).await.map(|_| ()),
-                ),
+                Undo::DeleteApp { app_id } => {
+                    let description = format!("Okta app {app_id} (created by this run)");
+                    let result = retire_app(okta, app_id)
+                        .await
+                        .map(|()| Some(description.clone()));
+                    (description, result)
+                }
+                Undo::DeleteIntegrationsFor {
+                    integration_type,
+                    client_id_key,
+                    client_id,
+                } => {
+                    let description = format!("Apono integration for client id {client_id}");
+                    let result =
+                        delete_integrations_for(apono, integration_type, client_id_key, client_id)
+                            .await
+                            .map(|deleted| {
+                                (!deleted.is_empty()).then(|| {
+                                    format!(
+                                        "Apono integration {} (created by this run)",
+                                        deleted.join(", ")
+                                    )
+                                })
+                            });
+                    (description, result)
+                }
+                Undo::RestoreIntegration { previous } => {
+                    let description = format!(
+                        "Apono integration {} (pointed back at its previous app)",
+                        previous.id
+                    );
+                    let result = apono
+                        .update_integration(previous, &previous.integration_config)
+                        .await
+                        .map(|_| Some(description.clone()));
+                    (description, result)
+                }
             };
             match result {
-                Ok(()) => {
-                    ui.done(&format!("undone: {description}"));
-                    undone.push(description);
+                Ok(Some(done)) => {
+                    ui.done(&format!("undone: {done}"));
+                    undone.push(done);
                 }
+                Ok(None) => {}
                 Err(e) => {
                     ui.error(&format!("could not undo {description}: {e}"));
                     left_behind.push(format!("{description}: {e}"));
@@ -127,6 +158,29 @@ impl Journal {
         }
         (undone, left_behind)
     }
+}
+
+/// Deletes every integration of a type whose config points at `client_id`; returns
+/// the ids it deleted.
+async fn delete_integrations_for(
+    apono: &AponoClient,
+    integration_type: &str,
+    client_id_key: &str,
+    client_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let mut deleted = Vec::new();
+    for integration in apono.integrations(integration_type).await? {
+        if integration
+            .integration_config
+            .get(client_id_key)
+            .and_then(Value::as_str)
+            == Some(client_id)
+        {
+            apono.delete_integration(&integration.id).await?;
+            deleted.push(integration.id);
+        }
+    }
+    Ok(deleted)
 }
 
 /// Deactivates (if needed) and deletes an app. A missing app counts as deleted.
@@ -155,6 +209,8 @@ pub async fn apply(
     let mut integration: Option<Integration> = plan.existing_integration.clone();
     let mut retired_app_ids = Vec::new();
     let mut api_token_revoked = false;
+    let mut created_by_this_run = false;
+    let mut rewritten_by_this_run = false;
 
     let mut steps = plan.steps.iter().peekable();
     while let Some(step) = steps.next() {
@@ -211,12 +267,17 @@ pub async fn apply(
             } => {
                 let new_app = app.as_ref().ok_or_else(no_app)?;
                 let config = context.template.with_client_id(new_app.client_id());
+                journal.record(Undo::DeleteIntegrationsFor {
+                    integration_type: integration_type.clone(),
+                    client_id_key: context.template.client_id_key.clone(),
+                    client_id: new_app.client_id().to_string(),
+                });
                 let created = context
                     .apono
                     .create_integration(name, integration_type, &config)
                     .await?;
-                journal.record(Undo::DeleteIntegration { id: created.id.clone() });
                 ui.done(&format!("created Apono integration \"{name}\" ({})", created.id));
+                created_by_this_run = true;
                 integration = Some(created);
             }
             Step::UpdateIntegration { id, name } => {
@@ -225,13 +286,14 @@ pub async fn apply(
                     .existing_integration
                     .as_ref()
                     .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan updates an integration it did not observe"))?;
-                let config = context.template.with_client_id(new_app.client_id());
-                let updated = context.apono.update_integration(id, name, &config).await?;
+                // Keep whatever else the config holds; overwrite what this tool manages.
+                let mut config = previous.integration_config.clone();
+                config.extend(context.template.with_client_id(new_app.client_id()));
                 journal.record(Undo::RestoreIntegration {
-                    id: id.clone(),
-                    name: previous.name.clone(),
-                    config: previous.integration_config.clone(),
+                    previous: Box::new(previous.clone()),
                 });
+                let updated = context.apono.update_integration(previous, &config).await?;
+                rewritten_by_this_run = true;
                 ui.done(&format!("pointed Apono integration \"{name}\" ({id}) at client id {}", new_app.client_id()));
                 integration = Some(updated);
             }
@@ -239,7 +301,15 @@ pub async fn apply(
                 let current = integration.as_ref().ok_or_else(|| {
                     Failure::new(ExitKind::Unexpected, "the plan waits for an integration it did not write")
                 })?;
-                integration = Some(wait_until_healthy(context, &current.id).await?);
+                let expected_client_id = app.as_ref().map(|a| a.client_id().to_string());
+                let freshness = Freshness {
+                    // A status that is not yet settled proves Apono saw our write.
+                    saw_sync: created_by_this_run
+                        || (rewritten_by_this_run && !is_settled(&current.status)),
+                    expected_client_id,
+                    settled_reads: 0,
+                };
+                integration = Some(wait_until_healthy(context, &current.id, freshness).await?);
                 // Apono confirmed the new app works: nothing from here on is undone.
                 journal.commit();
             }
@@ -319,12 +389,60 @@ async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<(
 }
 
 /// Polls the integration until Apono settles on a status, or the wait runs out.
-async fn wait_until_healthy(context: &ApplyContext<'_>, id: &str) -> Result<Integration, Failure> {
+/// How many `Active` reads in a row count as settled when Apono never showed a sync
+/// after an update (a service that applies updates without a visible `Refreshing`).
+const SETTLED_READS_AFTER_UPDATE: u32 = 3;
+
+/// Whether an `Active` read describes this run's app, not the previous one.
+///
+/// Right after an update, Apono may still answer with the previous app's `Active`. It
+/// counts once Apono shows the new client id and either went through a non-settled
+/// status since the write or answered settled [`SETTLED_READS_AFTER_UPDATE`] times.
+struct Freshness {
+    saw_sync: bool,
+    expected_client_id: Option<String>,
+    settled_reads: u32,
+}
+
+impl Freshness {
+    fn accepts(&mut self, integration: &Integration, client_id_key: &str) -> bool {
+        let shown = integration
+            .integration_config
+            .get(client_id_key)
+            .and_then(Value::as_str);
+        if let (Some(expected), Some(shown)) = (&self.expected_client_id, shown)
+            && expected != shown
+        {
+            return false;
+        }
+        self.settled_reads += 1;
+        self.saw_sync || self.settled_reads >= SETTLED_READS_AFTER_UPDATE
+    }
+}
+
+/// `Active` or `Warning`: Apono is done syncing.
+fn is_settled(status: &str) -> bool {
+    matches!(status, "Active" | "Warning")
+}
+
+async fn wait_until_healthy(
+    context: &ApplyContext<'_>,
+    id: &str,
+    mut freshness: Freshness,
+) -> Result<Integration, Failure> {
     let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
     let started = Instant::now();
     loop {
         let integration = context.apono.integration(id).await?;
+        if !is_settled(&integration.status) {
+            freshness.saw_sync = true;
+        }
         match integration.status.as_str() {
+            "Active" | "Warning"
+                if !freshness.accepts(&integration, &context.template.client_id_key) =>
+            {
+                spinner.set_message("waiting for Apono to sync with the new app");
+            }
             "Active" => {
                 spinner.finish();
                 context
