@@ -669,7 +669,10 @@ impl OktaState {
 /// The stored document of a new OpenID Connect app, before [`App::refresh`] adds the
 /// dynamic fields. `settings_client` and `credentials_client` are what the request gave.
 /// Fields Okta answers as `null` but the reference schema types as plain strings
-/// (`accessibility.errorRedirectUrl`, `settings.notes.admin`, ...) are left out.
+/// (`accessibility.errorRedirectUrl`, `settings.notes.admin`, ...) are left out, and so
+/// are fields real Okta sends that the reference schema of OIDC app settings does not
+/// declare (`settings.app`, `settings.manualProvisioning`): clients must not come to
+/// depend on them.
 pub(crate) fn base_app_json(
     id: &str,
     label: &str,
@@ -730,10 +733,8 @@ pub(crate) fn base_app_json(
             "oauthClient": cred,
         },
         "settings": {
-            "app": {},
             "oauthClient": oauth_settings,
             "notifications": {"vpn": {"network": {"connection": "DISABLED"}}},
-            "manualProvisioning": false,
             "implicitAssignment": false,
             "notes": {},
             "emOptInStatus": "DISABLED",
