@@ -5,3 +5,4 @@ mod support;
 mod connect;
 mod contract_selftest;
 mod interactive;
+mod sandbox_contract;

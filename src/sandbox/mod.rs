@@ -70,8 +70,6 @@ mod state;
 mod util;
 
 #[cfg(test)]
-mod contract_tests;
-#[cfg(test)]
 mod tests;
 
 use std::io;
