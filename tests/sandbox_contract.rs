@@ -33,40 +33,33 @@ impl<'a> Client<'a> {
     /// An Okta call as the super admin; panics unless it is answered `expected`.
     async fn okta(&self, method: Method, path: &str, body: Option<Value>, expected: u16) -> Value {
         let token = self.sandbox.super_admin_token();
-        self.okta_as(&token, method, path, body, expected).await
-    }
-
-    /// An Okta call with this API token.
-    async fn okta_as(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        expected: u16,
-    ) -> Value {
-        let url = format!("{}{path}", self.sandbox.okta_url());
-        self.send(url, format!("SSWS {token}"), method, body, expected)
+        self.call(Service::Okta, &token, method, path, body, expected)
             .await
     }
 
     /// An Apono call with the sandbox's valid token.
     async fn apono(&self, method: Method, path: &str, body: Option<Value>, expected: u16) -> Value {
         let token = self.sandbox.apono_token();
-        self.apono_as(&token, method, path, body, expected).await
+        self.call(Service::Apono, &token, method, path, body, expected)
+            .await
     }
 
-    /// An Apono call with this personal API token.
-    async fn apono_as(
+    /// A call to either service with this token.
+    async fn call(
         &self,
+        service: Service,
         token: &str,
         method: Method,
         path: &str,
         body: Option<Value>,
         expected: u16,
     ) -> Value {
-        let url = format!("{}{path}", self.sandbox.apono_url());
-        self.send(url, format!("Bearer {token}"), method, body, expected)
+        let (base, scheme) = match service {
+            Service::Okta => (self.sandbox.okta_url(), "SSWS"),
+            Service::Apono => (self.sandbox.apono_url(), "Bearer"),
+        };
+        let url = format!("{base}{path}");
+        self.send(url, format!("{scheme} {token}"), method, body, expected)
             .await
     }
 
@@ -394,9 +387,17 @@ async fn error_answers_agree_with_the_reference_documents() {
         .await;
 
     // 401: a token neither service issued.
-    c.okta_as("00unknown", Method::GET, "/api/v1/users/me", None, 401)
-        .await;
-    c.apono_as(
+    c.call(
+        Service::Okta,
+        "00unknown",
+        Method::GET,
+        "/api/v1/users/me",
+        None,
+        401,
+    )
+    .await;
+    c.call(
+        Service::Apono,
         "unknown",
         Method::GET,
         "/api/admin/v4/integrations",
@@ -407,9 +408,17 @@ async fn error_answers_agree_with_the_reference_documents() {
 
     // 403: a read-only admin may read but not write.
     let read_only = sandbox.read_only_admin_token();
-    c.okta_as(&read_only, Method::GET, "/api/v1/apps", None, 200)
-        .await;
-    c.okta_as(
+    c.call(
+        Service::Okta,
+        &read_only,
+        Method::GET,
+        "/api/v1/apps",
+        None,
+        200,
+    )
+    .await;
+    c.call(
+        Service::Okta,
         &read_only,
         Method::POST,
         "/api/v1/apps",

@@ -183,13 +183,8 @@ impl Fault {
         status: u16,
         body: serde_json::Value,
     ) -> Fault {
-        Fault::new(
-            service,
-            method,
-            path,
-            nth,
-            FaultAction::Respond { status, body },
-        )
+        let action = FaultAction::Respond { status, body };
+        Fault::new(service, method, path, nth, action)
     }
 
     /// The nth matching request waits `delay` before being handled.
@@ -210,13 +205,8 @@ impl Fault {
         nth: usize,
         reset_after_secs: u64,
     ) -> Fault {
-        Fault::new(
-            service,
-            method,
-            path,
-            nth,
-            FaultAction::RateLimit { reset_after_secs },
-        )
+        let action = FaultAction::RateLimit { reset_after_secs };
+        Fault::new(service, method, path, nth, action)
     }
 
     /// The same fault, affecting `times` consecutive matching requests.

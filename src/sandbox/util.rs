@@ -187,6 +187,13 @@ impl Resp {
     }
 }
 
+/// Removes the items that match; whether there was any.
+pub(crate) fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
+    let before = items.len();
+    items.retain(|item| !matches(item));
+    items.len() != before
+}
+
 /// Matches `text` against a pattern in which `*` stands for any run of characters
 /// (Apono's name and type filters).
 pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
