@@ -1,4 +1,6 @@
-//! The imitated Apono public API: integrations catalog (v2) and integrations (v4).
+//! The imitated Apono public API: `Bearer` tokens, the integrations catalog (v2),
+//! integrations (v4, and the v2 read), and what Apono's first sync of an Okta integration
+//! finds ([`evaluate`]), which moves a status from `Initializing` to `Active` or `Error`.
 //!
 //! Errors are `{"error_code": "...", "error_details": "..."}`: `UNAUTHORIZED` (401),
 //! `BAD_REQUEST` (400), `NOT_FOUND` (404), `METHOD_NOT_ALLOWED` (405),
@@ -47,12 +49,12 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_afte
             "Missing or invalid API token (Authorization: Bearer <personal API token>)",
         );
     }
-    let segs = req.segments();
-    let m = req.method.as_str();
-    if matches!(m, "POST" | "PUT") && !req.json.as_ref().is_some_and(Value::is_object) {
+    let segments = req.segments();
+    let method = req.method.as_str();
+    if matches!(method, "POST" | "PUT") && !req.json.as_ref().is_some_and(Value::is_object) {
         return bad_request("The request body must be a JSON object");
     }
-    match (segs.as_slice(), m) {
+    match (segments.as_slice(), method) {
         (["api", "v2", "integrations-catalog"], "GET") => list_catalog(state, req, page_size),
         (["api", "v2", "integrations-catalog", t], "GET") => match state.apono.catalog_entry(t) {
             Some(e) => Resp::json(200, e.json.clone()),
@@ -96,9 +98,13 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_afte
         ) => error(
             405,
             "METHOD_NOT_ALLOWED",
-            &format!("{m} is not supported on {}", req.path),
+            &format!("{method} is not supported on {}", req.path),
         ),
-        _ => error(404, "NOT_FOUND", &format!("No route for {m} {}", req.path)),
+        _ => error(
+            404,
+            "NOT_FOUND",
+            &format!("No route for {method} {}", req.path),
+        ),
     }
 }
 

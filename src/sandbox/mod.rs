@@ -8,6 +8,11 @@
 //! println!("Apono at {} with token {}", sandbox.apono_url(), sandbox.apono_token());
 //! ```
 //!
+//! This module owns the [`Sandbox`] handle (start, URLs, tokens, state, faults); the
+//! services are in `okta` and `apono`, their state in `state`, the HTTP serving in `server`.
+//! Requests and responses agree with the reference documents: `tests/sandbox_contract.rs`
+//! checks every exchange of a full run and of the error answers.
+//!
 //! **Okta** (`okta_url()`): `Authorization: SSWS <token>`; users/me and user roles, the
 //! client-privileges setting, apps (create, list with `q`/`limit`/`after`/
 //! `includeNonDeleted`/`filter`, get, replace, lifecycle, delete), app JWKS, scope grants,

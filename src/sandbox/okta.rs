@@ -1,4 +1,7 @@
-//! The imitated Okta Management API.
+//! The imitated Okta Management API: who the caller is (`SSWS` tokens), what their admin
+//! roles let them do, the routes, and the handler of each route, with Okta's validation
+//! and error bodies. What the org holds lives in [`super::state`]; the headers every
+//! answer carries are added by [`super::server`].
 //!
 //! Error codes (all bodies are `{errorCode, errorSummary, errorLink, errorId, errorCauses}`):
 //! - 401 `E0000011` "Invalid token provided": missing, unknown or revoked `SSWS` token.
@@ -130,9 +133,9 @@ enum Route<'a> {
     ApiToken(&'a str),
 }
 
-fn route<'a>(segs: &[&'a str]) -> Option<Route<'a>> {
+fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
     use Route::*;
-    Some(match segs {
+    Some(match segments {
         ["api", "v1", "users"] => Users,
         ["api", "v1", "users", id] => User(id),
         ["api", "v1", "users", id, "roles"] => UserRoles(id),
@@ -223,14 +226,14 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
         token_id: api_token.id.clone(),
         roles: user.roles.iter().map(|r| r.role_type.clone()).collect(),
     };
-    let segs = req.segments();
-    let Some(route) = route(&segs) else {
+    let segments = req.segments();
+    let Some(route) = route(&segments) else {
         return not_found(&req.path, "Resource");
     };
-    let m = req.method.as_str();
+    let method = req.method.as_str();
     let is_self = |id: &str| id == "me" || id == caller.user_id;
     // Permission checks come before existence checks, as Okta does.
-    let allowed = match (&route, m) {
+    let allowed = match (&route, method) {
         (Route::User(id) | Route::UserRoles(id), "GET") if is_self(id) => true,
         (Route::ApiToken("current"), _) => true,
         (Route::ApiToken(_), "DELETE") => true, // checked in place: own token or super admin
@@ -242,12 +245,12 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
     if !allowed {
         return forbidden();
     }
-    if matches!(m, "POST" | "PUT")
+    if matches!(method, "POST" | "PUT")
         && (req.body_is_malformed() || req.json.as_ref().is_some_and(|j| !j.is_object()))
     {
         return malformed();
     }
-    match (route, m) {
+    match (route, method) {
         (Route::Users, "GET") => list_users(okta, req, page_size),
         (Route::User(id), "GET") => match find_user(okta, caller.user_id(id)) {
             Some(u) => Resp::json(200, u.json.clone()),

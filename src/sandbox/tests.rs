@@ -1,4 +1,7 @@
-//! Tests of the sandbox through its own HTTP servers.
+//! Tests of the sandbox through its own HTTP servers: tokens and permissions, apps and
+//! their lifecycle, keys, grants, client roles, pagination, fault injection, and Apono's
+//! catalog and status evaluation. That every exchange agrees with the reference
+//! documents is checked in `tests/sandbox_contract.rs`.
 
 use std::time::Duration;
 

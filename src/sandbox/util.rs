@@ -1,5 +1,6 @@
-//! Small helpers shared by both imitated services: ids, clocks, the parsed request and
-//! the response under construction.
+//! Small helpers shared by both imitated services: ids, clocks, the parsed request
+//! ([`Req`]) and the response under construction ([`Resp`]), wildcard matching and
+//! removal from lists.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
