@@ -6,3 +6,4 @@ mod connect;
 mod contract_selftest;
 mod interactive;
 mod interrupt;
+mod sandbox_contract;

@@ -1,4 +1,6 @@
-//! The imitated Apono public API: integrations catalog (v2) and integrations (v4).
+//! The imitated Apono public API: `Bearer` tokens, the integrations catalog (v2),
+//! integrations (v4, and the v2 read), and what Apono's first sync of an Okta integration
+//! finds ([`evaluate`]), which moves a status from `Initializing` to `Active` or `Error`.
 //!
 //! Errors are `{"error_code": "...", "error_details": "..."}`: `UNAUTHORIZED` (401),
 //! `BAD_REQUEST` (400), `NOT_FOUND` (404), `METHOD_NOT_ALLOWED` (405),
@@ -7,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::state::{Integration, OktaState, State};
-use super::util::{Req, Resp, epoch_secs, iso_from_epoch, uuid};
+use super::util::{Req, Resp, epoch_secs, iso_from_epoch, remove_where, uuid, wildcard_match};
 
 /// An Apono error response.
 pub(crate) fn error(status: u16, code: &str, details: &str) -> Resp {
@@ -47,12 +49,12 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_afte
             "Missing or invalid API token (Authorization: Bearer <personal API token>)",
         );
     }
-    let segs = req.segments();
-    let m = req.method.as_str();
-    if matches!(m, "POST" | "PUT") && !req.json.as_ref().is_some_and(Value::is_object) {
+    let segments = req.segments();
+    let method = req.method.as_str();
+    if matches!(method, "POST" | "PUT") && !req.json.as_ref().is_some_and(Value::is_object) {
         return bad_request("The request body must be a JSON object");
     }
-    match (segs.as_slice(), m) {
+    match (segments.as_slice(), method) {
         (["api", "v2", "integrations-catalog"], "GET") => list_catalog(state, req, page_size),
         (["api", "v2", "integrations-catalog", t], "GET") => match state.apono.catalog_entry(t) {
             Some(e) => Resp::json(200, e.json.clone()),
@@ -63,21 +65,23 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_afte
             ),
         },
         (["api", "admin", "v4", "integrations"], "GET") => list_integrations(state, req, page_size),
-        (["api", "admin", "v4", "integrations"], "POST") => create_integration(state, req),
+        (["api", "admin", "v4", "integrations"], "POST") => {
+            create_integration(state, req).unwrap_or_else(|error| error)
+        }
         (["api", "admin", "v4", "integrations", id], "GET") => {
             match poll(state, id, settle_after) {
                 Some(i) => Resp::json(200, i.render_v4()),
                 None => integration_not_found(id),
             }
         }
-        (["api", "admin", "v4", "integrations", id], "PUT") => update_integration(state, req, id),
+        (["api", "admin", "v4", "integrations", id], "PUT") => {
+            update_integration(state, req, id).unwrap_or_else(|error| error)
+        }
         (["api", "admin", "v4", "integrations", id], "DELETE") => {
-            let before = state.apono.integrations.len();
-            state.apono.integrations.retain(|i| i.id != *id);
-            if state.apono.integrations.len() == before {
-                integration_not_found(id)
-            } else {
+            if remove_where(&mut state.apono.integrations, |i| i.id == *id) {
                 Resp::empty(204)
+            } else {
+                integration_not_found(id)
             }
         }
         (["api", "v2", "integrations", id], "GET") => match poll(state, id, settle_after) {
@@ -94,9 +98,13 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_afte
         ) => error(
             405,
             "METHOD_NOT_ALLOWED",
-            &format!("{m} is not supported on {}", req.path),
+            &format!("{method} is not supported on {}", req.path),
         ),
-        _ => error(404, "NOT_FOUND", &format!("No route for {m} {}", req.path)),
+        _ => error(
+            404,
+            "NOT_FOUND",
+            &format!("No route for {method} {}", req.path),
+        ),
     }
 }
 
@@ -111,9 +119,15 @@ fn parse_usize(req: &Req, name: &str) -> Result<Option<usize>, Resp> {
     }
 }
 
+/// The `limit` query parameter of a list: `page_size` when absent or 0.
+fn page_limit(req: &Req, page_size: usize) -> Result<usize, Resp> {
+    let limit = parse_usize(req, "limit")?;
+    Ok(limit.filter(|l| *l > 0).unwrap_or(page_size).max(1))
+}
+
 fn list_catalog(state: &State, req: &Req, page_size: usize) -> Resp {
-    let limit = match parse_usize(req, "limit") {
-        Ok(l) => l.filter(|l| *l > 0).unwrap_or(page_size).max(1),
+    let limit = match page_limit(req, page_size) {
+        Ok(l) => l,
         Err(r) => return r,
     };
     let offset = match parse_usize(req, "offset") {
@@ -136,8 +150,8 @@ fn list_catalog(state: &State, req: &Req, page_size: usize) -> Resp {
 }
 
 fn list_integrations(state: &State, req: &Req, page_size: usize) -> Resp {
-    let limit = match parse_usize(req, "limit") {
-        Ok(l) => l.filter(|l| *l > 0).unwrap_or(page_size).max(1),
+    let limit = match page_limit(req, page_size) {
+        Ok(l) => l,
         Err(r) => return r,
     };
     let offset = match req.query_param("page_token") {
@@ -158,10 +172,7 @@ fn list_integrations(state: &State, req: &Req, page_size: usize) -> Resp {
         .integrations
         .iter()
         .filter(|i| {
-            types.is_empty()
-                || types
-                    .iter()
-                    .any(|t| super::util::wildcard_match(t, &i.integration_type))
+            types.is_empty() || types.iter().any(|t| wildcard_match(t, &i.integration_type))
         })
         .filter(|i| {
             categories.is_empty()
@@ -179,10 +190,7 @@ fn list_integrations(state: &State, req: &Req, page_size: usize) -> Resp {
                     .and_then(Value::as_str)
                     .is_some_and(|c| connectors.iter().any(|x| x == c))
         })
-        .filter(|i| {
-            name.as_ref()
-                .is_none_or(|n| super::util::wildcard_match(n, &i.name))
-        })
+        .filter(|i| name.as_ref().is_none_or(|n| wildcard_match(n, &i.name)))
         .collect();
     let items: Vec<Value> = matching
         .iter()
@@ -207,8 +215,13 @@ const EXTRA_FIELDS: &[&str] = &[
     "owners_mapping",
 ];
 
-/// Checks `integration_config` against the catalog entry of `integration_type`.
-fn check_config(state: &State, integration_type: &str, config: &Value) -> Result<(), Resp> {
+/// Checks the body's `integration_config`: present, and as the catalog entry of
+/// `integration_type` describes it.
+fn check_config(state: &State, integration_type: &str, body: &Value) -> Result<(), Resp> {
+    let config = &body["integration_config"];
+    if config.is_null() {
+        return Err(bad_request("'integration_config' is required"));
+    }
     let Some(config) = config.as_object() else {
         return Err(bad_request("'integration_config' must be a JSON object"));
     };
@@ -271,37 +284,49 @@ fn extras(body: &Value) -> Map<String, Value> {
         .collect()
 }
 
-fn create_integration(state: &mut State, req: &Req) -> Resp {
+/// A string field a create or update body must carry, trimmed.
+fn required(body: &Value, field: &str) -> Result<String, Resp> {
+    let value = body[field].as_str().unwrap_or("").trim();
+    if value.is_empty() {
+        return Err(bad_request(&format!("'{field}' is required")));
+    }
+    Ok(value.to_string())
+}
+
+/// Refuses a name another integration (other than `except_id`) already has.
+fn check_unique_name(state: &State, name: &str, except_id: Option<&str>) -> Result<(), Resp> {
+    let taken = state
+        .apono
+        .integrations
+        .iter()
+        .any(|i| i.name == name && Some(i.id.as_str()) != except_id);
+    if taken {
+        return Err(bad_request(&format!(
+            "An integration named '{name}' already exists"
+        )));
+    }
+    Ok(())
+}
+
+/// `Err` is the 400 answer.
+fn create_integration(state: &mut State, req: &Req) -> Result<Resp, Resp> {
     let body = req.json.clone().unwrap_or(Value::Null);
-    let name = body["name"].as_str().unwrap_or("").trim().to_string();
-    if name.is_empty() {
-        return bad_request("'name' is required");
-    }
-    let integration_type = body["type"].as_str().unwrap_or("").trim().to_string();
-    if integration_type.is_empty() {
-        return bad_request("'type' is required");
-    }
+    let name = required(&body, "name")?;
+    let integration_type = required(&body, "type")?;
     let Some(entry) = state.apono.catalog_entry(&integration_type) else {
-        return bad_request(&format!(
+        return Err(bad_request(&format!(
             "Integration type '{integration_type}' is not supported"
-        ));
+        )));
     };
     let category = entry.category.clone();
     let requires_secret = entry.json["requires_secret"] == json!(true);
-    if body.get("integration_config").is_none_or(Value::is_null) {
-        return bad_request("'integration_config' is required");
-    }
-    if let Err(r) = check_config(state, &integration_type, &body["integration_config"]) {
-        return r;
-    }
+    check_config(state, &integration_type, &body)?;
     if requires_secret && body.get("secret_store_config").is_none_or(Value::is_null) {
-        return bad_request(&format!(
+        return Err(bad_request(&format!(
             "Integration type '{integration_type}' requires 'secret_store_config'"
-        ));
+        )));
     }
-    if state.apono.integrations.iter().any(|i| i.name == name) {
-        return bad_request(&format!("An integration named '{name}' already exists"));
-    }
+    check_unique_name(state, &name, None)?;
     let integration = Integration {
         id: uuid(),
         name,
@@ -317,35 +342,21 @@ fn create_integration(state: &mut State, req: &Req) -> Resp {
     };
     let out = integration.render_v4();
     state.apono.integrations.push(integration);
-    Resp::json(200, out)
+    Ok(Resp::json(200, out))
 }
 
-fn update_integration(state: &mut State, req: &Req, id: &str) -> Resp {
+/// `Err` is the 400 or 404 answer.
+fn update_integration(state: &mut State, req: &Req, id: &str) -> Result<Resp, Resp> {
     let body = req.json.clone().unwrap_or(Value::Null);
     let Some(current) = state.apono.integration(id) else {
-        return integration_not_found(id);
+        return Err(integration_not_found(id));
     };
     let integration_type = current.integration_type.clone();
-    let name = body["name"].as_str().unwrap_or("").trim().to_string();
-    if name.is_empty() {
-        return bad_request("'name' is required");
-    }
-    if body.get("integration_config").is_none_or(Value::is_null) {
-        return bad_request("'integration_config' is required");
-    }
-    if let Err(r) = check_config(state, &integration_type, &body["integration_config"]) {
-        return r;
-    }
-    if state
-        .apono
-        .integrations
-        .iter()
-        .any(|i| i.name == name && i.id != id)
-    {
-        return bad_request(&format!("An integration named '{name}' already exists"));
-    }
+    let name = required(&body, "name")?;
+    check_config(state, &integration_type, &body)?;
+    check_unique_name(state, &name, Some(id))?;
     let Some(integration) = state.apono.integrations.iter_mut().find(|i| i.id == id) else {
-        return integration_not_found(id);
+        return Err(integration_not_found(id));
     };
     integration.name = name;
     integration.config = body["integration_config"].clone();
@@ -353,7 +364,7 @@ fn update_integration(state: &mut State, req: &Req, id: &str) -> Resp {
     integration.status = "Initializing".into();
     integration.details = None;
     integration.polls = 0;
-    Resp::json(200, integration.render_v4())
+    Ok(Resp::json(200, integration.render_v4()))
 }
 
 /// A read of an integration: while `Initializing`, the first `settle_after` reads answer

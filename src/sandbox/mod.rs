@@ -8,6 +8,11 @@
 //! println!("Apono at {} with token {}", sandbox.apono_url(), sandbox.apono_token());
 //! ```
 //!
+//! This module owns the [`Sandbox`] handle (start, URLs, tokens, state, faults); the
+//! services are in `okta` and `apono`, their state in `state`, the HTTP serving in `server`.
+//! Requests and responses agree with the reference documents: `tests/sandbox_contract.rs`
+//! checks every exchange of a full run and of the error answers.
+//!
 //! **Okta** (`okta_url()`): `Authorization: SSWS <token>`; users/me and user roles, the
 //! client-privileges setting, apps (create, list with `q`/`limit`/`after`/
 //! `includeNonDeleted`/`filter`, get, replace, lifecycle, delete), app JWKS, scope grants,
@@ -69,8 +74,6 @@ mod server;
 mod state;
 mod util;
 
-#[cfg(test)]
-mod contract_tests;
 #[cfg(test)]
 mod tests;
 
@@ -185,13 +188,8 @@ impl Fault {
         status: u16,
         body: serde_json::Value,
     ) -> Fault {
-        Fault::new(
-            service,
-            method,
-            path,
-            nth,
-            FaultAction::Respond { status, body },
-        )
+        let action = FaultAction::Respond { status, body };
+        Fault::new(service, method, path, nth, action)
     }
 
     /// The nth matching request waits `delay` before being handled.
@@ -212,13 +210,8 @@ impl Fault {
         nth: usize,
         reset_after_secs: u64,
     ) -> Fault {
-        Fault::new(
-            service,
-            method,
-            path,
-            nth,
-            FaultAction::RateLimit { reset_after_secs },
-        )
+        let action = FaultAction::RateLimit { reset_after_secs };
+        Fault::new(service, method, path, nth, action)
     }
 
     /// The same fault, affecting `times` consecutive matching requests.

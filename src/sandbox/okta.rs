@@ -1,4 +1,7 @@
-//! The imitated Okta Management API.
+//! The imitated Okta Management API: who the caller is (`SSWS` tokens), what their admin
+//! roles let them do, the routes, and the handler of each route, with Okta's validation
+//! and error bodies. What the org holds lives in [`super::state`]; the headers every
+//! answer carries are added by [`super::server`].
 //!
 //! Error codes (all bodies are `{errorCode, errorSummary, errorLink, errorId, errorCauses}`):
 //! - 401 `E0000011` "Invalid token provided": missing, unknown or revoked `SSWS` token.
@@ -18,7 +21,7 @@
 use serde_json::{Value, json};
 
 use super::state::{App, Grant, Key, OktaState, RoleAssignment, State, base_app_json, role_label};
-use super::util::{Req, Resp, base62, epoch_secs, iso_from_epoch, iso_now, okta_id};
+use super::util::{Req, Resp, base62, epoch_secs, iso_from_epoch, iso_now, okta_id, remove_where};
 
 /// An Okta error response.
 pub(crate) fn error(status: u16, code: &str, summary: &str, causes: &[String]) -> Resp {
@@ -87,6 +90,19 @@ fn jwk_invalid(cause: &str) -> Resp {
     invalid("JsonWebKey", &[cause.to_string()])
 }
 
+/// How many keys an app may hold.
+const MAX_KEYS: usize = 50;
+const TOO_MANY_KEYS: &str = "You can't create a new key. You have reached the maximum number of keys allowed (50). To add another key, you must first delete an existing one.";
+const ONE_ACTIVE_ENCRYPTION_KEY: &str =
+    "The client can have only one active encryption key in the 'jwks'.";
+
+/// Whether one of the app's keys is an active encryption key.
+fn has_active_encryption_key(app: &App) -> bool {
+    app.keys
+        .iter()
+        .any(|k| k.key_use() == "enc" && k.status == "ACTIVE")
+}
+
 /// The 429 answer of a rate-limited call.
 pub(crate) fn rate_limited() -> Resp {
     error(
@@ -117,9 +133,9 @@ enum Route<'a> {
     ApiToken(&'a str),
 }
 
-fn route<'a>(segs: &[&'a str]) -> Option<Route<'a>> {
+fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
     use Route::*;
-    Some(match segs {
+    Some(match segments {
         ["api", "v1", "users"] => Users,
         ["api", "v1", "users", id] => User(id),
         ["api", "v1", "users", id, "roles"] => UserRoles(id),
@@ -175,6 +191,14 @@ impl Caller {
     fn can_manage_apps(&self) -> bool {
         self.has("SUPER_ADMIN") || self.has("ORG_ADMIN") || self.has("APP_ADMIN")
     }
+    /// The user id a path means: `me` is the caller.
+    fn user_id<'a>(&'a self, id: &'a str) -> &'a str {
+        if id == "me" { &self.user_id } else { id }
+    }
+    /// The token id a path means: `current` is the caller's token.
+    fn token_id<'a>(&'a self, id: &'a str) -> &'a str {
+        if id == "current" { &self.token_id } else { id }
+    }
 }
 
 /// Answers one Okta request.
@@ -202,14 +226,14 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
         token_id: api_token.id.clone(),
         roles: user.roles.iter().map(|r| r.role_type.clone()).collect(),
     };
-    let segs = req.segments();
-    let Some(route) = route(&segs) else {
+    let segments = req.segments();
+    let Some(route) = route(&segments) else {
         return not_found(&req.path, "Resource");
     };
-    let m = req.method.as_str();
+    let method = req.method.as_str();
     let is_self = |id: &str| id == "me" || id == caller.user_id;
     // Permission checks come before existence checks, as Okta does.
-    let allowed = match (&route, m) {
+    let allowed = match (&route, method) {
         (Route::User(id) | Route::UserRoles(id), "GET") if is_self(id) => true,
         (Route::ApiToken("current"), _) => true,
         (Route::ApiToken(_), "DELETE") => true, // checked in place: own token or super admin
@@ -221,41 +245,21 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
     if !allowed {
         return forbidden();
     }
-    if matches!(m, "POST" | "PUT")
+    if matches!(method, "POST" | "PUT")
         && (req.body_is_malformed() || req.json.as_ref().is_some_and(|j| !j.is_object()))
     {
         return malformed();
     }
-    match (route, m) {
+    match (route, method) {
         (Route::Users, "GET") => list_users(okta, req, page_size),
-        (Route::User(id), "GET") => {
-            let id = if id == "me" {
-                caller.user_id.as_str()
-            } else {
-                id
-            };
-            match find_user(okta, id) {
-                Some(u) => Resp::json(200, u.json.clone()),
-                None => not_found(id, "User"),
-            }
-        }
-        (Route::UserRoles(id), "GET") => {
-            let id = if id == "me" {
-                caller.user_id.as_str()
-            } else {
-                id
-            };
-            match find_user(okta, id) {
-                Some(u) => {
-                    let href = format!("{}/api/v1/users/{}", okta.org_url, u.id);
-                    Resp::json(
-                        200,
-                        Value::Array(u.roles.iter().map(|r| r.render(&href)).collect()),
-                    )
-                }
-                None => not_found(id, "User"),
-            }
-        }
+        (Route::User(id), "GET") => match find_user(okta, caller.user_id(id)) {
+            Some(u) => Resp::json(200, u.json.clone()),
+            None => not_found(caller.user_id(id), "User"),
+        },
+        (Route::UserRoles(id), "GET") => match find_user(okta, caller.user_id(id)) {
+            Some(u) => role_list(&u.roles, &format!("{}/api/v1/users/{}", okta.org_url, u.id)),
+            None => not_found(caller.user_id(id), "User"),
+        },
         (Route::Groups, "GET") => list_groups(okta, req, page_size),
         (Route::ClientPrivileges, "GET") => Resp::json(
             200,
@@ -273,11 +277,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
             let org_url = okta.org_url.clone();
             match okta.app_mut(id) {
                 Some(app) => {
-                    let status = if op == "activate" {
-                        "ACTIVE"
-                    } else {
-                        "INACTIVE"
-                    };
+                    let status = lifecycle_status(op);
                     if app.status != status {
                         app.status = status.into();
                         app.last_updated = iso_now();
@@ -289,15 +289,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
             }
         }
         (Route::Jwks(id), "GET") => match okta.app(id) {
-            Some(app) => Resp::json(
-                200,
-                Value::Array(
-                    app.keys
-                        .iter()
-                        .map(|k| k.render(&okta.org_url, &app.id))
-                        .collect(),
-                ),
-            ),
+            Some(app) => list(app.keys.iter().map(|k| k.render(&okta.org_url, &app.id))),
             None => app_not_found(id),
         },
         (Route::Jwks(id), "POST") => add_jwk(okta, req, id),
@@ -311,15 +303,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
         (Route::Jwk(id, key), "DELETE") => delete_jwk(okta, id, key),
         (Route::JwkLifecycle(id, key, op), "POST") => jwk_lifecycle(okta, id, key, op),
         (Route::Grants(id), "GET") => match okta.app(id) {
-            Some(app) => Resp::json(
-                200,
-                Value::Array(
-                    app.grants
-                        .iter()
-                        .map(|g| g.render(&okta.org_url, app))
-                        .collect(),
-                ),
-            ),
+            Some(app) => list(app.grants.iter().map(|g| g.render(&okta.org_url, app))),
             None => app_not_found(id),
         },
         (Route::Grants(id), "POST") => create_grant(okta, req, id, &caller.user_id),
@@ -331,79 +315,45 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
             None => app_not_found(id),
         },
         (Route::Grant(id, grant), "DELETE") => match okta.app_mut(id) {
-            Some(app) => {
-                let before = app.grants.len();
-                app.grants.retain(|g| g.id != grant);
-                if app.grants.len() == before {
-                    not_found(grant, "OAuth2ScopeConsentGrant")
-                } else {
-                    Resp::empty(204)
-                }
-            }
+            Some(app) => delete_where(
+                &mut app.grants,
+                |g| g.id == grant,
+                grant,
+                "OAuth2ScopeConsentGrant",
+            ),
             None => app_not_found(id),
         },
         (Route::ClientRoles(client), "GET") => match okta.app_by_client_id(client) {
-            Some(app) => {
-                let href = format!("{}/oauth2/v1/clients/{}", okta.org_url, app.client_id);
-                Resp::json(
-                    200,
-                    Value::Array(app.roles.iter().map(|r| r.render(&href)).collect()),
-                )
-            }
+            Some(app) => role_list(&app.roles, &client_href(&okta.org_url, client)),
             None => not_found(client, "Client"),
         },
         (Route::ClientRoles(client), "POST") => assign_client_role(okta, req, client),
         (Route::ClientRole(client, role), "GET") => match okta.app_by_client_id(client) {
             Some(app) => match app.roles.iter().find(|r| r.id == role) {
-                Some(r) => Resp::json(
-                    200,
-                    r.render(&format!("{}/oauth2/v1/clients/{client}", okta.org_url)),
-                ),
+                Some(r) => Resp::json(200, r.render(&client_href(&okta.org_url, client))),
                 None => not_found(role, "RoleAssignment"),
             },
             None => not_found(client, "Client"),
         },
-        (Route::ClientRole(client, role), "DELETE") => {
-            match okta.apps.iter_mut().find(|a| a.client_id == client) {
-                Some(app) => {
-                    let before = app.roles.len();
-                    app.roles.retain(|r| r.id != role);
-                    if app.roles.len() == before {
-                        not_found(role, "RoleAssignment")
-                    } else {
-                        Resp::empty(204)
-                    }
-                }
-                None => not_found(client, "Client"),
-            }
-        }
-        (Route::ApiTokens, "GET") => Resp::json(
-            200,
-            Value::Array(
-                okta.api_tokens
-                    .iter()
-                    .filter(|t| !t.revoked)
-                    .map(|t| render_token(&okta.org_url, t))
-                    .collect(),
-            ),
+        (Route::ClientRole(client, role), "DELETE") => match okta.app_by_client_id_mut(client) {
+            Some(app) => delete_where(&mut app.roles, |r| r.id == role, role, "RoleAssignment"),
+            None => not_found(client, "Client"),
+        },
+        (Route::ApiTokens, "GET") => list(
+            okta.api_tokens
+                .iter()
+                .filter(|t| !t.revoked)
+                .map(|t| render_token(&okta.org_url, t)),
         ),
         (Route::ApiToken(id), "GET") => {
-            let id = if id == "current" {
-                caller.token_id.as_str()
-            } else {
-                id
-            };
+            let id = caller.token_id(id);
             match okta.api_tokens.iter().find(|t| t.id == id && !t.revoked) {
                 Some(t) => Resp::json(200, render_token(&okta.org_url, t)),
                 None => not_found(id, "ApiToken"),
             }
         }
         (Route::ApiToken(id), "DELETE") => {
-            let id = if id == "current" {
-                caller.token_id.as_str()
-            } else {
-                id
-            };
+            let id = caller.token_id(id);
             let super_admin = caller.has("SUPER_ADMIN");
             match okta
                 .api_tokens
@@ -424,6 +374,39 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
 
 fn app_not_found(id: &str) -> Resp {
     not_found(id, "AppInstance")
+}
+
+/// Deletes the items that match: 204, or 404 naming `id` and `kind` when none did.
+fn delete_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool, id: &str, kind: &str) -> Resp {
+    if remove_where(items, matches) {
+        Resp::empty(204)
+    } else {
+        not_found(id, kind)
+    }
+}
+
+/// A 200 answer listing these objects.
+fn list(items: impl Iterator<Item = Value>) -> Resp {
+    Resp::json(200, Value::Array(items.collect()))
+}
+
+/// A 200 answer listing role assignments; `assignee` is the user's or client's href.
+fn role_list(roles: &[RoleAssignment], assignee: &str) -> Resp {
+    list(roles.iter().map(|r| r.render(assignee)))
+}
+
+/// The href of an app's OAuth client, the assignee of its roles.
+fn client_href(org_url: &str, client_id: &str) -> String {
+    format!("{org_url}/oauth2/v1/clients/{client_id}")
+}
+
+/// `ACTIVE` for the `activate` lifecycle operation, `INACTIVE` for `deactivate`.
+fn lifecycle_status(op: &str) -> &'static str {
+    if op == "activate" {
+        "ACTIVE"
+    } else {
+        "INACTIVE"
+    }
 }
 
 fn find_user<'a>(okta: &'a OktaState, id: &str) -> Option<&'a super::state::User> {
@@ -903,8 +886,8 @@ fn validate_app(okta: &OktaState, body: &Value, current: Option<&App>) -> Result
                 if let Err(c) = check_kids(list.iter().map(|k| k["kid"].as_str())) {
                     fail("jwks", c, &mut causes);
                 }
-                if list.len() > 50 {
-                    fail("jwks", "You can't create a new key. You have reached the maximum number of keys allowed (50). To add another key, you must first delete an existing one.".into(), &mut causes);
+                if list.len() > MAX_KEYS {
+                    fail("jwks", TOO_MANY_KEYS.into(), &mut causes);
                 }
             }
             Some(_) => fail(
@@ -996,8 +979,6 @@ fn create_app(okta: &mut OktaState, req: &Req) -> Resp {
         .query_param("activate")
         .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
     let id = okta_id("0oa");
-    let seq = okta.take_seq();
-    let now = iso_now();
     let mut json = base_app_json(
         &id,
         &parsed.label,
@@ -1008,29 +989,15 @@ fn create_app(okta: &mut OktaState, req: &Req) -> Resp {
     if let Some(p) = parsed.profile {
         json["profile"] = p;
     }
-    let mut app = App {
-        id: id.clone(),
-        seq,
-        name: "oidc_client".into(),
-        label: parsed.label,
-        status: if activate { "ACTIVE" } else { "INACTIVE" }.into(),
-        client_id: parsed.client_id.unwrap_or_else(|| id.clone()),
-        token_endpoint_auth_method: parsed.auth_method,
-        keys: parsed
-            .keys
-            .iter()
-            .map(|(k, status)| Key::new(k, status))
-            .collect(),
-        grants: Vec::new(),
-        roles: Vec::new(),
-        created: now.clone(),
-        last_updated: now,
-        json,
-    };
-    app.refresh(&okta.org_url);
-    let out = app.json.clone();
-    okta.apps.push(app);
-    Resp::json(200, out)
+    let mut app = App::oidc(&id, &parsed.label, &parsed.auth_method, json);
+    app.status = if activate { "ACTIVE" } else { "INACTIVE" }.into();
+    app.client_id = parsed.client_id.unwrap_or(id);
+    app.keys = parsed
+        .keys
+        .iter()
+        .map(|(k, status)| Key::new(k, status))
+        .collect();
+    Resp::json(200, okta.add_app(app).json.clone())
 }
 
 fn replace_app(okta: &mut OktaState, req: &Req, id: &str) -> Resp {
@@ -1121,10 +1088,8 @@ fn add_jwk(okta: &mut OktaState, req: &Req, id: &str) -> Resp {
     if let Err(cause) = check_jwk(body, true) {
         return jwk_invalid(&cause);
     }
-    if app.keys.len() >= 50 {
-        return jwk_invalid(
-            "You can't create a new key. You have reached the maximum number of keys allowed (50). To add another key, you must first delete an existing one.",
-        );
+    if app.keys.len() >= MAX_KEYS {
+        return jwk_invalid(TOO_MANY_KEYS);
     }
     let kids = app
         .keys
@@ -1136,14 +1101,8 @@ fn add_jwk(okta: &mut OktaState, req: &Req, id: &str) -> Resp {
     }
     let status = body["status"].as_str().unwrap_or("ACTIVE");
     let key = Key::new(body, status);
-    if key.key_use() == "enc"
-        && status == "ACTIVE"
-        && app
-            .keys
-            .iter()
-            .any(|k| k.key_use() == "enc" && k.status == "ACTIVE")
-    {
-        return jwk_invalid("The client can have only one active encryption key in the 'jwks'.");
+    if key.key_use() == "enc" && status == "ACTIVE" && has_active_encryption_key(app) {
+        return jwk_invalid(ONE_ACTIVE_ENCRYPTION_KEY);
     }
     let out = key.render(&org_url, &app.id);
     app.keys.push(key);
@@ -1178,22 +1137,11 @@ fn jwk_lifecycle(okta: &mut OktaState, id: &str, key_id: &str, op: &str) -> Resp
         return not_found(key_id, "JsonWebKey");
     };
     let key = &app.keys[pos];
-    let target = if op == "activate" {
-        "ACTIVE"
-    } else {
-        "INACTIVE"
-    };
+    let target = lifecycle_status(op);
     if key.status != target {
         if op == "activate" {
-            if key.key_use() == "enc"
-                && app
-                    .keys
-                    .iter()
-                    .any(|k| k.key_use() == "enc" && k.status == "ACTIVE")
-            {
-                return jwk_invalid(
-                    "The client can have only one active encryption key in the 'jwks'.",
-                );
+            if key.key_use() == "enc" && has_active_encryption_key(app) {
+                return jwk_invalid(ONE_ACTIVE_ENCRYPTION_KEY);
             }
         } else if key.key_use() == "enc" {
             return jwk_invalid("You can't deactivate the active encryption key.");
@@ -1289,7 +1237,7 @@ fn assign_client_role(okta: &mut OktaState, req: &Req, client: &str) -> Resp {
         return malformed();
     };
     let org_url = okta.org_url.clone();
-    let Some(app) = okta.apps.iter_mut().find(|a| a.client_id == client) else {
+    let Some(app) = okta.app_by_client_id_mut(client) else {
         return not_found(client, "Client");
     };
     let role_type = body["type"].as_str().unwrap_or("").trim();
@@ -1320,7 +1268,7 @@ fn assign_client_role(okta: &mut OktaState, req: &Req, client: &str) -> Resp {
     {
         return error(409, "E0000090", "Duplicate role assignment exception", &[]);
     }
-    let out = role.render(&format!("{org_url}/oauth2/v1/clients/{client}"));
+    let out = role.render(&client_href(&org_url, client));
     app.roles.push(role);
     Resp::json(200, out)
 }

@@ -1,5 +1,6 @@
-//! The HTTP side: accept loops, request reading, latency and faults, recording, and the
-//! headers every response of each service carries.
+//! The HTTP side of the sandbox: the accept loops, reading each request, added latency
+//! and injected faults, recording every exchange, and the headers every response of each
+//! service carries (Okta's request id and rate-limit headers, Apono's request id).
 
 use std::convert::Infallible;
 use std::io;

@@ -346,6 +346,27 @@ impl Grant {
 }
 
 impl App {
+    /// A new `ACTIVE` OpenID Connect app whose client id is its id, created now, with no
+    /// keys, grants or roles; `json` is its stored document ([`base_app_json`]).
+    pub(crate) fn oidc(id: &str, label: &str, auth_method: &str, json: Value) -> App {
+        let now = iso_now();
+        App {
+            id: id.to_string(),
+            seq: 0,
+            name: "oidc_client".into(),
+            label: label.into(),
+            status: "ACTIVE".into(),
+            client_id: id.to_string(),
+            token_endpoint_auth_method: auth_method.into(),
+            keys: Vec::new(),
+            grants: Vec::new(),
+            roles: Vec::new(),
+            created: now.clone(),
+            last_updated: now,
+            json,
+        }
+    }
+
     /// Whether the app is `ACTIVE`.
     pub fn is_active(&self) -> bool {
         self.status == "ACTIVE"
@@ -499,6 +520,11 @@ impl OktaState {
         self.apps.iter().find(|a| a.client_id == client_id)
     }
 
+    /// The app whose OAuth client id is this, mutable.
+    pub fn app_by_client_id_mut(&mut self, client_id: &str) -> Option<&mut App> {
+        self.apps.iter_mut().find(|a| a.client_id == client_id)
+    }
+
     /// Apps with exactly this label.
     pub fn apps_labelled(&self, label: &str) -> Vec<&App> {
         self.apps.iter().filter(|a| a.label == label).collect()
@@ -601,8 +627,6 @@ impl OktaState {
     /// [`OktaState::seed_grant`] / [`OktaState::seed_role`]). Returns the app id.
     pub fn seed_service_app(&mut self, label: &str, keys: &[Value], active: bool) -> String {
         let id = okta_id("0oa");
-        let seq = self.take_seq();
-        let now = iso_now();
         let method = if keys.is_empty() {
             "client_secret_basic"
         } else {
@@ -619,24 +643,20 @@ impl OktaState {
             &json!({"token_endpoint_auth_method": method}),
             method,
         );
-        let mut app = App {
-            id: id.clone(),
-            seq,
-            name: "oidc_client".into(),
-            label: label.into(),
-            status: if active { "ACTIVE" } else { "INACTIVE" }.into(),
-            client_id: id.clone(),
-            token_endpoint_auth_method: method.into(),
-            keys: keys.iter().map(|k| Key::new(k, "ACTIVE")).collect(),
-            grants: Vec::new(),
-            roles: Vec::new(),
-            created: now.clone(),
-            last_updated: now,
-            json,
-        };
+        let mut app = App::oidc(&id, label, method, json);
+        app.status = if active { "ACTIVE" } else { "INACTIVE" }.into();
+        app.keys = keys.iter().map(|k| Key::new(k, "ACTIVE")).collect();
+        self.add_app(app);
+        id
+    }
+
+    /// Adds an app as the newest: gives it the next sequence number and refreshes its
+    /// `json`.
+    pub(crate) fn add_app(&mut self, mut app: App) -> &App {
+        app.seq = self.take_seq();
         app.refresh(&self.org_url);
         self.apps.push(app);
-        id
+        &self.apps[self.apps.len() - 1]
     }
 
     /// Grants a scope to an app (issuer: the org URL); returns the grant id.
@@ -669,7 +689,10 @@ impl OktaState {
 /// The stored document of a new OpenID Connect app, before [`App::refresh`] adds the
 /// dynamic fields. `settings_client` and `credentials_client` are what the request gave.
 /// Fields Okta answers as `null` but the reference schema types as plain strings
-/// (`accessibility.errorRedirectUrl`, `settings.notes.admin`, ...) are left out.
+/// (`accessibility.errorRedirectUrl`, `settings.notes.admin`, ...) are left out, and so
+/// are fields real Okta sends that the reference schema of OIDC app settings does not
+/// declare (`settings.app`, `settings.manualProvisioning`): clients must not come to
+/// depend on them.
 pub(crate) fn base_app_json(
     id: &str,
     label: &str,
@@ -730,10 +753,8 @@ pub(crate) fn base_app_json(
             "oauthClient": cred,
         },
         "settings": {
-            "app": {},
             "oauthClient": oauth_settings,
             "notifications": {"vpn": {"network": {"connection": "DISABLED"}}},
-            "manualProvisioning": false,
             "implicitAssignment": false,
             "notes": {},
             "emOptInStatus": "DISABLED",
@@ -867,6 +888,16 @@ fn entry(
     }
 }
 
+/// The secret stores of catalog entries that take a secret.
+const SECRET_STORES: &[&str] = &[
+    "AWS",
+    "GCP",
+    "KUBERNETES",
+    "AZURE",
+    "HASHICORP_VAULT",
+    "APONO",
+];
+
 /// The catalog the sandbox starts with.
 pub(crate) fn default_catalog() -> Vec<CatalogEntry> {
     vec![
@@ -890,14 +921,7 @@ pub(crate) fn default_catalog() -> Vec<CatalogEntry> {
                 param("tenant_id", "Tenant ID", false),
                 param("client_id", "Client ID", false),
             ],
-            &[
-                "AWS",
-                "GCP",
-                "KUBERNETES",
-                "AZURE",
-                "HASHICORP_VAULT",
-                "APONO",
-            ],
+            SECRET_STORES,
         ),
         entry(
             "Google Workspace",
@@ -940,14 +964,7 @@ pub(crate) fn default_catalog() -> Vec<CatalogEntry> {
                 param_default("port", "Port", "5432"),
                 param_default("dbname", "Database name", "postgres"),
             ],
-            &[
-                "AWS",
-                "GCP",
-                "KUBERNETES",
-                "AZURE",
-                "HASHICORP_VAULT",
-                "APONO",
-            ],
+            SECRET_STORES,
         ),
         entry(
             "Slack",

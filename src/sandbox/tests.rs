@@ -1,4 +1,7 @@
-//! Tests of the sandbox through its own HTTP servers.
+//! Tests of the sandbox through its own HTTP servers: tokens and permissions, apps and
+//! their lifecycle, keys, grants, client roles, pagination, fault injection, and Apono's
+//! catalog and status evaluation. That every exchange agrees with the reference
+//! documents is checked in `tests/sandbox_contract.rs`.
 
 use std::time::Duration;
 
@@ -73,6 +76,11 @@ async fn okta(
     .await
 }
 
+/// An Okta call as the super admin.
+async fn admin(sb: &Sandbox, method: Method, path: &str, body: Option<Value>) -> Answer {
+    okta(sb, &sb.super_admin_token(), method, path, body).await
+}
+
 async fn apono(sb: &Sandbox, method: Method, path: &str, body: Option<Value>) -> Answer {
     call(
         &format!("{}{path}", sb.apono_url()),
@@ -81,6 +89,13 @@ async fn apono(sb: &Sandbox, method: Method, path: &str, body: Option<Value>) ->
         body,
     )
     .await
+}
+
+/// A sandbox with the default options but what `configure` changes.
+fn start(configure: impl FnOnce(&mut SandboxOptions)) -> Sandbox {
+    let mut options = SandboxOptions::default();
+    configure(&mut options);
+    Sandbox::start(options).unwrap()
 }
 
 fn apono_jwk() -> Value {
@@ -103,9 +118,8 @@ fn service_app_body(label: &str) -> Value {
 }
 
 async fn create_app(sb: &Sandbox, label: &str) -> Value {
-    let a = okta(
+    let a = admin(
         sb,
-        &sb.super_admin_token(),
         Method::POST,
         "/api/v1/apps",
         Some(service_app_body(label)),
@@ -116,9 +130,8 @@ async fn create_app(sb: &Sandbox, label: &str) -> Value {
 }
 
 async fn grant(sb: &Sandbox, app_id: &str, scope: &str) -> Answer {
-    okta(
+    admin(
         sb,
-        &sb.super_admin_token(),
         Method::POST,
         &format!("/api/v1/apps/{app_id}/grants"),
         Some(json!({"scopeId": scope, "issuer": sb.okta_url()})),
@@ -127,9 +140,8 @@ async fn grant(sb: &Sandbox, app_id: &str, scope: &str) -> Answer {
 }
 
 async fn assign_role(sb: &Sandbox, client_id: &str, role: &str) -> Answer {
-    okta(
+    admin(
         sb,
-        &sb.super_admin_token(),
         Method::POST,
         &format!("/oauth2/v1/clients/{client_id}/roles"),
         Some(json!({"type": role})),
@@ -144,6 +156,14 @@ fn assert_okta_error(a: &Answer, status: u16, code: &str) {
     assert!(a.body["errorSummary"].is_string());
     assert!(a.body["errorId"].as_str().unwrap().starts_with("oae"));
     assert!(a.body["errorCauses"].is_array());
+}
+
+/// `value` is a string containing `part`.
+fn assert_contains(value: &Value, part: &str) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    assert!(text.contains(part), "{text:?} does not contain {part:?}");
 }
 
 fn assert_okta_headers(a: &Answer) {
@@ -185,33 +205,19 @@ async fn okta_rejects_missing_unknown_and_revoked_tokens() {
 
     let token = sb.super_admin_token();
     assert!(token.starts_with("00") && token.len() == 42);
-    let me = okta(&sb, &token, Method::GET, "/api/v1/users/me", None).await;
+    let me = admin(&sb, Method::GET, "/api/v1/users/me", None).await;
     assert_eq!(me.status, 200);
     assert_okta_headers(&me);
     let id = me.body["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("00u"));
-    let roles = okta(
-        &sb,
-        &token,
-        Method::GET,
-        &format!("/api/v1/users/{id}/roles"),
-        None,
-    )
-    .await;
+    let roles = admin(&sb, Method::GET, &format!("/api/v1/users/{id}/roles"), None).await;
     assert_eq!(roles.status, 200);
     assert_eq!(roles.body[0]["type"], "SUPER_ADMIN");
     assert_eq!(roles.body[0]["assignmentType"], "USER");
 
-    let revoke = okta(
-        &sb,
-        &token,
-        Method::DELETE,
-        "/api/v1/api-tokens/current",
-        None,
-    )
-    .await;
+    let revoke = admin(&sb, Method::DELETE, "/api/v1/api-tokens/current", None).await;
     assert_eq!(revoke.status, 204);
-    let after = okta(&sb, &token, Method::GET, "/api/v1/users/me", None).await;
+    let after = admin(&sb, Method::GET, "/api/v1/users/me", None).await;
     assert_okta_error(&after, 401, "E0000011");
     let snap = sb.snapshot();
     let record = snap.okta.api_token(&token).unwrap();
@@ -227,11 +233,7 @@ async fn okta_rejects_missing_unknown_and_revoked_tokens() {
 
 #[tokio::test]
 async fn read_only_admin_reads_but_cannot_write() {
-    let sb = Sandbox::start(SandboxOptions {
-        client_privileges_setting: true,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.client_privileges_setting = true);
     let ro = sb.read_only_admin_token();
     let me = okta(&sb, &ro, Method::GET, "/api/v1/users/me", None).await;
     let roles = okta(
@@ -309,14 +311,7 @@ async fn app_create_answers_the_full_app() {
     assert_eq!(key["kid"], apono_jwk()["kid"]);
     assert_eq!(key["n"], apono_jwk()["n"]);
 
-    let got = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::GET,
-        &format!("/api/v1/apps/{id}"),
-        None,
-    )
-    .await;
+    let got = admin(&sb, Method::GET, &format!("/api/v1/apps/{id}"), None).await;
     assert_eq!(got.body, app);
     let snap = sb.snapshot();
     let stored = snap.okta.app(id).unwrap();
@@ -327,26 +322,12 @@ async fn app_create_answers_the_full_app() {
     // private_key_jwt without a key, and a chosen client id.
     let mut body = service_app_body("No key");
     body["settings"]["oauthClient"]["jwks"] = json!({"keys": []});
-    let bad = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::POST,
-        "/api/v1/apps",
-        Some(body),
-    )
-    .await;
+    let bad = admin(&sb, Method::POST, "/api/v1/apps", Some(body)).await;
     assert_okta_error(&bad, 400, "E0000001");
     assert!(!bad.body["errorCauses"].as_array().unwrap().is_empty());
     let mut body = service_app_body("Chosen");
     body["credentials"]["oauthClient"]["client_id"] = json!("my-client-id");
-    let chosen = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::POST,
-        "/api/v1/apps?activate=false",
-        Some(body),
-    )
-    .await;
+    let chosen = admin(&sb, Method::POST, "/api/v1/apps?activate=false", Some(body)).await;
     assert_eq!(chosen.status, 200);
     assert_eq!(
         chosen.body["credentials"]["oauthClient"]["client_id"],
@@ -357,20 +338,15 @@ async fn app_create_answers_the_full_app() {
 
 #[tokio::test]
 async fn app_list_filters_by_prefix_and_paginates_with_link_headers() {
-    let sb = Sandbox::start(SandboxOptions {
-        page_size: 1,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.page_size = 1);
     let token = sb.super_admin_token();
     let a = create_app(&sb, "Apono Integration").await;
     let b = create_app(&sb, "apono integration 2").await;
     create_app(&sb, "Something else").await;
     let inactive = create_app(&sb, "Apono Integration").await;
     let inactive_id = inactive["id"].as_str().unwrap();
-    okta(
+    admin(
         &sb,
-        &token,
         Method::POST,
         &format!("/api/v1/apps/{inactive_id}/lifecycle/deactivate"),
         None,
@@ -400,9 +376,8 @@ async fn app_list_filters_by_prefix_and_paginates_with_link_headers() {
         vec![a["id"].as_str().unwrap(), b["id"].as_str().unwrap()]
     );
 
-    let all = okta(
+    let all = admin(
         &sb,
-        &token,
         Method::GET,
         "/api/v1/apps?q=apono&includeNonDeleted=true&limit=10",
         None,
@@ -410,39 +385,30 @@ async fn app_list_filters_by_prefix_and_paginates_with_link_headers() {
     .await;
     assert_eq!(all.body.as_array().unwrap().len(), 3);
     assert_eq!(all.links().len(), 1, "no next link on the last page");
-    let oidc = okta(
-        &sb,
-        &token,
-        Method::GET,
-        "/api/v1/apps?q=oidc&limit=10",
-        None,
-    )
-    .await;
+    let oidc = admin(&sb, Method::GET, "/api/v1/apps?q=oidc&limit=10", None).await;
     assert_eq!(
         oidc.body.as_array().unwrap().len(),
         3,
         "q also matches the name"
     );
 
-    let users = okta(&sb, &token, Method::GET, "/api/v1/users", None).await;
+    let users = admin(&sb, Method::GET, "/api/v1/users", None).await;
     assert_eq!(users.body.as_array().unwrap().len(), 1);
     assert!(users.next_link().is_some());
-    let groups = okta(&sb, &token, Method::GET, "/api/v1/groups?limit=50", None).await;
+    let groups = admin(&sb, Method::GET, "/api/v1/groups?limit=50", None).await;
     assert_eq!(groups.body.as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn active_apps_cannot_be_deleted() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
-    let token = sb.super_admin_token();
     let app = create_app(&sb, "Apono Integration").await;
     let path = format!("/api/v1/apps/{}", app["id"].as_str().unwrap());
-    let refused = okta(&sb, &token, Method::DELETE, &path, None).await;
+    let refused = admin(&sb, Method::DELETE, &path, None).await;
     assert_okta_error(&refused, 403, "E0000056");
     assert_eq!(sb.snapshot().okta.apps.len(), 1);
-    let deact = okta(
+    let deact = admin(
         &sb,
-        &token,
         Method::POST,
         &format!("{path}/lifecycle/deactivate"),
         None,
@@ -450,10 +416,10 @@ async fn active_apps_cannot_be_deleted() {
     .await;
     assert_eq!((deact.status, deact.body.clone()), (200, json!({})));
     assert_eq!(sb.snapshot().okta.apps[0].status, "INACTIVE");
-    let deleted = okta(&sb, &token, Method::DELETE, &path, None).await;
+    let deleted = admin(&sb, Method::DELETE, &path, None).await;
     assert_eq!(deleted.status, 204);
     assert!(deleted.headers.get("content-type").is_none());
-    let gone = okta(&sb, &token, Method::GET, &path, None).await;
+    let gone = admin(&sb, Method::GET, &path, None).await;
     assert_okta_error(&gone, 404, "E0000007");
     assert!(
         gone.body["errorSummary"]
@@ -461,22 +427,20 @@ async fn active_apps_cannot_be_deleted() {
             .unwrap()
             .contains("(AppInstance)")
     );
-    let nowhere = okta(&sb, &token, Method::GET, "/api/v1/nowhere", None).await;
+    let nowhere = admin(&sb, Method::GET, "/api/v1/nowhere", None).await;
     assert_okta_error(&nowhere, 404, "E0000007");
-    let wrong = okta(&sb, &token, Method::PATCH, "/api/v1/apps", None).await;
+    let wrong = admin(&sb, Method::PATCH, "/api/v1/apps", None).await;
     assert_okta_error(&wrong, 405, "E0000022");
 }
 
 #[tokio::test]
 async fn grants_check_issuer_scope_and_duplicates() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
-    let token = sb.super_admin_token();
     let app = create_app(&sb, "Apono Integration").await;
     let id = app["id"].as_str().unwrap();
     let path = format!("/api/v1/apps/{id}/grants");
-    let slash = okta(
+    let slash = admin(
         &sb,
-        &token,
         Method::POST,
         &path,
         Some(json!({"scopeId": "okta.users.read", "issuer": format!("{}/", sb.okta_url())})),
@@ -498,12 +462,12 @@ async fn grants_check_issuer_scope_and_duplicates() {
     let dup = grant(&sb, id, "okta.users.read").await;
     assert_okta_error(&dup, 400, "E0000001");
 
-    let list = okta(&sb, &token, Method::GET, &path, None).await;
+    let list = admin(&sb, Method::GET, &path, None).await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
     let gid = ok.body["id"].as_str().unwrap();
-    let one = okta(&sb, &token, Method::GET, &format!("{path}/{gid}"), None).await;
+    let one = admin(&sb, Method::GET, &format!("{path}/{gid}"), None).await;
     assert_eq!(one.body["id"], gid);
-    let del = okta(&sb, &token, Method::DELETE, &format!("{path}/{gid}"), None).await;
+    let del = admin(&sb, Method::DELETE, &format!("{path}/{gid}"), None).await;
     assert_eq!(del.status, 204);
     assert!(sb.snapshot().okta.apps[0].grants.is_empty());
 }
@@ -511,7 +475,6 @@ async fn grants_check_issuer_scope_and_duplicates() {
 #[tokio::test]
 async fn client_roles_refuse_duplicates() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
-    let token = sb.super_admin_token();
     let app = create_app(&sb, "Apono Integration").await;
     let client = app["credentials"]["oauthClient"]["client_id"]
         .as_str()
@@ -529,9 +492,8 @@ async fn client_roles_refuse_duplicates() {
     assert_okta_error(&bad, 400, "E0000001");
     let nobody = assign_role(&sb, "0oanobody", "READ_ONLY_ADMIN").await;
     assert_okta_error(&nobody, 404, "E0000007");
-    let list = okta(
+    let list = admin(
         &sb,
-        &token,
         Method::GET,
         &format!("/oauth2/v1/clients/{client}/roles"),
         None,
@@ -541,9 +503,8 @@ async fn client_roles_refuse_duplicates() {
     let snap = sb.snapshot();
     assert_eq!(snap.okta.apps[0].roles[0].role_type, "READ_ONLY_ADMIN");
     let rid = first.body["id"].as_str().unwrap();
-    let del = okta(
+    let del = admin(
         &sb,
-        &token,
         Method::DELETE,
         &format!("/oauth2/v1/clients/{client}/roles/{rid}"),
         None,
@@ -555,48 +516,38 @@ async fn client_roles_refuse_duplicates() {
 #[tokio::test]
 async fn jwks_lifecycle_rules() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
-    let token = sb.super_admin_token();
     let app = create_app(&sb, "Apono Integration").await;
     let id = app["id"].as_str().unwrap();
     let first = app["settings"]["oauthClient"]["jwks"]["keys"][0]["id"]
         .as_str()
         .unwrap();
     let jwks = format!("/api/v1/apps/{id}/credentials/jwks");
-    let list = okta(&sb, &token, Method::GET, &jwks, None).await;
+    let list = admin(&sb, Method::GET, &jwks, None).await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
 
-    let only = okta(
+    let only = admin(
         &sb,
-        &token,
         Method::POST,
         &format!("{jwks}/{first}/lifecycle/deactivate"),
         None,
     )
     .await;
     assert_okta_error(&only, 400, "E0000001");
-    let active = okta(
-        &sb,
-        &token,
-        Method::DELETE,
-        &format!("{jwks}/{first}"),
-        None,
-    )
-    .await;
+    let active = admin(&sb, Method::DELETE, &format!("{jwks}/{first}"), None).await;
     assert_okta_error(&active, 400, "E0000001");
 
     let mut second = apono_jwk();
     second["kid"] = json!("second-key");
     second.as_object_mut().unwrap().remove("use");
-    let no_use = okta(&sb, &token, Method::POST, &jwks, Some(second.clone())).await;
+    let no_use = admin(&sb, Method::POST, &jwks, Some(second.clone())).await;
     assert_okta_error(&no_use, 400, "E0000001");
     second["use"] = json!("sig");
-    let added = okta(&sb, &token, Method::POST, &jwks, Some(second)).await;
+    let added = admin(&sb, Method::POST, &jwks, Some(second)).await;
     assert_eq!(added.status, 201, "{}", added.body);
     assert!(added.body["id"].as_str().unwrap().starts_with("pks"));
 
-    let deact = okta(
+    let deact = admin(
         &sb,
-        &token,
         Method::POST,
         &format!("{jwks}/{first}/lifecycle/deactivate"),
         None,
@@ -604,14 +555,7 @@ async fn jwks_lifecycle_rules() {
     .await;
     assert_eq!(deact.status, 200);
     assert_eq!(deact.body["status"], "INACTIVE");
-    let del = okta(
-        &sb,
-        &token,
-        Method::DELETE,
-        &format!("{jwks}/{first}"),
-        None,
-    )
-    .await;
+    let del = admin(&sb, Method::DELETE, &format!("{jwks}/{first}"), None).await;
     assert_eq!(del.status, 204);
     let snap = sb.snapshot();
     assert_eq!(snap.okta.apps[0].keys.len(), 1);
@@ -637,9 +581,8 @@ async fn respond_fault_answers_instead_of_the_handler() {
         json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error"}),
     ));
     create_app(&sb, "first").await;
-    let faulted = okta(
+    let faulted = admin(
         &sb,
-        &sb.super_admin_token(),
         Method::POST,
         "/api/v1/apps",
         Some(service_app_body("second")),
@@ -715,14 +658,7 @@ async fn rate_limit_fault_answers_429_with_reset() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
     sb.inject(Fault::rate_limit(Service::Okta, "GET", "/api/v1/users/me", 1, 7).times(2));
     let before = util::epoch_secs();
-    let limited = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::GET,
-        "/api/v1/users/me",
-        None,
-    )
-    .await;
+    let limited = admin(&sb, Method::GET, "/api/v1/users/me", None).await;
     let after = util::epoch_secs();
     assert_okta_error(&limited, 429, "E0000047");
     assert_okta_headers(&limited);
@@ -739,33 +675,15 @@ async fn rate_limit_fault_answers_429_with_reset() {
         .unwrap()
         .as_secs();
     assert!(reset >= date + 6);
-    let again = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::GET,
-        "/api/v1/users/me",
-        None,
-    )
-    .await;
+    let again = admin(&sb, Method::GET, "/api/v1/users/me", None).await;
     assert_eq!(again.status, 429);
-    let ok = okta(
-        &sb,
-        &sb.super_admin_token(),
-        Method::GET,
-        "/api/v1/users/me",
-        None,
-    )
-    .await;
+    let ok = admin(&sb, Method::GET, "/api/v1/users/me", None).await;
     assert_eq!(ok.status, 200);
 }
 
 #[tokio::test]
 async fn apono_auth_and_catalog() {
-    let sb = Sandbox::start(SandboxOptions {
-        page_size: 1,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.page_size = 1);
     let denied = call(
         &format!("{}/api/v2/integrations-catalog", sb.apono_url()),
         Some("Bearer wrong".into()),
@@ -826,49 +744,38 @@ async fn okta_side(sb: &Sandbox, scopes: &[&str], role: bool) -> String {
     id
 }
 
+/// Creates an integration of type `integration_type` with this config.
+async fn post_integration(
+    sb: &Sandbox,
+    name: &str,
+    integration_type: &str,
+    config: Value,
+) -> Answer {
+    let body = json!({"name": name, "type": integration_type, "integration_config": config});
+    apono(sb, Method::POST, "/api/admin/v4/integrations", Some(body)).await
+}
+
+/// Creates an Okta Directory integration of this sandbox's Okta for this client.
 async fn create_integration(sb: &Sandbox, name: &str, client_id: &str) -> Answer {
-    apono(
-        sb,
-        Method::POST,
-        "/api/admin/v4/integrations",
-        Some(json!({
-            "name": name,
-            "type": "okta-directory",
-            "integration_config": {"okta_domain": sb.okta_domain(), "client_id": client_id},
-        })),
-    )
-    .await
+    let config = json!({"okta_domain": sb.okta_domain(), "client_id": client_id});
+    post_integration(sb, name, "okta-directory", config).await
+}
+
+/// The v4 path of the integration a create answered.
+fn integration_path(created: &Answer) -> String {
+    let id = created.body["id"].as_str().unwrap();
+    format!("/api/admin/v4/integrations/{id}")
 }
 
 #[tokio::test]
 async fn integration_settles_active_when_okta_is_right() {
-    let sb = Sandbox::start(SandboxOptions {
-        polls_until_settled: 2,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.polls_until_settled = 2);
     let client = okta_side(&sb, &["okta.users.read", "okta.groups.read"], true).await;
-    let bad = apono(
-        &sb,
-        Method::POST,
-        "/api/admin/v4/integrations",
-        Some(json!({"name": "okta", "type": "okta-directory", "integration_config": {"okta_domain": sb.okta_domain()}})),
-    )
-    .await;
+    let no_client = json!({"okta_domain": sb.okta_domain()});
+    let bad = post_integration(&sb, "okta", "okta-directory", no_client).await;
     assert_eq!(bad.status, 400);
-    assert!(
-        bad.body["error_details"]
-            .as_str()
-            .unwrap()
-            .contains("client_id")
-    );
-    let unknown = apono(
-        &sb,
-        Method::POST,
-        "/api/admin/v4/integrations",
-        Some(json!({"name": "x", "type": "nope", "integration_config": {}})),
-    )
-    .await;
+    assert_contains(&bad.body["error_details"], "client_id");
+    let unknown = post_integration(&sb, "x", "nope", json!({})).await;
     assert_eq!(unknown.status, 400);
 
     let created = create_integration(&sb, "Okta", &client).await;
@@ -877,8 +784,7 @@ async fn integration_settles_active_when_okta_is_right() {
     assert_eq!(created.body["type"], "okta-directory");
     assert!(created.body["category"].is_string());
     assert!(created.body["last_sync_time"].is_null());
-    let id = created.body["id"].as_str().unwrap();
-    let path = format!("/api/admin/v4/integrations/{id}");
+    let path = integration_path(&created);
     for _ in 0..2 {
         let poll = apono(&sb, Method::GET, &path, None).await;
         assert_eq!(poll.body["status"], "Initializing");
@@ -918,7 +824,7 @@ async fn integration_settles_active_when_okta_is_right() {
     sb.with_state(|s| s.apono.integrations[0].polls = 2);
     let err = apono(&sb, Method::GET, &path, None).await;
     assert_eq!(err.body["status"], "Error");
-    assert!(err.body["details"].as_str().unwrap().contains("0oamissing"));
+    assert_contains(&err.body["details"], "0oamissing");
     let deleted = apono(&sb, Method::DELETE, &path, None).await;
     assert_eq!(deleted.status, 204);
     assert_eq!(apono(&sb, Method::GET, &path, None).await.status, 404);
@@ -929,10 +835,7 @@ async fn integration_errors_when_a_grant_is_missing() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
     let client = okta_side(&sb, &["okta.users.read"], true).await;
     let created = create_integration(&sb, "Okta", &client).await;
-    let path = format!(
-        "/api/admin/v4/integrations/{}",
-        created.body["id"].as_str().unwrap()
-    );
+    let path = integration_path(&created);
     assert_eq!(
         apono(&sb, Method::GET, &path, None).await.body["status"],
         "Initializing"
@@ -957,25 +860,13 @@ async fn integration_errors_when_a_grant_is_missing() {
 
 #[tokio::test]
 async fn integration_errors_without_an_admin_role() {
-    let sb = Sandbox::start(SandboxOptions {
-        polls_until_settled: 0,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.polls_until_settled = 0);
     let client = okta_side(&sb, &["okta.users.read", "okta.groups.read"], false).await;
     let created = create_integration(&sb, "Okta", &client).await;
-    let path = format!(
-        "/api/admin/v4/integrations/{}",
-        created.body["id"].as_str().unwrap()
-    );
+    let path = integration_path(&created);
     let settled = apono(&sb, Method::GET, &path, None).await;
     assert_eq!(settled.body["status"], "Error");
-    assert!(
-        settled.body["details"]
-            .as_str()
-            .unwrap()
-            .contains("E0000006")
-    );
+    assert_contains(&settled.body["details"], "E0000006");
 }
 
 #[tokio::test]
@@ -994,20 +885,12 @@ async fn seeded_state_is_served() {
         );
         id
     });
-    let token = sb.super_admin_token();
-    let listed = okta(&sb, &token, Method::GET, "/api/v1/apps?q=Apono", None).await;
+    let listed = admin(&sb, Method::GET, "/api/v1/apps?q=Apono", None).await;
     assert!(
         listed.body.as_array().unwrap().is_empty(),
         "inactive apps are hidden"
     );
-    let got = okta(
-        &sb,
-        &token,
-        Method::GET,
-        &format!("/api/v1/apps/{id}"),
-        None,
-    )
-    .await;
+    let got = admin(&sb, Method::GET, &format!("/api/v1/apps/{id}"), None).await;
     assert_eq!(got.body["status"], "INACTIVE");
     assert_eq!(
         got.body["settings"]["oauthClient"]["jwks"]["keys"][0]["status"],
@@ -1029,15 +912,9 @@ fn works_from_a_plain_test_and_shuts_down_on_drop() {
         .build()
         .unwrap();
     let status = rt.block_on(async {
-        okta(
-            &sb,
-            &sb.super_admin_token(),
-            Method::GET,
-            "/api/v1/users/me",
-            None,
-        )
-        .await
-        .status
+        admin(&sb, Method::GET, "/api/v1/users/me", None)
+            .await
+            .status
     });
     assert_eq!(status, 200);
     let addr = sb.okta_domain();
@@ -1056,15 +933,13 @@ fn sandbox_handle_is_send_and_sync() {
 #[tokio::test]
 async fn replace_app_keeps_key_ids_and_status() {
     let sb = Sandbox::start(SandboxOptions::default()).unwrap();
-    let token = sb.super_admin_token();
     let app = create_app(&sb, "Apono Integration").await;
     let id = app["id"].as_str().unwrap();
     let key_id = app["settings"]["oauthClient"]["jwks"]["keys"][0]["id"].clone();
     let mut body = app.clone();
     body["label"] = json!("Apono Integration (renamed)");
-    let put = okta(
+    let put = admin(
         &sb,
-        &token,
         Method::PUT,
         &format!("/api/v1/apps/{id}"),
         Some(body.clone()),
@@ -1079,14 +954,7 @@ async fn replace_app_keeps_key_ids_and_status() {
     );
     assert_eq!(put.body["credentials"]["oauthClient"]["client_id"], id);
     body["credentials"]["oauthClient"]["client_id"] = json!("another-client");
-    let changed = okta(
-        &sb,
-        &token,
-        Method::PUT,
-        &format!("/api/v1/apps/{id}"),
-        Some(body),
-    )
-    .await;
+    let changed = admin(&sb, Method::PUT, &format!("/api/v1/apps/{id}"), Some(body)).await;
     assert_okta_error(&changed, 400, "E0000001");
     assert_eq!(
         sb.snapshot().okta.apps[0].label,
@@ -1096,51 +964,17 @@ async fn replace_app_keeps_key_ids_and_status() {
 
 #[tokio::test]
 async fn integration_errors_on_a_domain_with_a_scheme() {
-    let sb = Sandbox::start(SandboxOptions {
-        polls_until_settled: 0,
-        ..SandboxOptions::default()
-    })
-    .unwrap();
+    let sb = start(|o| o.polls_until_settled = 0);
     let client = okta_side(&sb, &["okta.users.read", "okta.groups.read"], true).await;
-    let created = apono(
-        &sb,
-        Method::POST,
-        "/api/admin/v4/integrations",
-        Some(json!({
-            "name": "Okta",
-            "type": "okta-directory",
-            "integration_config": {"okta_domain": sb.okta_url(), "client_id": client},
-        })),
-    )
-    .await;
-    let path = format!(
-        "/api/admin/v4/integrations/{}",
-        created.body["id"].as_str().unwrap()
-    );
+    let with_scheme = json!({"okta_domain": sb.okta_url(), "client_id": client});
+    let created = post_integration(&sb, "Okta", "okta-directory", with_scheme).await;
+    let path = integration_path(&created);
     let settled = apono(&sb, Method::GET, &path, None).await;
     assert_eq!(settled.body["status"], "Error");
-    assert!(
-        settled.body["details"]
-            .as_str()
-            .unwrap()
-            .contains("without scheme")
-    );
-    let unknown_key = apono(
-        &sb,
-        Method::POST,
-        "/api/admin/v4/integrations",
-        Some(json!({
-            "name": "Okta 2",
-            "type": "okta-directory",
-            "integration_config": {"domain": sb.okta_domain(), "okta_domain": sb.okta_domain(), "client_id": client},
-        })),
-    )
-    .await;
+    assert_contains(&settled.body["details"], "without scheme");
+    let unknown_key =
+        json!({"domain": sb.okta_domain(), "okta_domain": sb.okta_domain(), "client_id": client});
+    let unknown_key = post_integration(&sb, "Okta 2", "okta-directory", unknown_key).await;
     assert_eq!(unknown_key.status, 400);
-    assert!(
-        unknown_key.body["error_details"]
-            .as_str()
-            .unwrap()
-            .contains("'domain'")
-    );
+    assert_contains(&unknown_key.body["error_details"], "'domain'");
 }

@@ -1,5 +1,6 @@
-//! Small helpers shared by both imitated services: ids, clocks, the parsed request and
-//! the response under construction.
+//! Small helpers shared by both imitated services: ids, clocks, the parsed request
+//! ([`Req`]) and the response under construction ([`Resp`]), wildcard matching and
+//! removal from lists.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -185,6 +186,13 @@ impl Resp {
     pub fn has_header(&self, name: &str) -> bool {
         self.headers.iter().any(|(n, _)| n == name)
     }
+}
+
+/// Removes the items that match; whether there was any.
+pub(crate) fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
+    let before = items.len();
+    items.retain(|item| !matches(item));
+    items.len() != before
 }
 
 /// Matches `text` against a pattern in which `*` stands for any run of characters
