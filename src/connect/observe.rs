@@ -28,16 +28,21 @@ pub async fn preflight(
 ) -> Result<Observed, Failure> {
     let apono_side = async {
         let template = discover_template(apono, inputs.integration_type, inputs.config).await?;
-        let integrations = apono
-            .integrations(&template.integration_type)
-            .await?
+        let all = apono.integrations(&template.integration_type).await?;
+        // Apps any integration uses (this org's or another's) are never orphans.
+        let referenced_client_ids = all
+            .iter()
+            .filter_map(|i| template.client_id_of(&i.integration_config))
+            .map(str::to_string)
+            .collect();
+        let integrations = all
             .into_iter()
             .filter(|i| {
                 template.domain_of(&i.integration_config).as_deref()
                     == Some(inputs.config.domain.as_str())
             })
             .collect();
-        Ok::<_, Failure>((template, integrations))
+        Ok::<_, Failure>((template, integrations, referenced_client_ids))
     };
     let (login, client_privileges, apps, apono_result) = tokio::join!(
         super_admin_login(okta),
@@ -53,13 +58,14 @@ pub async fn preflight(
         Err(_) => None,
     };
     let labelled_apps = apps?;
-    let (template, integrations) = apono_result?;
+    let (template, integrations, referenced_client_ids) = apono_result?;
     Ok(Observed {
         okta_login,
         client_privileges,
         labelled_apps,
         template,
         integrations,
+        referenced_client_ids,
         reused_app: None,
     })
 }

@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::apono::Integration;
 use crate::connect::config::ConfigTemplate;
-use crate::okta::{App, REQUIRED_SCOPES};
+use crate::okta::{App, REQUIRED_SCOPES, SERVICE_APP_NAME};
 
 /// What preflight saw on both sides. Read-only.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct Observed {
     pub template: ConfigTemplate,
     /// Integrations of that type whose Okta domain is ours.
     pub integrations: Vec<Integration>,
+    /// The client ids that any Apono integration of the type uses, for any org.
+    pub referenced_client_ids: Vec<String>,
     /// With `--reuse-app`: the app to converge in place, as it is now.
     pub reused_app: Option<ReusedApp>,
 }
@@ -256,10 +258,19 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
         ));
     }
     let kept_app = observed.reused_app.as_ref().map(|r| &r.app).or(previous);
+    // An orphan is an app this tool (or the Terraform module) made, that nothing uses:
+    // our label, the service app's name, and no integration's client id.
     let orphans: Vec<String> = observed
         .labelled_apps
         .iter()
         .filter(|a| kept_app.is_none_or(|k| k.id != a.id))
+        .filter(|a| a.name == SERVICE_APP_NAME)
+        .filter(|a| {
+            !observed
+                .referenced_client_ids
+                .iter()
+                .any(|cid| cid == a.client_id() || cid == &a.id)
+        })
         .map(|a| a.id.clone())
         .collect();
     let new_integration = || Step::CreateIntegration {
@@ -444,7 +455,7 @@ mod tests {
 
     fn app(id: &str) -> App {
         serde_json::from_value(
-            serde_json::json!({"id": id, "label": "Apono Integration", "status": "ACTIVE"}),
+            serde_json::json!({"id": id, "name": "oidc_client", "label": "Apono Integration", "status": "ACTIVE"}),
         )
         .unwrap()
     }
@@ -459,6 +470,7 @@ mod tests {
                 ..ConfigInputs::default()
             }),
             integrations,
+            referenced_client_ids: Vec::new(),
             reused_app: None,
         }
     }
@@ -657,5 +669,26 @@ mod tests {
         ));
         let none = observed(vec![], vec![]);
         assert_eq!(reuse_target(&none, &inputs()).unwrap(), None);
+    }
+
+    #[test]
+    fn apps_in_use_or_of_another_kind_are_never_orphans() {
+        let mut other_kind = app("0oaSAML");
+        other_kind.name = "template_saml_2_0".into();
+        let mut seen = observed(
+            vec![app("0oaOTHERORG"), other_kind, app("0oaORPHAN")],
+            vec![],
+        );
+        seen.referenced_client_ids = vec!["0oaOTHERORG".into()];
+        let plan = plan(&seen, &inputs()).unwrap();
+        let retired: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::RetireApp { app_id, .. } => Some(app_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(retired, vec!["0oaORPHAN"]);
     }
 }

@@ -16,6 +16,9 @@ pub use models::{App, Grant, RoleAssignment, User};
 /// The scopes the app needs to read users and groups.
 pub const REQUIRED_SCOPES: [&str; 2] = ["okta.groups.read", "okta.users.read"];
 
+/// The `name` of an OAuth 2.0 client app in Okta (what this tool and the module create).
+pub const SERVICE_APP_NAME: &str = "oidc_client";
+
 /// What an app created by this tool (or by Apono's Terraform module) is called.
 pub const DEFAULT_APP_LABEL: &str = "Apono Integration";
 
@@ -167,7 +170,7 @@ impl OktaClient {
 /// The body of `POST /api/v1/apps` for the service app (DESIGN.md §1).
 pub fn service_app_body(label: &str, public_key: &Value) -> Value {
     json!({
-        "name": "oidc_client",
+        "name": SERVICE_APP_NAME,
         "label": label,
         "signOnMode": "OPENID_CONNECT",
         "credentials": {
