@@ -413,3 +413,92 @@ fn reuse_app_repairs_drift_in_place_then_finds_nothing_to_do() {
         vec!["DELETE /api/v1/api-tokens/current".to_string()]
     );
 }
+
+#[test]
+fn orphans_left_by_an_interrupted_run_are_retired_unless_kept() {
+    let h = Harness::new();
+    let key = apono_okta::apono::public_jwk();
+    let (active, inactive) = h.sandbox.with_state(|state| {
+        (
+            state
+                .okta
+                .seed_service_app("Apono Integration", &[key.clone()], true),
+            state
+                .okta
+                .seed_service_app("Apono Integration", &[key.clone()], false),
+        )
+    });
+    let kept = h.connect(&["--keep-orphans", "--keep-api-token", "--json"]);
+    kept.assert_code(0);
+    assert_eq!(kept.json()["retired_app_ids"], json!([]));
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), 3);
+
+    // The second run rotates; both orphans go, and so does the first run's app.
+    let run = h.connect(&["--json"]);
+    run.assert_code(0);
+    let report = run.json();
+    let retired: Vec<&str> = report["retired_app_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(retired.len(), 3, "{report}");
+    assert!(retired.contains(&active.as_str()) && retired.contains(&inactive.as_str()));
+    let state = h.sandbox.snapshot();
+    let ids: Vec<&str> = state.okta.apps.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, vec![report["okta"]["app_id"].as_str().unwrap()]);
+    // An active app is deactivated before it is deleted.
+    let writes: Vec<String> = h
+        .writes()
+        .iter()
+        .filter(|e| e.path.contains(active.as_str()))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![
+            format!("POST /api/v1/apps/{active}/lifecycle/deactivate"),
+            format!("DELETE /api/v1/apps/{active}"),
+        ]
+    );
+}
+
+#[test]
+fn a_failed_rotation_points_apono_back_at_the_previous_app() {
+    let h = Harness::new();
+    let first = h.connect(&["--keep-api-token", "--json"]);
+    first.assert_code(0);
+    let old_app = first.json()["okta"]["app_id"].as_str().unwrap().to_string();
+    h.sandbox.inject(Fault::drop_connection(
+        Service::Apono,
+        "PUT",
+        "/api/admin/v4/integrations/*",
+        1,
+    ));
+
+    let run = h.connect(&["--json"]);
+    run.assert_code(1);
+    let failure = run.json();
+    assert_eq!(failure["left_behind"], json!([]), "{failure}");
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{failure}"
+    );
+
+    let state = h.sandbox.snapshot();
+    let ids: Vec<&str> = state.okta.apps.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![old_app.as_str()],
+        "the new app is undone, the old one kept"
+    );
+    assert_eq!(
+        state.apono.integrations[0].config["client_id"],
+        old_app.as_str()
+    );
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+}
