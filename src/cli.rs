@@ -20,8 +20,17 @@ pub enum Command {
     Connect(Box<ConnectArgs>),
     /// Run the whole connect flow against a built-in sandbox of Okta and Apono; no account needed.
     Demo(DemoArgs),
+    /// Read-only health of both sides; exit 0 when healthy, 5 when not.
+    Status(Box<StatusArgs>),
+    /// Delete the Apono integration, then deactivate and delete the Okta app.
+    Disconnect(Box<DisconnectArgs>),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Man,
 }
 
 /// Output and prompting, shared by the commands that talk to the services.
@@ -36,23 +45,21 @@ pub struct OutputArgs {
     pub non_interactive: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
-    /// The Okta org URL, e.g. https://example.okta.com (an admin-console URL is accepted).
-    #[arg(long, value_name = "URL", env = "OKTA_URL", conflicts_with_all = ["org_id", "base_url"])]
+/// Where the two services are and how to authenticate: shared by every command that
+/// talks to them. The environment variables are read in [`crate::settings`], after the
+/// flags, so a flag always wins.
+#[derive(Debug, Args, Clone)]
+pub struct ServiceArgs {
+    /// The Okta org URL, e.g. https://example.okta.com (an admin-console URL is accepted) [env: OKTA_URL].
+    #[arg(long, value_name = "URL", conflicts_with_all = ["org_id", "base_url"])]
     pub okta_url: Option<String>,
 
-    /// The Okta org name, the `example` of example.okta.com (with --base-url).
-    #[arg(long, value_name = "NAME", env = "OKTA_ORG_NAME")]
+    /// The Okta org name, the `example` of example.okta.com [env: OKTA_ORG_NAME].
+    #[arg(long, value_name = "NAME")]
     pub org_id: Option<String>,
 
-    /// The Okta base domain (with --org-id) [default: okta.com].
-    #[arg(
-        long,
-        value_name = "DOMAIN",
-        env = "OKTA_BASE_URL",
-        requires = "org_id"
-    )]
+    /// The Okta base domain, with --org-id [default: okta.com] [env: OKTA_BASE_URL].
+    #[arg(long, value_name = "DOMAIN")]
     pub base_url: Option<String>,
 
     /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt.
@@ -72,6 +79,24 @@ pub struct ConnectArgs {
     )]
     pub apono_url: String,
 
+    /// Extra root certificates (PEM), for a corporate TLS proxy.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Use this Apono integration type instead of finding "Okta Directory" in the catalog.
+    #[arg(long, value_name = "TYPE")]
+    pub apono_integration_type: Option<String>,
+
+    /// Which Apono integration is this org's, when several exist.
+    #[arg(long, value_name = "ID")]
+    pub apono_integration_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+
     /// The label of the Okta app (apps with this label are found and adopted).
     #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
     pub app_label: String,
@@ -87,14 +112,6 @@ pub struct ConnectArgs {
     /// Set an Apono integration config parameter by id (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub apono_config: Vec<String>,
-
-    /// Use this Apono integration type instead of finding "Okta Directory" in the catalog.
-    #[arg(long, value_name = "TYPE")]
-    pub apono_integration_type: Option<String>,
-
-    /// Which Apono integration to update when several exist for this org.
-    #[arg(long, value_name = "ID")]
-    pub apono_integration_id: Option<String>,
 
     /// The name of a new Apono integration [default: "Okta <domain>"].
     #[arg(long, value_name = "NAME")]
@@ -136,12 +153,44 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub no_store: bool,
 
-    /// Extra root certificates (PEM), for a corporate TLS proxy.
-    #[arg(long, value_name = "FILE")]
-    pub ca_bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+
+    /// Do not revoke the Okta API token at the end.
+    #[arg(long)]
+    pub keep_api_token: bool,
+
+    /// Show what would be deleted and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation before deleting.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -10,25 +10,28 @@
 pub mod apono;
 pub mod cli;
 pub mod connect;
+pub mod disconnect;
 pub mod error;
 pub mod http;
 pub mod okta;
 pub mod sandbox;
 pub mod secret;
 pub mod settings;
+pub mod status;
 pub mod ui;
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, ConnectArgs, OutputArgs, SandboxArgs};
 use crate::connect::{ConnectSettings, Report};
 use crate::error::{ExitKind, Failure};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secret::Secret;
+use crate::settings::OktaTokenNeed;
 use crate::ui::Ui;
 
 /// Parses the arguments, runs the command, and returns the process exit code.
@@ -68,6 +71,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Demo(args) => finish(&args.output.clone(), |ui| {
             runtime.block_on(demo_command(ui))
         }),
+        Command::Status(args) => finish(&args.output.clone(), |ui| {
+            let service = resolve_service(&args.service, OktaTokenNeed::IfGiven, ui)?;
+            runtime.block_on(status::status(&service, ui))
+        }),
+        Command::Disconnect(args) => finish(&args.output.clone(), |ui| {
+            let service = resolve_service(&args.service, OktaTokenNeed::Required, ui)?;
+            let options = disconnect::DisconnectOptions {
+                dry_run: args.dry_run,
+                assume_yes: args.yes,
+                keep_api_token: args.keep_api_token,
+            };
+            runtime.block_on(disconnect::disconnect(&service, options, ui))
+        }),
         Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
             Ok(()) => 0,
             Err(failure) => {
@@ -75,12 +91,76 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 failure.exit_code()
             }
         },
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(
+                args.shell,
+                &mut command,
+                "apono-okta",
+                &mut std::io::stdout(),
+            );
+            0
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    print_stdout(String::from_utf8_lossy(&page).trim_end());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: cannot render the man page: {e}");
+                    ExitKind::Unexpected.code()
+                }
+            }
+        }
     }
 }
 
-/// Runs a command that ends in a [`Report`]; prints it, or the failure, and returns
+/// The service settings of `status` and `disconnect`, from the process environment.
+fn resolve_service(
+    args: &cli::ServiceArgs,
+    need: OktaTokenNeed,
+    ui: &Ui,
+) -> Result<settings::ServiceSettings, Failure> {
+    let env = settings::process_env;
+    let store = settings::token_store(&env);
+    settings::resolve_service(args, need, &env, store.as_ref(), ui)
+}
+
+/// A command's result, printable as text or as the one JSON object of `--json`.
+trait Summary: serde::Serialize {
+    fn to_text(&self) -> String;
+    /// The exit code of a command that ran to the end (`status` is 5 when unhealthy).
+    fn exit_code(&self) -> u8 {
+        0
+    }
+}
+
+impl Summary for Report {
+    fn to_text(&self) -> String {
+        Report::to_text(self)
+    }
+}
+
+impl Summary for status::StatusReport {
+    fn to_text(&self) -> String {
+        status::StatusReport::to_text(self)
+    }
+    fn exit_code(&self) -> u8 {
+        status::StatusReport::exit_code(self)
+    }
+}
+
+impl Summary for disconnect::DisconnectReport {
+    fn to_text(&self) -> String {
+        disconnect::DisconnectReport::to_text(self)
+    }
+}
+
+/// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns
 /// the exit code.
-fn finish(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<Report, Failure>) -> u8 {
+fn finish<S: Summary>(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<S, Failure>) -> u8 {
     let ui = Ui::new(output.non_interactive);
     match command(&ui) {
         Ok(report) => {
@@ -90,7 +170,7 @@ fn finish(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<Report, Failu
                 report.to_text()
             };
             print_stdout(&text);
-            0
+            report.exit_code()
         }
         Err(failure) => {
             report_failure(&failure, &ui);

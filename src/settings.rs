@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use crate::cli::ConnectArgs;
+use crate::cli::{ConnectArgs, ServiceArgs};
 use crate::connect::ConnectSettings;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
@@ -58,24 +58,39 @@ pub fn poll_interval(http: &HttpSettings) -> Duration {
     }
 }
 
-/// Resolves `connect`'s inputs. `store` is where a stored Apono token may come from.
-pub fn resolve_connect(
-    args: &ConnectArgs,
+/// Where the two services are and the tokens that reach them, resolved.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub okta_url: Url,
+    pub domain: String,
+    /// `None` only when the command asked for it as [`OktaTokenNeed::IfGiven`].
+    pub okta_token: Option<Secret>,
+    pub apono_url: Url,
+    pub apono_token: Secret,
+    pub integration_type: Option<String>,
+    pub integration_id: Option<String>,
+    pub http: HttpSettings,
+}
+
+/// Whether a command needs the Okta token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OktaTokenNeed {
+    /// Flag, environment, prompt, else an error.
+    Required,
+    /// Flag or environment only; no prompt, no error.
+    IfGiven,
+}
+
+/// Resolves the service inputs every command shares. Everything that needs no prompt
+/// is checked first, so a typo fails fast and before any network call.
+pub fn resolve_service(
+    args: &ServiceArgs,
+    okta_token_need: OktaTokenNeed,
     env: EnvLookup<'_>,
     store: &dyn TokenStore,
     ui: &Ui,
-) -> Result<ConnectSettings, Failure> {
-    // Everything that needs no prompt is checked first, so a typo fails fast.
+) -> Result<ServiceSettings, Failure> {
     let apono_url = parse_base_url(&args.apono_url, "--apono-url")?;
-    let public_key = match &args.apono_jwk_file {
-        Some(path) => read_public_key(path)?,
-        None => crate::apono::public_jwk(),
-    };
-    let apono_config = args
-        .apono_config
-        .iter()
-        .map(|pair| parse_key_value(pair))
-        .collect::<Result<Vec<_>, _>>()?;
     if let Some(path) = args.ca_bundle.as_ref().filter(|p| !p.is_file()) {
         return Err(Failure::usage(format!(
             "--ca-bundle {}: no such file",
@@ -89,6 +104,43 @@ pub fn resolve_connect(
             "--okta-api-token-file - and --apono-api-token-file - cannot both read stdin",
         ));
     }
+    let okta = resolve_okta_target(args, env, ui)?;
+    if let Some(note) = &okta.note {
+        ui.info(note);
+    }
+    let okta_token = match okta_token_need {
+        OktaTokenNeed::Required => Some(resolve_okta_token(args, env, Some(ui))?),
+        OktaTokenNeed::IfGiven => resolve_okta_token(args, env, None).ok(),
+    };
+    let apono_token = resolve_apono_token(args, env, store, &apono_url, ui)?;
+    Ok(ServiceSettings {
+        okta_url: okta.url,
+        domain: okta.domain,
+        okta_token,
+        apono_url,
+        apono_token,
+        integration_type: args.apono_integration_type.clone(),
+        integration_id: args.apono_integration_id.clone(),
+        http: http_settings(env, args.ca_bundle.as_deref()),
+    })
+}
+
+/// Resolves `connect`'s inputs. `store` is where a stored Apono token may come from.
+pub fn resolve_connect(
+    args: &ConnectArgs,
+    env: EnvLookup<'_>,
+    store: &dyn TokenStore,
+    ui: &Ui,
+) -> Result<ConnectSettings, Failure> {
+    let public_key = match &args.apono_jwk_file {
+        Some(path) => read_public_key(path)?,
+        None => crate::apono::public_jwk(),
+    };
+    let apono_config = args
+        .apono_config
+        .iter()
+        .map(|pair| parse_key_value(pair))
+        .collect::<Result<Vec<_>, _>>()?;
     for (value, flag) in [
         (&args.app_label, "--app-label"),
         (&args.admin_role, "--admin-role"),
@@ -97,26 +149,22 @@ pub fn resolve_connect(
             return Err(Failure::usage(format!("{flag} cannot be empty")));
         }
     }
-
-    let okta = resolve_okta_target(args, env, ui)?;
-    if let Some(note) = &okta.note {
-        ui.info(note);
-    }
-    let okta_token = resolve_okta_token(args, env, ui)?;
-    let apono_token = resolve_apono_token(args, env, store, &apono_url, ui)?;
-    let http = http_settings(env, args.ca_bundle.as_deref());
+    let service = resolve_service(&args.service, OktaTokenNeed::Required, env, store, ui)?;
+    let okta_token = service
+        .okta_token
+        .ok_or_else(|| Failure::usage("no Okta API token given"))?;
     Ok(ConnectSettings {
-        okta_url: okta.url,
-        domain: okta.domain,
+        okta_url: service.okta_url,
+        domain: service.domain,
         okta_token,
-        apono_url,
-        apono_token,
+        apono_url: service.apono_url,
+        apono_token: service.apono_token,
         app_label: args.app_label.trim().to_string(),
         admin_role: args.admin_role.trim().to_string(),
         manager_attribute: args.manager_attribute.clone(),
         apono_config,
-        integration_type: args.apono_integration_type.clone(),
-        integration_id: args.apono_integration_id.clone(),
+        integration_type: service.integration_type,
+        integration_id: service.integration_id,
         integration_name: args.apono_integration_name.clone(),
         public_key,
         keep_api_token: args.keep_api_token,
@@ -125,8 +173,8 @@ pub fn resolve_connect(
         dry_run: args.dry_run,
         assume_yes: args.yes,
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
-        poll_interval: poll_interval(&http),
-        http,
+        poll_interval: poll_interval(&service.http),
+        http: service.http,
     })
 }
 
@@ -145,7 +193,7 @@ pub struct OktaTarget {
 /// `OKTA_ORG_NAME` (+ `OKTA_BASE_URL`), then a prompt. Flags beat the environment, so an
 /// exported `OKTA_ORG_NAME` (the Okta Terraform provider's) never blocks `--okta-url`.
 fn resolve_okta_target(
-    args: &ConnectArgs,
+    args: &ServiceArgs,
     env: EnvLookup<'_>,
     ui: &Ui,
 ) -> Result<OktaTarget, Failure> {
@@ -277,14 +325,19 @@ pub fn parse_base_url(input: &str, flag: &str) -> Result<Url, Failure> {
     Ok(url)
 }
 
-fn resolve_okta_token(args: &ConnectArgs, env: EnvLookup<'_>, ui: &Ui) -> Result<Secret, Failure> {
+/// The Okta token: file, environment, then a prompt when `ui` allows one.
+fn resolve_okta_token(
+    args: &ServiceArgs,
+    env: EnvLookup<'_>,
+    ui: Option<&Ui>,
+) -> Result<Secret, Failure> {
     if let Some(path) = &args.okta_api_token_file {
         return read_secret_file(path, "--okta-api-token-file", "the Okta API token");
     }
     if let Some(value) = env("OKTA_API_TOKEN") {
         return Secret::parse(&value, "OKTA_API_TOKEN").map_err(|e| Failure::usage(e.to_string()));
     }
-    if ui.can_prompt() {
+    if let Some(ui) = ui.filter(|ui| ui.can_prompt()) {
         return prompt_secret(
             ui,
             "Okta API token (an Okta super admin's; Security > API > Tokens)",
@@ -298,7 +351,7 @@ fn resolve_okta_token(args: &ConnectArgs, env: EnvLookup<'_>, ui: &Ui) -> Result
 }
 
 fn resolve_apono_token(
-    args: &ConnectArgs,
+    args: &ServiceArgs,
     env: EnvLookup<'_>,
     store: &dyn TokenStore,
     apono_url: &Url,

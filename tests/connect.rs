@@ -422,10 +422,10 @@ fn orphans_left_by_an_interrupted_run_are_retired_unless_kept() {
         (
             state
                 .okta
-                .seed_service_app("Apono Integration", &[key.clone()], true),
+                .seed_service_app("Apono Integration", std::slice::from_ref(&key), true),
             state
                 .okta
-                .seed_service_app("Apono Integration", &[key.clone()], false),
+                .seed_service_app("Apono Integration", std::slice::from_ref(&key), false),
         )
     });
     let kept = h.connect(&["--keep-orphans", "--keep-api-token", "--json"]);

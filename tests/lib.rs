@@ -7,3 +7,4 @@ mod contract_selftest;
 mod interactive;
 mod interrupt;
 mod sandbox_contract;
+mod status_disconnect;

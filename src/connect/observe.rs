@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::apono::AponoClient;
+use crate::apono::{AponoClient, Integration};
 use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
 use crate::connect::plan::{Observed, ReusedApp};
 use crate::error::{ExitKind, Failure};
@@ -26,24 +26,7 @@ pub async fn preflight(
     apono: &AponoClient,
     inputs: PreflightInputs<'_>,
 ) -> Result<Observed, Failure> {
-    let apono_side = async {
-        let template = discover_template(apono, inputs.integration_type, inputs.config).await?;
-        let all = apono.integrations(&template.integration_type).await?;
-        // Apps any integration uses (this org's or another's) are never orphans.
-        let referenced_client_ids = all
-            .iter()
-            .filter_map(|i| template.client_id_of(&i.integration_config))
-            .map(str::to_string)
-            .collect();
-        let integrations = all
-            .into_iter()
-            .filter(|i| {
-                template.domain_of(&i.integration_config).as_deref()
-                    == Some(inputs.config.domain.as_str())
-            })
-            .collect();
-        Ok::<_, Failure>((template, integrations, referenced_client_ids))
-    };
+    let apono_side = apono_integrations(apono, inputs.integration_type, inputs.config);
     let (login, client_privileges, apps, apono_result) = tokio::join!(
         super_admin_login(okta),
         okta.client_privileges_setting(),
@@ -58,7 +41,11 @@ pub async fn preflight(
         Err(_) => None,
     };
     let labelled_apps = apps?;
-    let (template, integrations, referenced_client_ids) = apono_result?;
+    let AponoSide {
+        template,
+        integrations,
+        referenced_client_ids,
+    } = apono_result?;
     Ok(Observed {
         okta_login,
         client_privileges,
@@ -68,6 +55,61 @@ pub async fn preflight(
         referenced_client_ids,
         reused_app: None,
     })
+}
+
+/// Apono's view of this org: how its Okta integration is configured, the integrations
+/// for this org's domain, and the client ids any integration of the type uses.
+pub struct AponoSide {
+    pub template: ConfigTemplate,
+    pub integrations: Vec<Integration>,
+    pub referenced_client_ids: Vec<String>,
+}
+
+/// Discovers the integration type and keys, and lists the integrations of that type.
+pub async fn apono_integrations(
+    apono: &AponoClient,
+    integration_type: Option<&str>,
+    config: &ConfigInputs,
+) -> Result<AponoSide, Failure> {
+    let template = discover_template(apono, integration_type, config).await?;
+    let all = apono.integrations(&template.integration_type).await?;
+    // Apps any integration uses (this org's or another's) are never orphans.
+    let referenced_client_ids = all
+        .iter()
+        .filter_map(|i| template.client_id_of(&i.integration_config))
+        .map(str::to_string)
+        .collect();
+    let integrations = all
+        .into_iter()
+        .filter(|i| {
+            template.domain_of(&i.integration_config).as_deref() == Some(config.domain.as_str())
+        })
+        .collect();
+    Ok(AponoSide {
+        template,
+        integrations,
+        referenced_client_ids,
+    })
+}
+
+/// This org's integration (for `status` and `disconnect`), with the config template.
+pub async fn org_integration(
+    apono: &AponoClient,
+    integration_type: Option<&str>,
+    integration_id: Option<&str>,
+    domain: &str,
+) -> Result<(ConfigTemplate, Option<Integration>), Failure> {
+    let config = ConfigInputs {
+        domain: domain.to_string(),
+        ..ConfigInputs::default()
+    };
+    let side = apono_integrations(apono, integration_type, &config).await?;
+    let integration =
+        crate::connect::plan::pick_org_integration(&side.integrations, integration_id, domain)
+            .map_err(|e| {
+                Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
+            })?;
+    Ok((side.template, integration))
 }
 
 /// With `--reuse-app`: what the app to converge in place looks like (its grants and

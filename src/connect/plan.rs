@@ -426,23 +426,37 @@ fn pick_integration(
     observed: &Observed,
     inputs: &PlanInputs,
 ) -> Result<Option<Integration>, PlanError> {
+    pick_org_integration(
+        &observed.integrations,
+        inputs.integration_id.as_deref(),
+        &inputs.domain,
+    )
+}
+
+/// This org's integration among those for its domain: the one `--apono-integration-id`
+/// names, the only one, or none; several without an id are an error listing them.
+pub fn pick_org_integration(
+    integrations: &[Integration],
+    integration_id: Option<&str>,
+    domain: &str,
+) -> Result<Option<Integration>, PlanError> {
     let describe = |i: &Integration| format!("{} (\"{}\", {})", i.id, i.name, i.status);
-    let found: Vec<String> = observed.integrations.iter().map(describe).collect();
-    if let Some(id) = &inputs.integration_id {
-        return match observed.integrations.iter().find(|i| &i.id == id) {
+    let found: Vec<String> = integrations.iter().map(describe).collect();
+    if let Some(id) = integration_id {
+        return match integrations.iter().find(|i| i.id == id) {
             Some(integration) => Ok(Some(integration.clone())),
             None => Err(PlanError::UnknownIntegration {
-                id: id.clone(),
-                domain: inputs.domain.clone(),
+                id: id.to_string(),
+                domain: domain.to_string(),
                 found,
             }),
         };
     }
-    match observed.integrations.as_slice() {
+    match integrations {
         [] => Ok(None),
         [one] => Ok(Some(one.clone())),
         _ => Err(PlanError::SeveralIntegrations {
-            domain: inputs.domain.clone(),
+            domain: domain.to_string(),
             found,
         }),
     }

@@ -1,0 +1,201 @@
+//! `apono-okta status`: read-only health of both sides (DESIGN.md §4).
+//!
+//! The Apono token alone shows the integration; with an Okta token (file or
+//! environment, never prompted) it also checks the app the integration uses: it exists
+//! and is active, carries Apono's key, has both grants and an admin role. Every
+//! difference is a named drift. Nothing is written, and the Okta token is not revoked.
+
+use serde::Serialize;
+
+use crate::apono::{self, AponoClient};
+use crate::connect::observe::org_integration;
+use crate::error::{ExitKind, Failure};
+use crate::okta::{OktaClient, REQUIRED_SCOPES};
+use crate::settings::ServiceSettings;
+use crate::ui::Ui;
+
+/// What `status` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub healthy: bool,
+    pub okta: OktaStatus,
+    pub apono: AponoStatus,
+    /// Every way the two sides differ from what `connect` sets up.
+    pub drifts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OktaStatus {
+    pub domain: String,
+    pub app_id: Option<String>,
+    pub client_id: Option<String>,
+    /// False when no Okta token was given: the Okta side was not looked at.
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AponoStatus {
+    pub integration_id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    pub status: Option<String>,
+}
+
+impl StatusReport {
+    /// 0 when healthy, 5 when not.
+    pub fn exit_code(&self) -> u8 {
+        if self.healthy {
+            0
+        } else {
+            ExitKind::Unhealthy.code()
+        }
+    }
+
+    /// The human summary for stdout.
+    pub fn to_text(&self) -> String {
+        let mut lines = vec![format!(
+            "{}: {}",
+            self.okta.domain,
+            if self.healthy {
+                "healthy"
+            } else {
+                "NOT healthy"
+            }
+        )];
+        lines.push(format!(
+            "  Apono integration  {} ({}, type {}): {}",
+            self.apono.name.as_deref().unwrap_or("-"),
+            self.apono.integration_id.as_deref().unwrap_or("none"),
+            self.apono.integration_type,
+            self.apono.status.as_deref().unwrap_or("-")
+        ));
+        lines.push(if self.okta.checked {
+            format!(
+                "  Okta app           {} (client id {})",
+                self.okta.app_id.as_deref().unwrap_or("-"),
+                self.okta.client_id.as_deref().unwrap_or("-")
+            )
+        } else {
+            "  Okta app           not checked (set OKTA_API_TOKEN or pass --okta-api-token-file to check it)".to_string()
+        });
+        lines.extend(self.drifts.iter().map(|d| format!("  drift: {d}")));
+        lines.join("\n")
+    }
+}
+
+/// Runs `status`.
+pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
+    let apono = AponoClient::new(
+        service.apono_url.clone(),
+        service.apono_token.clone(),
+        &service.http,
+    )
+    .map_err(Failure::usage)?;
+    let (template, integration) = org_integration(
+        &apono,
+        service.integration_type.as_deref(),
+        service.integration_id.as_deref(),
+        &service.domain,
+    )
+    .await?;
+    let mut drifts = Vec::new();
+    let client_id = integration
+        .as_ref()
+        .and_then(|i| template.client_id_of(&i.integration_config))
+        .map(str::to_string);
+    match &integration {
+        None => drifts.push(format!(
+            "Apono has no Okta integration for {}",
+            service.domain
+        )),
+        Some(i) if i.status != "Active" => {
+            let details = apono.integration_details(&i.id).await.ok().flatten();
+            drifts.push(format!(
+                "Apono reports the integration with status {}{}",
+                i.status,
+                details.map(|d| format!(": {d}")).unwrap_or_default()
+            ));
+        }
+        Some(_) => {}
+    }
+    if integration.is_some() && client_id.is_none() {
+        drifts.push(format!(
+            "the integration's config has no client id (key \"{}\")",
+            template.client_id_key
+        ));
+    }
+
+    let mut app_id = None;
+    let checked = service.okta_token.is_some();
+    if let (Some(token), Some(client_id)) = (&service.okta_token, &client_id) {
+        let okta = OktaClient::new(service.okta_url.clone(), token.clone(), &service.http)
+            .map_err(Failure::usage)?;
+        app_id = check_okta_app(&okta, client_id, &mut drifts).await?;
+    } else if !checked {
+        ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
+    }
+    Ok(StatusReport {
+        healthy: drifts.is_empty(),
+        okta: OktaStatus {
+            domain: service.domain.clone(),
+            app_id,
+            client_id,
+            checked,
+        },
+        apono: AponoStatus {
+            integration_id: integration.as_ref().map(|i| i.id.clone()),
+            name: integration.as_ref().map(|i| i.name.clone()),
+            integration_type: template.integration_type.clone(),
+            status: integration.as_ref().map(|i| i.status.clone()),
+        },
+        drifts,
+    })
+}
+
+/// Checks the app Apono uses and adds a drift for each thing that is off. Returns the
+/// app id when the app exists.
+async fn check_okta_app(
+    okta: &OktaClient,
+    client_id: &str,
+    drifts: &mut Vec<String>,
+) -> Result<Option<String>, Failure> {
+    // Okta makes the client id the app id unless one was chosen.
+    let app = match okta.app(client_id).await {
+        Ok(app) => app,
+        Err(e) if e.is_not_found() => {
+            drifts.push(format!(
+                "the Okta app Apono uses (client id {client_id}) does not exist"
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !app.is_active() {
+        drifts.push(format!(
+            "the Okta app {} is {}, not ACTIVE",
+            app.id, app.status
+        ));
+    }
+    if !app.carries_key(&apono::public_jwk()) {
+        drifts.push(format!(
+            "the Okta app {} does not carry Apono's public key",
+            app.id
+        ));
+    }
+    let (grants, roles) =
+        tokio::try_join!(okta.grants(&app.id), okta.client_roles(app.client_id()))
+            .map_err(Failure::from)?;
+    for scope in REQUIRED_SCOPES {
+        if !grants.iter().any(|g| g.scope_id == scope) {
+            drifts.push(format!("the Okta app {} is not granted {scope}", app.id));
+        }
+    }
+    if roles.is_empty() {
+        drifts.push(format!(
+            "the Okta app {} has no admin role (Okta answers its reads with 403 E0000006)",
+            app.id
+        ));
+    }
+    Ok(Some(app.id))
+}
