@@ -4,7 +4,8 @@
 //! The binary (`src/main.rs`) only calls [`run`]. Layout (DESIGN.md §7):
 //! [`cli`] (clap only) → [`settings`] (flags, env, keyring, prompts → plain settings) →
 //! [`connect`] (observe, plan, apply) over [`okta`] and [`apono`], both built on the one
-//! HTTP client in [`http`]. [`ui`] owns the terminal, [`secret`] the tokens, [`sandbox`]
+//! HTTP client in [`http`]. [`status`] and [`disconnect`] are the other two commands that
+//! talk to the services. [`ui`] owns the terminal, [`secret`] the tokens, [`sandbox`]
 //! the fake Okta and Apono used by `demo` and the tests.
 
 pub mod apono;
