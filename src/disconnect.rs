@@ -4,10 +4,7 @@
 
 use serde::Serialize;
 
-use crate::apono::AponoClient;
-use crate::connect::observe::org_integration;
 use crate::error::{ExitKind, Failure};
-use crate::okta::OktaClient;
 use crate::settings::ServiceSettings;
 use crate::ui::Ui;
 
@@ -73,26 +70,13 @@ pub async fn disconnect(
     options: DisconnectOptions,
     ui: &Ui,
 ) -> Result<DisconnectReport, Failure> {
-    let token = service.okta_token.clone().ok_or_else(|| {
+    let okta = service.okta_client()?.ok_or_else(|| {
         Failure::usage(
             "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",
         )
     })?;
-    let okta =
-        OktaClient::new(service.okta_url.clone(), token, &service.http).map_err(Failure::usage)?;
-    let apono = AponoClient::new(
-        service.apono_url.clone(),
-        service.apono_token.clone(),
-        &service.http,
-    )
-    .map_err(Failure::usage)?;
-    let (template, integration) = org_integration(
-        &apono,
-        service.integration_type.as_deref(),
-        service.integration_id.as_deref(),
-        &service.domain,
-    )
-    .await?;
+    let apono = service.apono_client()?;
+    let (template, integration) = service.org_integration(&apono).await?;
     let mut report = DisconnectReport {
         result: "unchanged".into(),
         domain: service.domain.clone(),

@@ -11,10 +11,13 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
+use crate::apono::{AponoClient, Integration};
 use crate::cli::{ConnectArgs, ServiceArgs};
 use crate::connect::ConnectSettings;
+use crate::connect::config::ConfigTemplate;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
+use crate::okta::OktaClient;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 
@@ -70,6 +73,38 @@ pub struct ServiceSettings {
     pub integration_type: Option<String>,
     pub integration_id: Option<String>,
     pub http: HttpSettings,
+}
+
+impl ServiceSettings {
+    /// The Apono client.
+    pub fn apono_client(&self) -> Result<AponoClient, Failure> {
+        AponoClient::new(self.apono_url.clone(), self.apono_token.clone(), &self.http)
+            .map_err(Failure::usage)
+    }
+
+    /// The Okta client, when an Okta token was given.
+    pub fn okta_client(&self) -> Result<Option<OktaClient>, Failure> {
+        self.okta_token
+            .clone()
+            .map(|token| {
+                OktaClient::new(self.okta_url.clone(), token, &self.http).map_err(Failure::usage)
+            })
+            .transpose()
+    }
+
+    /// This org's Apono integration, with the config template that reads it.
+    pub async fn org_integration(
+        &self,
+        apono: &AponoClient,
+    ) -> Result<(ConfigTemplate, Option<Integration>), Failure> {
+        crate::connect::observe::org_integration(
+            apono,
+            self.integration_type.as_deref(),
+            self.integration_id.as_deref(),
+            &self.domain,
+        )
+        .await
+    }
 }
 
 /// Whether a command needs the Okta token.

@@ -7,8 +7,7 @@
 
 use serde::Serialize;
 
-use crate::apono::{self, AponoClient};
-use crate::connect::observe::org_integration;
+use crate::apono;
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, REQUIRED_SCOPES};
 use crate::settings::ServiceSettings;
@@ -86,19 +85,8 @@ impl StatusReport {
 
 /// Runs `status`.
 pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
-    let apono = AponoClient::new(
-        service.apono_url.clone(),
-        service.apono_token.clone(),
-        &service.http,
-    )
-    .map_err(Failure::usage)?;
-    let (template, integration) = org_integration(
-        &apono,
-        service.integration_type.as_deref(),
-        service.integration_id.as_deref(),
-        &service.domain,
-    )
-    .await?;
+    let apono = service.apono_client()?;
+    let (template, integration) = service.org_integration(&apono).await?;
     let mut drifts = Vec::new();
     let client_id = integration
         .as_ref()
@@ -128,9 +116,7 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
 
     let mut app_id = None;
     let checked = service.okta_token.is_some();
-    if let (Some(token), Some(client_id)) = (&service.okta_token, &client_id) {
-        let okta = OktaClient::new(service.okta_url.clone(), token.clone(), &service.http)
-            .map_err(Failure::usage)?;
+    if let (Some(okta), Some(client_id)) = (service.okta_client()?, &client_id) {
         app_id = check_okta_app(&okta, client_id, &mut drifts).await?;
     } else if !checked {
         ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");

@@ -376,11 +376,7 @@ fn reuse_app_repairs_drift_in_place_then_finds_nothing_to_do() {
     first.assert_code(0);
     let app_id = first.json()["okta"]["app_id"].as_str().unwrap().to_string();
     // Someone removed a grant and the role by hand.
-    h.sandbox.with_state(|state| {
-        let app = state.okta.apps.iter_mut().find(|a| a.id == app_id).unwrap();
-        app.grants.retain(|g| g.scope_id != "okta.groups.read");
-        app.roles.clear();
-    });
+    h.drift_app(&app_id);
 
     let repair = h.connect(&["--reuse-app", "--keep-api-token", "--json"]);
     repair.assert_code(0);

@@ -38,11 +38,7 @@ fn status_is_healthy_after_connect_and_names_every_drift() {
     assert_eq!(report["okta"]["checked"], true);
     assert_eq!(report["apono"]["status"], "Active");
 
-    h.sandbox.with_state(|state| {
-        let app = state.okta.apps.iter_mut().find(|a| a.id == app_id).unwrap();
-        app.grants.retain(|g| g.scope_id != "okta.groups.read");
-        app.roles.clear();
-    });
+    h.drift_app(&app_id);
     let drifted = run(&h, "status", &[], true);
     drifted.assert_code(5);
     let drifts = drifted.json()["drifts"].clone();

@@ -77,8 +77,11 @@ impl Harness {
     pub fn command(&self) -> Command {
         let mut command = Command::new(BIN);
         command.env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
+        // What a process needs to run at all (Windows needs SYSTEMROOT for sockets).
+        for name in ["PATH", "SYSTEMROOT", "WINDIR", "TEMP", "TMP", "TMPDIR"] {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
         }
         command
             .env("HOME", self.home.path())
@@ -176,6 +179,21 @@ impl Harness {
             .api_token(token)
             .expect("a token the sandbox issued")
             .revoked
+    }
+
+    /// Drifts an app as an admin clicking in the console would: takes away its
+    /// `okta.groups.read` grant and every admin role.
+    pub fn drift_app(&self, app_id: &str) {
+        self.sandbox.with_state(|state| {
+            let app = state
+                .okta
+                .apps
+                .iter_mut()
+                .find(|a| a.id == app_id)
+                .expect("the app exists");
+            app.grants.retain(|g| g.scope_id != "okta.groups.read");
+            app.roles.clear();
+        });
     }
 
     /// Every write request the sandbox saw.
