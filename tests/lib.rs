@@ -4,6 +4,7 @@ mod support;
 
 mod connect;
 mod contract_selftest;
+mod inputs_and_edges;
 mod interactive;
 mod interrupt;
 mod sandbox_contract;
