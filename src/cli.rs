@@ -90,16 +90,16 @@ pub struct ServiceArgs {
     /// Which Apono integration is this org's, when several exist.
     #[arg(long, value_name = "ID")]
     pub apono_integration_id: Option<String>,
+
+    /// The label of the Okta app (apps with this label are found and adopted).
+    #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
+    pub app_label: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
-
-    /// The label of the Okta app (apps with this label are found and adopted).
-    #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
-    pub app_label: String,
 
     /// The admin role assigned to the app's client.
     #[arg(long, value_name = "ROLE", default_value = "READ_ONLY_ADMIN")]

@@ -96,11 +96,10 @@ pub async fn disconnect(
         .client_id_of(&integration.integration_config)
         .map(str::to_string);
     let app = match &client_id {
-        Some(client_id) => match okta.app(client_id).await {
-            Ok(app) => Some(app),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
-        },
+        Some(client_id) => {
+            okta.app_for_client_id(client_id, &service.app_label)
+                .await?
+        }
         None => None,
     };
 
@@ -111,10 +110,15 @@ pub async fn disconnect(
     ));
     match &app {
         Some(app) => ui.info(&format!("  2. deactivate and delete the Okta app \"{}\" ({})", app.label, app.id)),
-        None => ui.warn(&format!(
-            "the Okta app Apono used (client id {}) does not exist; only the integration is deleted",
-            client_id.as_deref().unwrap_or("unknown")
-        )),
+        None => ui.warn(&match &client_id {
+            Some(client_id) => format!(
+                "the Okta app Apono used (client id {client_id}) does not exist; only the integration is deleted"
+            ),
+            None => format!(
+                "the integration's config has no client id (key \"{}\"), so no Okta app is deleted; check apps labelled \"{}\" in the Okta admin console",
+                template.client_id_key, service.app_label
+            ),
+        }),
     }
     if !options.keep_api_token {
         ui.info("  then revoke the Okta API token used for this run");

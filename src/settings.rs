@@ -72,6 +72,8 @@ pub struct ServiceSettings {
     pub apono_token: Secret,
     pub integration_type: Option<String>,
     pub integration_id: Option<String>,
+    /// The label of the app this tool creates and finds.
+    pub app_label: String,
     pub http: HttpSettings,
 }
 
@@ -145,7 +147,13 @@ pub fn resolve_service(
     }
     let okta_token = match okta_token_need {
         OktaTokenNeed::Required => Some(resolve_okta_token(args, env, Some(ui))?),
-        OktaTokenNeed::IfGiven => resolve_okta_token(args, env, None).ok(),
+        // Nothing given is fine; something given and broken is an error.
+        OktaTokenNeed::IfGiven
+            if args.okta_api_token_file.is_none() && env("OKTA_API_TOKEN").is_none() =>
+        {
+            None
+        }
+        OktaTokenNeed::IfGiven => Some(resolve_okta_token(args, env, None)?),
     };
     let apono_token = resolve_apono_token(args, env, store, &apono_url, ui)?;
     Ok(ServiceSettings {
@@ -156,6 +164,7 @@ pub fn resolve_service(
         apono_token,
         integration_type: args.apono_integration_type.clone(),
         integration_id: args.apono_integration_id.clone(),
+        app_label: args.app_label.trim().to_string(),
         http: http_settings(env, args.ca_bundle.as_deref()),
     })
 }
@@ -177,7 +186,7 @@ pub fn resolve_connect(
         .map(|pair| parse_key_value(pair))
         .collect::<Result<Vec<_>, _>>()?;
     for (value, flag) in [
-        (&args.app_label, "--app-label"),
+        (&args.service.app_label, "--app-label"),
         (&args.admin_role, "--admin-role"),
     ] {
         if value.trim().is_empty() {
@@ -194,7 +203,7 @@ pub fn resolve_connect(
         okta_token,
         apono_url: service.apono_url,
         apono_token: service.apono_token,
-        app_label: args.app_label.trim().to_string(),
+        app_label: service.app_label,
         admin_role: args.admin_role.trim().to_string(),
         manager_attribute: args.manager_attribute.clone(),
         apono_config,
@@ -253,6 +262,10 @@ fn resolve_okta_target(
         return Err(Failure::usage(
             "--base-url needs --org-id (the `example` of example.okta.com)",
         ));
+    }
+    // `--base-url` given as a flag asks for the org-id form, whatever OKTA_URL says.
+    if let (Some(_), Some(org_id)) = (&args.base_url, env("OKTA_ORG_NAME")) {
+        return from_org_id(&org_id);
     }
     if let Some(url) = env("OKTA_URL") {
         return from_url(&url, "OKTA_URL");

@@ -97,6 +97,13 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
             "Apono has no Okta integration for {}",
             service.domain
         )),
+        Some(i) if i.status == "Warning" => {
+            let details = apono.integration_details(&i.id).await.ok().flatten();
+            ui.warn(&format!(
+                "Apono reports the integration with status Warning{}",
+                details.map(|d| format!(": {d}")).unwrap_or_default()
+            ));
+        }
         Some(i) if i.status != "Active" => {
             let details = apono.integration_details(&i.id).await.ok().flatten();
             drifts.push(format!(
@@ -117,7 +124,7 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
     let mut app_id = None;
     let checked = service.okta_token.is_some();
     if let (Some(okta), Some(client_id)) = (service.okta_client()?, &client_id) {
-        app_id = check_okta_app(&okta, client_id, &mut drifts).await?;
+        app_id = check_okta_app(&service.app_label, &okta, client_id, &mut drifts).await?;
     } else if !checked {
         ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
     }
@@ -142,20 +149,16 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
 /// Checks the app Apono uses and adds a drift for each thing that is off. Returns the
 /// app id when the app exists.
 async fn check_okta_app(
+    label: &str,
     okta: &OktaClient,
     client_id: &str,
     drifts: &mut Vec<String>,
 ) -> Result<Option<String>, Failure> {
-    // Okta makes the client id the app id unless one was chosen.
-    let app = match okta.app(client_id).await {
-        Ok(app) => app,
-        Err(e) if e.is_not_found() => {
-            drifts.push(format!(
-                "the Okta app Apono uses (client id {client_id}) does not exist"
-            ));
-            return Ok(None);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(app) = okta.app_for_client_id(client_id, label).await? else {
+        drifts.push(format!(
+            "the Okta app Apono uses (client id {client_id}) does not exist"
+        ));
+        return Ok(None);
     };
     if !app.is_active() {
         drifts.push(format!(

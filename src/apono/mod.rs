@@ -105,12 +105,22 @@ impl AponoClient {
                 .and_then(|p| p.next_page_token)
                 .filter(|t| !t.is_empty());
             match &page_token {
-                // A repeated token would loop forever.
+                None => return Ok(items),
                 Some(token) if seen_tokens.insert(token.clone()) => {}
-                _ => return Ok(items),
+                // A partial list would make this org's integration look absent.
+                Some(_) => return Err(self.unfinished_list("a page token came back twice")),
             }
         }
-        Ok(items)
+        Err(self.unfinished_list("more than 100 pages"))
+    }
+
+    fn unfinished_list(&self, why: &str) -> ApiError {
+        ApiError::Decode {
+            service: ServiceName::Apono,
+            method: Method::GET,
+            path: "/api/admin/v4/integrations".into(),
+            detail: format!("the list of integrations did not end ({why})"),
+        }
     }
 
     /// One integration.

@@ -29,6 +29,8 @@ pub struct ApplyContext<'a> {
     pub public_key: &'a Value,
     /// The admin role the app should hold (reported as such when already there).
     pub admin_role: &'a str,
+    /// The apps with our label that preflight saw: an undo never deletes these.
+    pub preexisting_app_ids: &'a [String],
     /// Longest wait for `Active`.
     pub wait_timeout: Duration,
     /// Time between two status reads.
@@ -49,8 +51,11 @@ pub struct Applied {
 /// One write to put back if the run fails.
 #[derive(Debug, Clone)]
 enum Undo {
-    DeleteApp {
-        app_id: String,
+    /// Recorded before the app create is sent: deletes every app with the label that
+    /// preflight did not see, so an app whose create answer was lost is undone too.
+    DeleteNewApps {
+        label: String,
+        preexisting: Vec<String>,
     },
     /// Recorded before the create is sent, so an answer lost to a dropped connection or
     /// Ctrl-C is undone too: deletes every integration of the type that points at the
@@ -61,9 +66,7 @@ enum Undo {
         client_id: String,
     },
     /// Recorded before the update is sent, for the same reason.
-    RestoreIntegration {
-        previous: Box<Integration>,
-    },
+    RestoreIntegration { previous: Box<Integration> },
 }
 
 /// The writes of this run that a failure must undo, in the order they happened.
@@ -103,14 +106,26 @@ impl Journal {
     ) -> (Vec<String>, Vec<String>) {
         let mut undone = Vec::new();
         let mut left_behind = Vec::new();
+        let mut apono_undo_failed = false;
         for undo in self.take().into_iter().rev() {
             // `Ok(None)`: there was nothing to undo (a create whose answer never came).
             let (description, result) = match &undo {
-                Undo::DeleteApp { app_id } => {
-                    let description = format!("Okta app {app_id} (created by this run)");
-                    let result = retire_app(okta, app_id)
+                // Deleting an app Apono may still point at would break Apono: keep it.
+                Undo::DeleteNewApps { label, .. } if apono_undo_failed => {
+                    left_behind.push(format!(
+                        "the Okta app(s) labelled \"{label}\" created by this run: kept, because Apono may still use them"
+                    ));
+                    continue;
+                }
+                Undo::DeleteNewApps { label, preexisting } => {
+                    let description = format!("Okta apps labelled \"{label}\" created by this run");
+                    let result = delete_new_apps(okta, label, preexisting)
                         .await
-                        .map(|()| Some(description.clone()));
+                        .map(|deleted| {
+                            (!deleted.is_empty()).then(|| {
+                                format!("Okta app {} (created by this run)", deleted.join(", "))
+                            })
+                        });
                     (description, result)
                 }
                 Undo::DeleteIntegrationsFor {
@@ -153,11 +168,28 @@ impl Journal {
                 Err(e) => {
                     ui.error(&format!("could not undo {description}: {e}"));
                     left_behind.push(format!("{description}: {e}"));
+                    apono_undo_failed |= !matches!(undo, Undo::DeleteNewApps { .. });
                 }
             }
         }
         (undone, left_behind)
     }
+}
+
+/// Retires every app with the label that is not among `preexisting`; returns the ids.
+async fn delete_new_apps(
+    okta: &OktaClient,
+    label: &str,
+    preexisting: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let mut deleted = Vec::new();
+    for app in okta.apps_with_label(label).await? {
+        if !preexisting.contains(&app.id) {
+            retire_app(okta, &app.id).await?;
+            deleted.push(app.id);
+        }
+    }
+    Ok(deleted)
 }
 
 /// Deletes every integration of a type whose config points at `client_id`; returns
@@ -216,10 +248,11 @@ pub async fn apply(
     while let Some(step) = steps.next() {
         match step {
             Step::CreateApp { label } => {
-                let created = context.okta.create_service_app(label, context.public_key).await?;
-                journal.record(Undo::DeleteApp {
-                    app_id: created.id.clone(),
+                journal.record(Undo::DeleteNewApps {
+                    label: label.clone(),
+                    preexisting: context.preexisting_app_ids.to_vec(),
                 });
+                let created = context.okta.create_service_app(label, context.public_key).await?;
                 ui.done(&format!(
                     "created Okta app \"{label}\" ({}, client id {})",
                     created.id,
@@ -303,6 +336,7 @@ pub async fn apply(
                 })?;
                 let expected_client_id = app.as_ref().map(|a| a.client_id().to_string());
                 let freshness = Freshness {
+                    after_update: rewritten_by_this_run,
                     // A status that is not yet settled proves Apono saw our write.
                     saw_sync: created_by_this_run
                         || (rewritten_by_this_run && !is_settled(&current.status)),
@@ -393,26 +427,40 @@ async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<(
 /// after an update (a service that applies updates without a visible `Refreshing`).
 const SETTLED_READS_AFTER_UPDATE: u32 = 3;
 
-/// Whether an `Active` read describes this run's app, not the previous one.
+/// Whether a read describes this run's app, not the previous one.
 ///
-/// Right after an update, Apono may still answer with the previous app's `Active`. It
-/// counts once Apono shows the new client id and either went through a non-settled
-/// status since the write or answered settled [`SETTLED_READS_AFTER_UPDATE`] times.
+/// Right after an update, Apono may still answer with the previous app's status. A
+/// read counts once it shows the new client id (after an update, a read without one
+/// proves nothing), and a settled status counts once Apono went through a non-settled
+/// one since the write or answered settled [`SETTLED_READS_AFTER_UPDATE`] times.
 struct Freshness {
+    /// This run updated an existing integration (rotate, repair).
+    after_update: bool,
     saw_sync: bool,
     expected_client_id: Option<String>,
     settled_reads: u32,
 }
 
 impl Freshness {
-    fn accepts(&mut self, integration: &Integration, client_id_key: &str) -> bool {
+    fn about_new_app(&self, integration: &Integration, client_id_key: &str) -> bool {
         let shown = integration
             .integration_config
             .get(client_id_key)
             .and_then(Value::as_str);
-        if let (Some(expected), Some(shown)) = (&self.expected_client_id, shown)
-            && expected != shown
-        {
+        match (&self.expected_client_id, shown) {
+            (Some(expected), Some(shown)) => expected == shown,
+            (Some(_), None) => !self.after_update,
+            (None, _) => true,
+        }
+    }
+
+    /// Reads one answer; true when a settled status can be trusted.
+    fn settled_and_trusted(&mut self, integration: &Integration, client_id_key: &str) -> bool {
+        if !self.about_new_app(integration, client_id_key) {
+            return false;
+        }
+        if !is_settled(&integration.status) {
+            self.saw_sync = true;
             return false;
         }
         self.settled_reads += 1;
@@ -434,13 +482,13 @@ async fn wait_until_healthy(
     let started = Instant::now();
     loop {
         let integration = context.apono.integration(id).await?;
-        if !is_settled(&integration.status) {
-            freshness.saw_sync = true;
-        }
+        let key = &context.template.client_id_key;
+        let about_new_app = freshness.about_new_app(&integration, key);
+        let trusted = freshness.settled_and_trusted(&integration, key);
         match integration.status.as_str() {
-            "Active" | "Warning"
-                if !freshness.accepts(&integration, &context.template.client_id_key) =>
-            {
+            // A stale answer, about the previous app: keep waiting.
+            _ if !about_new_app => spinner.set_message("waiting for Apono to take the new app"),
+            "Active" | "Warning" if !trusted => {
                 spinner.set_message("waiting for Apono to sync with the new app");
             }
             "Active" => {

@@ -173,6 +173,11 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         ));
     }
 
+    let preexisting_app_ids: Vec<String> = observed
+        .labelled_apps
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
     let context = ApplyContext {
         okta: &okta,
         apono: &apono,
@@ -180,6 +185,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         template: &observed.template,
         public_key: &settings.public_key,
         admin_role: &settings.admin_role,
+        preexisting_app_ids: &preexisting_app_ids,
         wait_timeout: settings.wait.unwrap_or_default(),
         poll_interval: settings.poll_interval,
     };
@@ -194,7 +200,6 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     match outcome {
         Ok(applied) => Ok(applied_report(&plan, applied, settings, ui)),
         Err(mut failure) => {
-            ui.error(&failure.message);
             ui.info("Undoing what this run changed...");
             let (undone, left_behind) = journal.roll_back(&okta, &apono, ui).await;
             failure.undone = undone;

@@ -324,13 +324,27 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
                     PlanKind::Create
                 }
             };
-            (kind, steps, previous)
+            // Another integration (another org's, or a second one for this org) may use
+            // the same app: then it stays.
+            let shared = previous.filter(|p| {
+                observed
+                    .referenced_client_ids
+                    .iter()
+                    .filter(|cid| *cid == p.client_id() || *cid == &p.id)
+                    .count()
+                    > 1
+            });
+            if let Some(app) = shared {
+                warnings.push(format!(
+                    "the previous app {} is also used by another Apono integration; it is kept",
+                    app.id
+                ));
+            }
+            (kind, steps, previous.filter(|_| shared.is_none()))
         }
     };
 
-    let healthy = existing
-        .as_ref()
-        .is_some_and(|i| matches!(i.status.as_str(), "Active" | "Warning"));
+    let healthy = existing.as_ref().is_some_and(is_healthy);
     let mut kept_orphans = Vec::new();
     if inputs.wait {
         if kind != PlanKind::Unchanged || !healthy {
@@ -376,6 +390,11 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     })
 }
 
+/// Apono is done syncing and found the integration working.
+fn is_healthy(integration: &Integration) -> bool {
+    matches!(integration.status.as_str(), "Active" | "Warning")
+}
+
 /// What it takes to converge an existing app and the integration in place.
 fn repair_steps(
     reused: &ReusedApp,
@@ -412,8 +431,12 @@ fn repair_steps(
     }
     match existing {
         None => steps.push(new_integration()),
+        // A new client id, a fixed Okta side, or an unhealthy integration: write the
+        // integration, which makes Apono sync again (Apono keeps an Error until then).
         Some(i)
-            if observed.template.client_id_of(&i.integration_config) != Some(app.client_id()) =>
+            if observed.template.client_id_of(&i.integration_config) != Some(app.client_id())
+                || !steps.is_empty()
+                || !is_healthy(i) =>
         {
             steps.push(update_integration(i));
         }
@@ -663,6 +686,10 @@ mod tests {
                 },
                 Step::AssignRole {
                     role: "READ_ONLY_ADMIN".into()
+                },
+                Step::UpdateIntegration {
+                    id: "i1".into(),
+                    name: "Okta".into()
                 },
                 Step::WaitForActive,
                 Step::RetireApp {

@@ -86,6 +86,24 @@ impl OktaClient {
             .await
     }
 
+    /// The app whose OAuth client id this is. Okta makes the client id the app id
+    /// unless one was chosen; for those, the apps with `label` are searched.
+    pub async fn app_for_client_id(
+        &self,
+        client_id: &str,
+        label: &str,
+    ) -> Result<Option<App>, ApiError> {
+        match self.app(client_id).await {
+            Ok(app) => Ok(Some(app)),
+            Err(e) if e.is_not_found() => Ok(self
+                .apps_with_label(label)
+                .await?
+                .into_iter()
+                .find(|app| app.client_id() == client_id)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates the OAuth 2.0 service app that Apono signs in as.
     pub async fn create_service_app(
         &self,
