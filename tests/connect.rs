@@ -498,3 +498,75 @@ fn a_failed_rotation_points_apono_back_at_the_previous_app() {
     );
     assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
 }
+
+#[test]
+fn when_pointing_apono_back_fails_the_new_app_is_kept_and_listed() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    // The rotation's new app gets no grants (Okta answers as if it made them), so
+    // Apono reports Error; then pointing Apono back fails too.
+    h.sandbox.inject(
+        Fault::respond(
+            Service::Okta,
+            "POST",
+            "/api/v1/apps/*/grants",
+            1,
+            201,
+            json!({"id": "oagFAKE", "scopeId": "okta.users.read", "issuer": h.sandbox.okta_url(), "status": "ACTIVE"}),
+        )
+        .times(2),
+    );
+    h.sandbox.inject(Fault::respond(
+        Service::Apono,
+        "PUT",
+        "/api/admin/v4/integrations/*",
+        2,
+        503,
+        json!({"error_code": "UNAVAILABLE", "error_details": "try later"}),
+    ));
+    let run = h.connect(&["--json"]);
+    run.assert_code(6);
+    let failure = run.json();
+    assert_eq!(failure["exit_code"], 6);
+    let left: Vec<&str> = failure["left_behind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(left.len(), 2, "{failure}");
+    assert!(
+        left[0].contains("pointed back") && left[0].contains("503"),
+        "{failure}"
+    );
+    assert!(
+        left[1].contains("kept, because Apono may still use them"),
+        "{failure}"
+    );
+
+    // Apono points at the new app, and that app still exists.
+    let state = h.sandbox.snapshot();
+    let client_id = state.apono.integrations[0].config["client_id"]
+        .as_str()
+        .unwrap();
+    assert!(state.okta.apps.iter().any(|a| a.client_id == client_id));
+    assert_eq!(state.okta.apps.len(), 2);
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn reuse_app_resyncs_an_integration_apono_reports_broken() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    h.sandbox
+        .with_state(|state| state.apono.integrations[0].status = "Error".into());
+    let run = h.connect(&["--reuse-app", "--json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "repaired");
+    assert!(
+        run.stderr.contains("point the Apono integration"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(h.sandbox.snapshot().apono.integrations[0].status, "Active");
+}
