@@ -147,7 +147,7 @@ impl fmt::Display for Step {
             ),
             Step::UpdateIntegration { id, name } => write!(
                 f,
-                "point the Apono integration \"{name}\" ({id}) at the new app"
+                "point the Apono integration \"{name}\" ({id}) at the app and let it sync"
             ),
             Step::WaitForActive => f.write_str("wait for Apono to report the integration Active"),
             Step::RetireApp {
