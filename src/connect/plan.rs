@@ -181,13 +181,6 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
-impl Plan {
-    /// Whether the plan writes anything at all.
-    pub fn writes(&self) -> bool {
-        !self.steps.is_empty()
-    }
-}
-
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
