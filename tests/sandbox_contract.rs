@@ -94,20 +94,9 @@ fn apono_jwk() -> Value {
     serde_json::from_str(APONO_PUBLIC_JWK).expect("APONO_PUBLIC_JWK is JSON")
 }
 
-/// The OpenID Connect service app of DESIGN §1.
+/// The OpenID Connect service app of DESIGN §1, as the real client sends it.
 fn service_app_body() -> Value {
-    json!({
-        "name": "oidc_client",
-        "label": "Apono Integration",
-        "signOnMode": "OPENID_CONNECT",
-        "credentials": {"oauthClient": {"token_endpoint_auth_method": "private_key_jwt"}},
-        "settings": {"oauthClient": {
-            "application_type": "service",
-            "grant_types": ["client_credentials"],
-            "response_types": ["token"],
-            "jwks": {"keys": [apono_jwk()]},
-        }},
-    })
+    apono_okta::okta::service_app_body("Apono Integration", &apono_jwk())
 }
 
 /// The create body of an Okta Directory integration.

@@ -102,19 +102,9 @@ fn apono_jwk() -> Value {
     serde_json::from_str(APONO_PUBLIC_JWK).unwrap()
 }
 
+/// The body the real client sends (DESIGN §1).
 fn service_app_body(label: &str) -> Value {
-    json!({
-        "name": "oidc_client",
-        "label": label,
-        "signOnMode": "OPENID_CONNECT",
-        "credentials": {"oauthClient": {"token_endpoint_auth_method": "private_key_jwt"}},
-        "settings": {"oauthClient": {
-            "application_type": "service",
-            "grant_types": ["client_credentials"],
-            "response_types": ["token"],
-            "jwks": {"keys": [apono_jwk()]},
-        }},
-    })
+    crate::okta::service_app_body(label, &apono_jwk())
 }
 
 async fn create_app(sb: &Sandbox, label: &str) -> Value {
