@@ -132,6 +132,17 @@ fn apono(
 }
 
 #[track_caller]
+/// `POST /api/v1/apps` with this body, answered 200 with a valid app.
+fn app_create(body: Value) -> Exchange {
+    okta(
+        "POST",
+        "/api/v1/apps",
+        Some(body),
+        200,
+        Some(oidc_app_response()),
+    )
+}
+
 fn assert_passes(exchange: &Exchange) {
     let problems = Contract::get().check(exchange);
     assert!(
@@ -169,13 +180,7 @@ fn okta_error(code: &str, summary: &str) -> Value {
 
 #[test]
 fn oidc_service_app_create_body_passes() {
-    assert_passes(&okta(
-        "POST",
-        "/api/v1/apps",
-        Some(oidc_app_body()),
-        200,
-        Some(oidc_app_response()),
-    ));
+    assert_passes(&app_create(oidc_app_body()));
 }
 
 #[test]
@@ -198,13 +203,7 @@ fn misspelled_field_in_app_body_fails_with_its_pointer() {
     let grants = client.remove("grant_types").expect("grant_types");
     client.insert("grant_type".to_owned(), grants);
     let problems = assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &[
             "POST /api/v1/apps -> 200",
             "\"/settings/oauthClient/grant_type\"",
@@ -223,13 +222,7 @@ fn misspelled_optional_field_fails_although_the_schema_alone_would_allow_it() {
     let mut body = oidc_app_body();
     body["credentials"]["oauthClient"]["token_endpoint_auth_methods"] = json!("private_key_jwt");
     assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &[
             "\"/credentials/oauthClient/token_endpoint_auth_methods\"",
             "unknown field",
@@ -242,13 +235,7 @@ fn misspelled_field_inside_a_jwk_fails() {
     let mut body = oidc_app_body();
     body["settings"]["oauthClient"]["jwks"]["keys"][0]["kyd"] = json!("abc");
     assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &[
             "\"/settings/oauthClient/jwks/keys/0/kyd\"",
             "unknown field \"kyd\"",
@@ -261,13 +248,7 @@ fn wrong_sign_on_mode_fails() {
     let mut body = oidc_app_body();
     body["signOnMode"] = json!("OPENID");
     assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &["request body", "\"/signOnMode\"", "OPENID"],
     );
 }
@@ -279,13 +260,7 @@ fn wrong_enum_deep_in_the_oidc_settings_fails() {
     let mut body = oidc_app_body();
     body["settings"]["oauthClient"]["application_type"] = json!("daemon");
     assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &["\"/settings/oauthClient/application_type\"", "daemon"],
     );
 }
@@ -563,13 +538,7 @@ fn optional_response_fields_may_be_null_but_request_fields_may_not() {
     let mut body = oidc_app_body();
     body["settings"]["oauthClient"]["jwks_uri"] = Value::Null;
     assert_fails_with(
-        &okta(
-            "POST",
-            "/api/v1/apps",
-            Some(body),
-            200,
-            Some(oidc_app_response()),
-        ),
+        &app_create(body),
         &["request body", "\"/settings/oauthClient/jwks_uri\"", "null"],
     );
 }
@@ -1041,13 +1010,7 @@ fn apono_undocumented_errors_are_accepted() {
 fn assert_all_passes_good_exchanges_and_reports_every_bad_one() {
     let contract = Contract::get();
     let good = vec![
-        okta(
-            "POST",
-            "/api/v1/apps",
-            Some(oidc_app_body()),
-            200,
-            Some(oidc_app_response()),
-        ),
+        app_create(oidc_app_body()),
         okta("DELETE", "/api/v1/api-tokens/current", None, 204, None),
     ];
     contract.assert_all(&good);
@@ -1056,13 +1019,7 @@ fn assert_all_passes_good_exchanges_and_reports_every_bad_one() {
     misspelled["lable"] = json!("Apono Integration");
     let bad = vec![
         good[0].clone(),
-        okta(
-            "POST",
-            "/api/v1/apps",
-            Some(misspelled),
-            200,
-            Some(oidc_app_response()),
-        ),
+        app_create(misspelled),
         okta("GET", "/api/v1/nope", None, 404, None),
     ];
     let panic = std::panic::catch_unwind(|| contract.assert_all(&bad)).expect_err("must panic");
@@ -1082,13 +1039,7 @@ fn assert_all_passes_good_exchanges_and_reports_every_bad_one() {
 #[test]
 fn strict_mode_also_checks_response_field_names() {
     let contract = Contract::get();
-    let good = okta(
-        "POST",
-        "/api/v1/apps",
-        Some(oidc_app_body()),
-        200,
-        Some(oidc_app_response()),
-    );
+    let good = app_create(oidc_app_body());
     assert!(contract.check_strict(&good).is_empty());
     contract.assert_all_strict(std::slice::from_ref(&good));
 
