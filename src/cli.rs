@@ -94,6 +94,10 @@ pub struct ServiceArgs {
     /// The label of the Okta app (apps with this label are found and adopted).
     #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
     pub app_label: String,
+
+    /// Longest time, in seconds, one request to Okta or Apono may take (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

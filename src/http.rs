@@ -44,11 +44,16 @@ impl fmt::Display for ServiceName {
     }
 }
 
+/// The default bound on one request (`--timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Settings shared by every client of a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// PEM file with extra root certificates (a corporate proxy's CA).
     pub ca_bundle: Option<std::path::PathBuf>,
+    /// Longest time one request may take, answer included (`--timeout`).
+    pub timeout: Duration,
     /// Skip the waits between retries (tests set `APONO_OKTA_TEST_NO_RETRY_DELAY`).
     pub no_retry_delay: bool,
 }
@@ -223,8 +228,8 @@ impl ApiClient {
         check_secure_url(&base)?;
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT_VALUE)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none());
         if let Some(path) = &settings.ca_bundle {
             for cert in read_ca_bundle(path)? {

@@ -260,7 +260,7 @@ fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
     };
     let okta = settings::parse_okta_target(&sandbox.okta_url()).map_err(Failure::usage)?;
     let env = settings::process_env;
-    let http = settings::http_settings(&env, None);
+    let http = settings::http_settings(&env, None, http::DEFAULT_TIMEOUT);
     Ok(ConnectSettings {
         okta_url: okta.url,
         domain: okta.domain,

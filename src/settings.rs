@@ -45,9 +45,14 @@ pub fn token_store(env: EnvLookup<'_>) -> Box<dyn TokenStore> {
 }
 
 /// Shared HTTP settings from the environment and `--ca-bundle`.
-pub fn http_settings(env: EnvLookup<'_>, ca_bundle: Option<&Path>) -> HttpSettings {
+pub fn http_settings(
+    env: EnvLookup<'_>,
+    ca_bundle: Option<&Path>,
+    timeout: Duration,
+) -> HttpSettings {
     HttpSettings {
         ca_bundle: ca_bundle.map(Path::to_path_buf),
+        timeout,
         no_retry_delay: env(TEST_NO_RETRY_DELAY_ENV).is_some(),
     }
 }
@@ -165,7 +170,11 @@ pub fn resolve_service(
         integration_type: args.apono_integration_type.clone(),
         integration_id: args.apono_integration_id.clone(),
         app_label: args.app_label.trim().to_string(),
-        http: http_settings(env, args.ca_bundle.as_deref()),
+        http: http_settings(
+            env,
+            args.ca_bundle.as_deref(),
+            Duration::from_secs(args.timeout),
+        ),
     })
 }
 
