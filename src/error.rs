@@ -18,8 +18,10 @@ pub enum ExitKind {
     AponoRejected,
     /// 5: Apono reported the integration unhealthy, or the wait timed out.
     Unhealthy,
-    /// 6: the run failed and undoing it left something behind.
+    /// 6: something is left for a person to clean up (listed).
     LeftBehind,
+    /// 7: another run changed the org at the same time; this run's work was undone.
+    ConcurrentChange,
     /// 130: interrupted (Ctrl-C).
     Interrupted,
 }
@@ -33,6 +35,7 @@ impl ExitKind {
             ExitKind::AponoRejected => 4,
             ExitKind::Unhealthy => 5,
             ExitKind::LeftBehind => 6,
+            ExitKind::ConcurrentChange => 7,
             ExitKind::Interrupted => 130,
         }
     }

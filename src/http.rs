@@ -8,7 +8,8 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
@@ -101,6 +102,9 @@ pub enum ApiError {
         method: Method,
         path: String,
         detail: String,
+        /// The request may have reached the service (the connection was up): a write
+        /// may have happened, or may still happen.
+        maybe_delivered: bool,
     },
     /// The answer was not what the reference document says it is.
     #[error("{service} answered {method} {path} with a body this tool cannot read: {detail}")]
@@ -184,6 +188,18 @@ impl ApiError {
         )
     }
 
+    /// The request may have reached the service but its answer never came (dropped,
+    /// timed out): a write may have happened, or may still happen a little later.
+    pub fn answer_lost(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Transport {
+                maybe_delivered: true,
+                ..
+            }
+        )
+    }
+
     /// 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
@@ -206,6 +222,8 @@ pub struct ApiClient {
     auth: Auth,
     service: ServiceName,
     no_retry_delay: bool,
+    /// The service's clock: its latest `Date` header, and our clock when it arrived.
+    server_clock: Arc<Mutex<Option<(SystemTime, Instant)>>>,
 }
 
 impl fmt::Debug for ApiClient {
@@ -245,7 +263,17 @@ impl ApiClient {
             auth,
             service,
             no_retry_delay: settings.no_retry_delay,
+            server_clock: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The service's current time, from the `Date` header of its latest answer (so
+    /// ages are measured on its clock, not ours); our clock before any answer.
+    pub fn server_now(&self) -> SystemTime {
+        match *self.server_clock.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((date, seen)) => date + seen.elapsed(),
+            None => SystemTime::now(),
+        }
     }
 
     /// The base URL this client talks to.
@@ -370,6 +398,7 @@ impl ApiClient {
                             method,
                             path,
                             detail: describe_transport_error(&e),
+                            maybe_delivered: !e.is_connect(),
                         });
                     }
                 };
@@ -434,6 +463,12 @@ impl ApiClient {
         let response = request.send().await?;
         let status = response.status();
         let headers = response.headers().clone();
+        if let Some(date) =
+            header_str(&headers, "date").and_then(|d| httpdate::parse_http_date(&d).ok())
+        {
+            *self.server_clock.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((date, Instant::now()));
+        }
         let bytes = response.bytes().await?;
         Ok((status, headers, bytes.to_vec()))
     }

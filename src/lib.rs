@@ -142,6 +142,14 @@ impl Summary for Report {
     fn to_text(&self) -> String {
         Report::to_text(self)
     }
+    /// 6 when the run connected but left something for a person (DESIGN.md §3).
+    fn exit_code(&self) -> u8 {
+        if self.left_behind.is_empty() {
+            0
+        } else {
+            ExitKind::LeftBehind.code()
+        }
+    }
 }
 
 impl Summary for status::StatusReport {

@@ -1,19 +1,27 @@
 //! Carrying out a [`Plan`]: each step looks before it writes, each write is recorded in
-//! an undo [`Journal`], and a failure before Apono reports the integration healthy
-//! rolls the journal back in reverse.
+//! an undo [`Journal`] before it is sent, and a failure before Apono reports the
+//! integration healthy rolls the journal back in reverse.
 //!
-//! Known gap: a write whose connection drops before the answer (the app create, say)
-//! may or may not have happened; it is not in the journal. The next run finds such an
-//! app by its label and retires it as an orphan.
+//! Unknown outcomes (DESIGN.md §3): a write whose answer was lost may have happened, or
+//! may still happen. Its undo entry then looks for the write's effect by its natural key
+//! (apps by label, integrations by client id) for a while before deciding, and undoes
+//! what landed. Concurrent runs: the integration is re-read before Apono is pointed at
+//! a new app, and again after one is created (exit 7 when another run got there), and no
+//! app is deleted while an integration references it ([`guard`]).
+//!
+//! Known gap: an app create whose answer was lost while another run also created one
+//! cannot tell the two apart; both are then listed in `left_behind`, and a later plain
+//! run retires the one Apono does not use.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::apono::{AponoClient, Integration};
 use crate::connect::config::ConfigTemplate;
+use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{Plan, RetireReason, Step};
 use crate::error::{ExitKind, Failure};
 use crate::http::ApiError;
@@ -27,14 +35,20 @@ pub struct ApplyContext<'a> {
     pub ui: &'a Ui,
     pub template: &'a ConfigTemplate,
     pub public_key: &'a Value,
+    /// This org's Okta domain, as Apono's integration config holds it.
+    pub domain: &'a str,
     /// The admin role the app should hold (reported as such when already there).
     pub admin_role: &'a str,
     /// The apps with our label that preflight saw: an undo never deletes these.
     pub preexisting_app_ids: &'a [String],
-    /// Longest wait for `Active`.
+    /// Okta's clock at preflight: an app created by this run is younger.
+    pub okta_since: SystemTime,
+    /// Longest wait for `Active`, status reads included.
     pub wait_timeout: Duration,
-    /// Time between two status reads.
+    /// Longest time between two status reads.
     pub poll_interval: Duration,
+    /// How long an undo looks for the effect of a write whose answer was lost.
+    pub look_window: Duration,
 }
 
 /// What a successful apply did.
@@ -46,17 +60,19 @@ pub struct Applied {
     pub integration: Integration,
     pub retired_app_ids: Vec<String>,
     pub api_token_revoked: bool,
+    /// What is left for a person to clean up (exit 6): an app that could not be
+    /// retired, a token that could not be revoked.
+    pub left_behind: Vec<String>,
 }
 
 /// One write to put back if the run fails.
 #[derive(Debug, Clone)]
 enum Undo {
-    /// Recorded before the app create is sent: deletes every app with the label that
-    /// preflight did not see, so an app whose create answer was lost is undone too.
-    DeleteNewApps {
-        label: String,
-        preexisting: Vec<String>,
-    },
+    /// The app this run created.
+    DeleteApp(AppRef),
+    /// Recorded before the app create is sent: while its answer has not come, the app
+    /// is looked for by label among the apps preflight did not see.
+    FindCreatedApp { label: String, look: Duration },
     /// Recorded before the create is sent, so an answer lost to a dropped connection or
     /// Ctrl-C is undone too: deletes every integration of the type that points at the
     /// new app's client id.
@@ -64,9 +80,28 @@ enum Undo {
         integration_type: String,
         client_id_key: String,
         client_id: String,
+        look: Duration,
     },
-    /// Recorded before the update is sent, for the same reason.
-    RestoreIntegration { previous: Box<Integration> },
+    /// Recorded before the update is sent: points the integration back at its
+    /// previous app, but only while it still references this run's app.
+    RestoreIntegration {
+        previous: Box<Integration>,
+        client_id: String,
+        look: Duration,
+    },
+}
+
+impl Undo {
+    /// The same entry, looking for its write's effect for `look` (its answer was lost).
+    fn looking_for(mut self, window: Duration) -> Undo {
+        match &mut self {
+            Undo::FindCreatedApp { look, .. }
+            | Undo::DeleteIntegrationsFor { look, .. }
+            | Undo::RestoreIntegration { look, .. } => *look = window,
+            Undo::DeleteApp(_) => {}
+        }
+        self
+    }
 }
 
 /// The writes of this run that a failure must undo, in the order they happened.
@@ -74,101 +109,106 @@ enum Undo {
 #[derive(Debug, Clone, Default)]
 pub struct Journal(Arc<Mutex<Vec<Undo>>>);
 
+/// What an undo needs to act safely.
+pub struct UndoContext<'a> {
+    pub okta: &'a OktaClient,
+    pub apono: &'a AponoClient,
+    pub template: &'a ConfigTemplate,
+    pub preexisting_app_ids: &'a [String],
+    pub okta_since: SystemTime,
+    pub ui: &'a Ui,
+}
+
 impl Journal {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Undo>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn record(&self, undo: Undo) {
-        if let Ok(mut entries) = self.0.lock() {
-            entries.push(undo);
+        self.entries().push(undo);
+    }
+
+    /// Replaces the newest entry: what the write's answer taught about its undo.
+    fn amend_last(&self, amend: impl FnOnce(Undo) -> Undo) {
+        let mut entries = self.entries();
+        if let Some(last) = entries.pop() {
+            entries.push(amend(last));
         }
     }
 
     /// Forgets everything: the run succeeded and nothing is to be undone.
     fn commit(&self) {
-        if let Ok(mut entries) = self.0.lock() {
-            entries.clear();
-        }
+        self.entries().clear();
     }
 
     fn take(&self) -> Vec<Undo> {
-        self.0
-            .lock()
-            .map(|mut e| std::mem::take(&mut *e))
-            .unwrap_or_default()
+        std::mem::take(&mut *self.entries())
     }
 
     /// Undoes every recorded write, newest first, and reports what was undone and what
-    /// could not be. Apono is put back before the app it pointed at is deleted, so Apono
-    /// never points at an app that does not exist.
-    pub async fn roll_back(
-        &self,
-        okta: &OktaClient,
-        apono: &AponoClient,
-        ui: &Ui,
-    ) -> (Vec<String>, Vec<String>) {
+    /// could not be. Apono is put back before the app it pointed at is deleted, and an
+    /// app is deleted only when no integration references it, so Apono never points at
+    /// an app that does not exist.
+    pub async fn roll_back(&self, cx: &UndoContext<'_>) -> (Vec<String>, Vec<String>) {
         let mut undone = Vec::new();
         let mut left_behind = Vec::new();
         let mut apono_undo_failed = false;
         for undo in self.take().into_iter().rev() {
-            // `Ok(None)`: there was nothing to undo (a create whose answer never came).
-            let (description, result) = match &undo {
-                // Deleting an app Apono may still point at would break Apono: keep it.
-                Undo::DeleteNewApps { label, .. } if apono_undo_failed => {
-                    left_behind.push(format!(
-                        "the Okta app(s) labelled \"{label}\" created by this run: kept, because Apono may still use them"
-                    ));
-                    continue;
-                }
-                Undo::DeleteNewApps { label, preexisting } => {
-                    let description = format!("Okta apps labelled \"{label}\" created by this run");
-                    let result = delete_new_apps(okta, label, preexisting)
-                        .await
-                        .map(|deleted| {
-                            (!deleted.is_empty()).then(|| {
-                                format!("Okta app {} (created by this run)", deleted.join(", "))
-                            })
-                        });
-                    (description, result)
-                }
+            let outcome = match undo {
                 Undo::DeleteIntegrationsFor {
                     integration_type,
                     client_id_key,
                     client_id,
+                    look,
                 } => {
-                    let description = format!("Apono integration for client id {client_id}");
-                    let result =
-                        delete_integrations_for(apono, integration_type, client_id_key, client_id)
-                            .await
-                            .map(|deleted| {
-                                (!deleted.is_empty()).then(|| {
-                                    format!(
-                                        "Apono integration {} (created by this run)",
-                                        deleted.join(", ")
-                                    )
-                                })
-                            });
-                    (description, result)
+                    let found = delete_integrations_for(
+                        cx.apono,
+                        &integration_type,
+                        &client_id_key,
+                        &client_id,
+                        look,
+                    )
+                    .await;
+                    apono_undo_failed |= found.is_err();
+                    found.map(|deleted| {
+                        (!deleted.is_empty()).then(|| {
+                            format!("Apono integration {} (created by this run)", deleted.join(", "))
+                        })
+                    }).map_err(|e| format!("an Apono integration for client id {client_id} may exist ({e}): delete it in the Apono web app if it does"))
                 }
-                Undo::RestoreIntegration { previous } => {
-                    let description = format!(
-                        "Apono integration {} (pointed back at its previous app)",
-                        previous.id
-                    );
-                    let result = apono
-                        .update_integration(previous, &previous.integration_config)
-                        .await
-                        .map(|_| Some(description.clone()));
-                    (description, result)
+                Undo::RestoreIntegration {
+                    previous,
+                    client_id,
+                    look,
+                } => {
+                    let restored = restore_integration(cx, &previous, &client_id, look).await;
+                    apono_undo_failed |= restored.is_err();
+                    restored.map_err(|e| format!("the Apono integration {} may still point at client id {client_id} ({e}); run `apono-okta connect` again", previous.id))
+                }
+                Undo::DeleteApp(app) if apono_undo_failed => Err(format!(
+                    "the Okta app {} (created by this run): kept, because Apono may still use it",
+                    app.id
+                )),
+                Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
+                Undo::FindCreatedApp { label, look } => {
+                    if apono_undo_failed {
+                        Err(format!(
+                            "an Okta app labelled \"{label}\" may have been created by this run: kept, because Apono may still use it"
+                        ))
+                    } else {
+                        find_and_delete_run_app(cx, &label, look).await
+                    }
                 }
             };
-            match result {
+            match outcome {
                 Ok(Some(done)) => {
-                    ui.done(&format!("undone: {done}"));
+                    cx.ui.done(&format!("undone: {done}"));
                     undone.push(done);
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    ui.error(&format!("could not undo {description}: {e}"));
-                    left_behind.push(format!("{description}: {e}"));
-                    apono_undo_failed |= !matches!(undo, Undo::DeleteNewApps { .. });
+                Err(left) => {
+                    cx.ui.error(&format!("could not undo: {left}"));
+                    left_behind.push(left);
                 }
             }
         }
@@ -176,56 +216,142 @@ impl Journal {
     }
 }
 
-/// Retires every app with the label that is not among `preexisting`; returns the ids.
-async fn delete_new_apps(
-    okta: &OktaClient,
-    label: &str,
-    preexisting: &[String],
-) -> Result<Vec<String>, ApiError> {
-    let mut deleted = Vec::new();
-    for app in okta.apps_with_label(label).await? {
-        if !preexisting.contains(&app.id) {
-            retire_app(okta, &app.id).await?;
-            deleted.push(app.id);
-        }
+/// Retires an app this run created, unless Apono references it.
+async fn delete_run_app(cx: &UndoContext<'_>, app: &AppRef) -> Result<Option<String>, String> {
+    match guard::retire_unreferenced_app(cx.okta, cx.apono, cx.template, app).await {
+        Ok(Retired::Deleted) => Ok(Some(format!("Okta app {} (created by this run)", app.id))),
+        Ok(Retired::InUse) => Err(format!(
+            "the Okta app {} (created by this run): kept, because an Apono integration uses it",
+            app.id
+        )),
+        Err(e) => Err(format!(
+            "the Okta app {} (created by this run): {e}; deactivate and delete it in the Okta admin console",
+            app.id
+        )),
     }
-    Ok(deleted)
 }
 
-/// Deletes every integration of a type whose config points at `client_id`; returns
-/// the ids it deleted.
+/// After an app create whose answer never came: looks (for up to `look`) for apps with
+/// the label that preflight did not see and that were created after it, and retires
+/// the one found. Several cannot be told apart from another run's: they are listed.
+async fn find_and_delete_run_app(
+    cx: &UndoContext<'_>,
+    label: &str,
+    look: Duration,
+) -> Result<Option<String>, String> {
+    let since = cx.okta_since - Duration::from_secs(60);
+    let candidates = look_for(look, || async {
+        let apps = cx.okta.apps_with_label(label).await?;
+        Ok(apps
+            .into_iter()
+            .filter(|a| !cx.preexisting_app_ids.contains(&a.id))
+            .filter(|a| created_at(a).is_none_or(|created| created >= since))
+            .map(|a| AppRef::from(&a))
+            .collect::<Vec<_>>())
+    })
+    .await
+    .map_err(|e| format!("an Okta app labelled \"{label}\" may have been created by this run ({e}); run `apono-okta connect` again to retire it"))?;
+    match candidates.as_slice() {
+        [] => Ok(None),
+        [app] => delete_run_app(cx, app).await,
+        several => Err(format!(
+            "Okta apps {} appeared while this run's app create went unanswered; one may be another run's, so none was deleted: run `apono-okta connect` again to retire the unused ones",
+            several
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// When Okta says the app was created.
+fn created_at(app: &App) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(app.created.as_deref()?).ok()
+}
+
+/// Runs `find` until it finds something or `look` has passed (at least once).
+async fn look_for<T, F, Fut>(look: Duration, find: F) -> Result<Vec<T>, ApiError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, ApiError>>,
+{
+    let deadline = Instant::now() + look;
+    let pause = (look / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
+    loop {
+        let found = find().await?;
+        if !found.is_empty() || Instant::now() >= deadline {
+            return Ok(found);
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Deletes every integration of a type whose config points at `client_id`, looking
+/// for up to `look` for one to appear; returns the ids it deleted.
 async fn delete_integrations_for(
     apono: &AponoClient,
     integration_type: &str,
     client_id_key: &str,
     client_id: &str,
+    look: Duration,
 ) -> Result<Vec<String>, ApiError> {
-    let mut deleted = Vec::new();
-    for integration in apono.integrations(integration_type).await? {
-        if integration
-            .integration_config
-            .get(client_id_key)
-            .and_then(Value::as_str)
-            == Some(client_id)
-        {
-            apono.delete_integration(&integration.id).await?;
-            deleted.push(integration.id);
+    let ours = look_for(look, || async {
+        Ok(apono
+            .integrations(integration_type)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                i.integration_config
+                    .get(client_id_key)
+                    .and_then(Value::as_str)
+                    == Some(client_id)
+            })
+            .map(|i| i.id)
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    for id in &ours {
+        match apono.delete_integration(id).await {
+            Err(e) if !e.is_not_found() => return Err(e),
+            _ => {}
         }
     }
-    Ok(deleted)
+    Ok(ours)
 }
 
-/// Deactivates (if needed) and deletes an app. A missing app counts as deleted.
-async fn retire_app(okta: &OktaClient, app_id: &str) -> Result<(), ApiError> {
-    match okta.deactivate_app(app_id).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => return Ok(()),
-        Err(e) => return Err(e),
+/// Points the integration back at its previous app while it references this run's app
+/// (`client_id`), looking for up to `look` for a lost update to land.
+async fn restore_integration(
+    cx: &UndoContext<'_>,
+    previous: &Integration,
+    client_id: &str,
+    look: Duration,
+) -> Result<Option<String>, ApiError> {
+    let key = &cx.template.client_id_key;
+    let ours = look_for(look, || async {
+        match cx.apono.integration(&previous.id).await {
+            Ok(now) => Ok((now.integration_config.get(key).and_then(Value::as_str)
+                == Some(client_id))
+            .then_some(now)
+            .into_iter()
+            .collect::<Vec<_>>()),
+            // Deleted meanwhile: there is nothing to point back.
+            Err(e) if e.is_not_found() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    if ours.is_empty() {
+        return Ok(None);
     }
-    match okta.delete_app(app_id).await {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other,
-    }
+    cx.apono
+        .update_integration(previous, &previous.integration_config)
+        .await?;
+    Ok(Some(format!(
+        "Apono integration {} (pointed back at its previous app)",
+        previous.id
+    )))
 }
 
 /// Runs the plan. On failure the journal still holds the writes to undo; the caller
@@ -240,25 +366,47 @@ pub async fn apply(
     let mut app: Option<App> = plan.reused_app.clone();
     let mut integration: Option<Integration> = plan.existing_integration.clone();
     let mut retired_app_ids = Vec::new();
+    let mut left_behind = Vec::new();
     let mut api_token_revoked = false;
     let mut created_by_this_run = false;
     let mut rewritten_by_this_run = false;
+    let mut app_is_new = false;
+    // The client id Apono used when this run observed it: the premise of an update.
+    let observed_client_id = plan
+        .existing_integration
+        .as_ref()
+        .and_then(|i| context.template.client_id_of(&i.integration_config))
+        .map(str::to_string);
 
     let mut steps = plan.steps.iter().peekable();
     while let Some(step) = steps.next() {
         match step {
             Step::CreateApp { label } => {
-                journal.record(Undo::DeleteNewApps {
+                journal.record(Undo::FindCreatedApp {
                     label: label.clone(),
-                    preexisting: context.preexisting_app_ids.to_vec(),
+                    look: Duration::ZERO,
                 });
-                let created = context.okta.create_service_app(label, context.public_key).await?;
+                let created = match context
+                    .okta
+                    .create_service_app(label, context.public_key)
+                    .await
+                {
+                    Ok(created) => created,
+                    Err(e) => {
+                        if e.answer_lost() {
+                            journal.amend_last(|undo| undo.looking_for(context.look_window));
+                        }
+                        return Err(e.into());
+                    }
+                };
+                journal.amend_last(|_| Undo::DeleteApp(AppRef::from(&created)));
                 ui.done(&format!(
                     "created Okta app \"{label}\" ({}, client id {})",
                     created.id,
                     created.client_id()
                 ));
                 app = Some(created);
+                app_is_new = true;
             }
             Step::ActivateApp { app_id } => {
                 context.okta.activate_app(app_id).await?;
@@ -278,12 +426,18 @@ pub async fn apply(
                     }
                     _ => None,
                 };
-                tokio::try_join!(ensure_grants(context.okta, &target.id, wanted), async {
-                    match role {
-                        Some(role) => ensure_role(context.okta, target.client_id(), role).await,
-                        None => Ok(()),
+                tokio::try_join!(
+                    ensure_grants(context.okta, &target.id, wanted, app_is_new),
+                    async {
+                        match role {
+                            Some(role) => {
+                                ensure_role(context.okta, target.client_id(), role, app_is_new)
+                                    .await
+                            }
+                            None => Ok(()),
+                        }
                     }
-                })?;
+                )?;
                 ui.done(&format!("granted {}", wanted.join(" and ")));
                 if let Some(role) = role {
                     ui.done(&format!("assigned admin role {role}"));
@@ -291,7 +445,7 @@ pub async fn apply(
             }
             Step::AssignRole { role } => {
                 let target = app.as_ref().ok_or_else(no_app)?;
-                ensure_role(context.okta, target.client_id(), role).await?;
+                ensure_role(context.okta, target.client_id(), role, app_is_new).await?;
                 ui.done(&format!("assigned admin role {role}"));
             }
             Step::CreateIntegration {
@@ -299,51 +453,124 @@ pub async fn apply(
                 integration_type,
             } => {
                 let new_app = app.as_ref().ok_or_else(no_app)?;
+                // Another run may have connected the org since preflight.
+                let before =
+                    guard::read_apono(context.apono, context.template, context.domain).await?;
+                if let Some(other) = before.for_domain.first() {
+                    return Err(concurrent_change(format!(
+                        "another run created the Apono integration {} for {} while this run was working",
+                        other.id, context.domain
+                    )));
+                }
                 let config = context.template.with_client_id(new_app.client_id());
                 journal.record(Undo::DeleteIntegrationsFor {
                     integration_type: integration_type.clone(),
                     client_id_key: context.template.client_id_key.clone(),
                     client_id: new_app.client_id().to_string(),
+                    look: Duration::ZERO,
                 });
                 let created = context
                     .apono
                     .create_integration(name, integration_type, &config)
-                    .await?;
-                ui.done(&format!("created Apono integration \"{name}\" ({})", created.id));
+                    .await
+                    .inspect_err(|e| {
+                        if e.answer_lost() {
+                            journal.amend_last(|undo| undo.looking_for(context.look_window));
+                        }
+                    })?;
+                ui.done(&format!(
+                    "created Apono integration \"{name}\" ({})",
+                    created.id
+                ));
+                // Two runs that both found nothing both create: both yield, and a re-run
+                // starts clean.
+                let after =
+                    guard::read_apono(context.apono, context.template, context.domain).await?;
+                if let Some(other) = after.for_domain.iter().find(|i| i.id != created.id) {
+                    return Err(concurrent_change(format!(
+                        "another run created the Apono integration {} for {} at the same time",
+                        other.id, context.domain
+                    )));
+                }
                 created_by_this_run = true;
                 integration = Some(created);
             }
             Step::UpdateIntegration { id, name } => {
                 let new_app = app.as_ref().ok_or_else(no_app)?;
-                let previous = plan
-                    .existing_integration
-                    .as_ref()
-                    .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan updates an integration it did not observe"))?;
+                let previous = plan.existing_integration.as_ref().ok_or_else(|| {
+                    Failure::new(
+                        ExitKind::Unexpected,
+                        "the plan updates an integration it did not observe",
+                    )
+                })?;
+                // The premise of the update: the integration still uses the app this run
+                // observed, and it is still the only one for the domain.
+                let now =
+                    guard::read_apono(context.apono, context.template, context.domain).await?;
+                let current = now.for_domain.iter().find(|i| i.id == previous.id);
+                let current_client_id =
+                    current.and_then(|i| context.template.client_id_of(&i.integration_config));
+                if current.is_none()
+                    || now.for_domain.len() > 1
+                    || current_client_id != observed_client_id.as_deref()
+                {
+                    return Err(concurrent_change(format!(
+                        "the Apono integration {} for {} changed while this run was working (now: {})",
+                        previous.id,
+                        context.domain,
+                        describe_integrations(&now.for_domain, context.template)
+                    )));
+                }
                 // Keep whatever else the config holds; overwrite what this tool manages.
                 let mut config = previous.integration_config.clone();
                 config.extend(context.template.with_client_id(new_app.client_id()));
                 journal.record(Undo::RestoreIntegration {
                     previous: Box::new(previous.clone()),
+                    client_id: new_app.client_id().to_string(),
+                    look: Duration::ZERO,
                 });
-                let updated = context.apono.update_integration(previous, &config).await?;
+                let updated = context
+                    .apono
+                    .update_integration(previous, &config)
+                    .await
+                    .inspect_err(|e| {
+                        if e.answer_lost() {
+                            journal.amend_last(|undo| undo.looking_for(context.look_window));
+                        }
+                    })?;
                 rewritten_by_this_run = true;
-                ui.done(&format!("pointed Apono integration \"{name}\" ({id}) at client id {}", new_app.client_id()));
+                ui.done(&format!(
+                    "pointed Apono integration \"{name}\" ({id}) at client id {}",
+                    new_app.client_id()
+                ));
                 integration = Some(updated);
             }
             Step::WaitForActive => {
                 let current = integration.as_ref().ok_or_else(|| {
-                    Failure::new(ExitKind::Unexpected, "the plan waits for an integration it did not write")
+                    Failure::new(
+                        ExitKind::Unexpected,
+                        "the plan waits for an integration it did not write",
+                    )
                 })?;
-                let expected_client_id = app.as_ref().map(|a| a.client_id().to_string());
                 let freshness = Freshness {
                     after_update: rewritten_by_this_run,
                     // A status that is not yet settled proves Apono saw our write.
                     saw_sync: created_by_this_run
                         || (rewritten_by_this_run && !is_settled(&current.status)),
-                    expected_client_id,
+                    expected_client_id: app.as_ref().map(|a| a.client_id().to_string()),
+                    previous_client_id: observed_client_id.clone(),
                     settled_reads: 0,
                 };
-                integration = Some(wait_until_healthy(context, &current.id, freshness).await?);
+                let id = current.id.clone();
+                let waited = tokio::time::timeout(
+                    context.wait_timeout,
+                    wait_until_healthy(context, &id, freshness),
+                )
+                .await;
+                integration = Some(match waited {
+                    Ok(result) => result?,
+                    Err(_) => return Err(wait_ran_out(context, &id)),
+                });
                 // Apono confirmed the new app works: nothing from here on is undone.
                 journal.commit();
             }
@@ -352,25 +579,47 @@ pub async fn apply(
                     RetireReason::Previous => "previous",
                     RetireReason::Orphan => "orphaned",
                 };
-                match retire_app(context.okta, app_id).await {
-                    Ok(()) => {
+                let target = AppRef {
+                    id: app_id.clone(),
+                    client_id: app_id.clone(),
+                };
+                match guard::retire_unreferenced_app(
+                    context.okta,
+                    context.apono,
+                    context.template,
+                    &target,
+                )
+                .await
+                {
+                    Ok(Retired::Deleted) => {
                         ui.done(&format!("deactivated and deleted the {what} app {app_id}"));
                         retired_app_ids.push(app_id.clone());
                     }
-                    Err(e) => ui.warn(&format!(
-                        "could not retire the {what} app {app_id}: {e}; deactivate and delete it in the Okta admin console"
+                    Ok(Retired::InUse) => ui.warn(&format!(
+                        "kept the {what} app {app_id}: an Apono integration uses it now"
                     )),
+                    Err(e) => {
+                        ui.warn(&format!("could not retire the {what} app {app_id}: {e}"));
+                        left_behind.push(format!(
+                            "the {what} Okta app {app_id} was not retired ({e}): run `apono-okta connect` again, or deactivate and delete it in the Okta admin console"
+                        ));
+                    }
                 }
             }
-            Step::RevokeToken => match context.okta.revoke_current_token().await {
-                Ok(()) => {
-                    ui.done("revoked the Okta API token");
-                    api_token_revoked = true;
+            Step::RevokeToken => {
+                match guard::revoke_token(context.okta, context.poll_interval).await {
+                    Ok(()) => {
+                        ui.done("revoked the Okta API token");
+                        api_token_revoked = true;
+                    }
+                    Err(e) => {
+                        ui.warn(&format!("could not revoke the Okta API token: {e}"));
+                        left_behind.push(format!(
+                        "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
+                    ));
+                    }
                 }
-                Err(e) => ui.warn(&format!(
-                    "could not revoke the Okta API token: {e}; revoke it in the Okta admin console (Security > API > Tokens)"
-                )),
-            },
+            }
         }
     }
     journal.commit();
@@ -384,7 +633,44 @@ pub async fn apply(
         integration,
         retired_app_ids,
         api_token_revoked,
+        left_behind,
     })
+}
+
+/// Exit 7: another run changed the org; this run's own work is undone by the caller.
+fn concurrent_change(message: String) -> Failure {
+    Failure::new(ExitKind::ConcurrentChange, message).with_hint(
+        "another apono-okta run (or a person) is changing this org: wait for it to finish, then run `apono-okta connect` again",
+    )
+}
+
+/// `id (client id X)` for each integration, for messages.
+fn describe_integrations(integrations: &[Integration], template: &ConfigTemplate) -> String {
+    if integrations.is_empty() {
+        return "none".into();
+    }
+    integrations
+        .iter()
+        .map(|i| {
+            format!(
+                "{} on client id {}",
+                i.id,
+                template.client_id_of(&i.integration_config).unwrap_or("-")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn wait_ran_out(context: &ApplyContext<'_>, id: &str) -> Failure {
+    Failure::new(
+        ExitKind::Unhealthy,
+        format!(
+            "Apono did not report the integration {id} Active within {}s",
+            context.wait_timeout.as_secs()
+        ),
+    )
+    .with_hint("raise --wait SECONDS, or check the integration in the Apono web app")
 }
 
 fn no_app() -> Failure {
@@ -394,9 +680,19 @@ fn no_app() -> Failure {
     )
 }
 
-/// Lists the app's grants and adds the missing scopes, concurrently.
-async fn ensure_grants(okta: &OktaClient, app_id: &str, wanted: &[String]) -> Result<(), Failure> {
-    let existing = okta.grants(app_id).await?;
+/// Adds the missing scopes, concurrently. An app this run just created has none, so
+/// its grants are not listed first.
+async fn ensure_grants(
+    okta: &OktaClient,
+    app_id: &str,
+    wanted: &[String],
+    app_is_new: bool,
+) -> Result<(), Failure> {
+    let existing = if app_is_new {
+        Vec::new()
+    } else {
+        okta.grants(app_id).await?
+    };
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|scope| !existing.iter().any(|g| &g.scope_id == *scope))
@@ -408,11 +704,21 @@ async fn ensure_grants(okta: &OktaClient, app_id: &str, wanted: &[String]) -> Re
     Ok(())
 }
 
-/// Lists the client's roles and assigns `role` unless present. 409 E0000090 (a
-/// duplicate) means it is there.
-async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<(), Failure> {
-    let existing = okta.client_roles(client_id).await?;
-    if existing.iter().any(|r| r.role_type == role) {
+/// Assigns `role` unless the client holds it (an app this run just created holds
+/// none, so its roles are not listed first). 409 E0000090 (a duplicate) means it is there.
+async fn ensure_role(
+    okta: &OktaClient,
+    client_id: &str,
+    role: &str,
+    app_is_new: bool,
+) -> Result<(), Failure> {
+    if !app_is_new
+        && okta
+            .client_roles(client_id)
+            .await?
+            .iter()
+            .any(|r| r.role_type == role)
+    {
         return Ok(());
     }
     match okta.assign_client_role(client_id, role).await {
@@ -422,10 +728,13 @@ async fn ensure_role(okta: &OktaClient, client_id: &str, role: &str) -> Result<(
     }
 }
 
-/// Polls the integration until Apono settles on a status, or the wait runs out.
 /// How many `Active` reads in a row count as settled when Apono never showed a sync
 /// after an update (a service that applies updates without a visible `Refreshing`).
 const SETTLED_READS_AFTER_UPDATE: u32 = 3;
+
+/// The first status read comes this soon after the write; later ones come at growing
+/// intervals up to the poll interval, so a quick activation is noticed quickly.
+const FIRST_POLL: Duration = Duration::from_millis(100);
 
 /// Whether a read describes this run's app, not the previous one.
 ///
@@ -438,27 +747,40 @@ struct Freshness {
     after_update: bool,
     saw_sync: bool,
     expected_client_id: Option<String>,
+    /// The client id the integration had before this run's update.
+    previous_client_id: Option<String>,
     settled_reads: u32,
 }
 
+/// What one status read says about whose app Apono is on.
+enum Shows {
+    /// This run's app.
+    NewApp,
+    /// The previous app: the update has not shown yet.
+    Stale,
+    /// An app that is neither: another run moved the integration.
+    Foreign(String),
+}
+
 impl Freshness {
-    fn about_new_app(&self, integration: &Integration, client_id_key: &str) -> bool {
+    fn shows(&self, integration: &Integration, client_id_key: &str) -> Shows {
         let shown = integration
             .integration_config
             .get(client_id_key)
             .and_then(Value::as_str);
         match (&self.expected_client_id, shown) {
-            (Some(expected), Some(shown)) => expected == shown,
-            (Some(_), None) => !self.after_update,
-            (None, _) => true,
+            (Some(expected), Some(shown)) if expected == shown => Shows::NewApp,
+            (Some(_), Some(shown)) if self.previous_client_id.as_deref() == Some(shown) => {
+                Shows::Stale
+            }
+            (Some(_), Some(shown)) => Shows::Foreign(shown.to_string()),
+            (Some(_), None) if self.after_update => Shows::Stale,
+            _ => Shows::NewApp,
         }
     }
 
-    /// Reads one answer; true when a settled status can be trusted.
-    fn settled_and_trusted(&mut self, integration: &Integration, client_id_key: &str) -> bool {
-        if !self.about_new_app(integration, client_id_key) {
-            return false;
-        }
+    /// Reads one answer about this run's app; true when a settled status can be trusted.
+    fn settled_and_trusted(&mut self, integration: &Integration) -> bool {
         if !is_settled(&integration.status) {
             self.saw_sync = true;
             return false;
@@ -473,21 +795,46 @@ fn is_settled(status: &str) -> bool {
     matches!(status, "Active" | "Warning")
 }
 
+/// Polls the integration until Apono settles on a status. The caller bounds the
+/// whole wait, status reads included.
 async fn wait_until_healthy(
     context: &ApplyContext<'_>,
     id: &str,
     mut freshness: Freshness,
 ) -> Result<Integration, Failure> {
     let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
-    let started = Instant::now();
+    let mut pause = FIRST_POLL.min(context.poll_interval);
     loop {
-        let integration = context.apono.integration(id).await?;
-        let key = &context.template.client_id_key;
-        let about_new_app = freshness.about_new_app(&integration, key);
-        let trusted = freshness.settled_and_trusted(&integration, key);
+        tokio::time::sleep(pause).await;
+        pause = (pause * 3 / 2).min(context.poll_interval);
+        let integration = match context.apono.integration(id).await {
+            Ok(integration) => integration,
+            Err(e) if e.is_not_found() => {
+                spinner.finish();
+                return Err(concurrent_change(format!(
+                    "the Apono integration {id} was deleted while this run waited for it"
+                )));
+            }
+            Err(e) => {
+                spinner.finish();
+                return Err(e.into());
+            }
+        };
+        match freshness.shows(&integration, &context.template.client_id_key) {
+            Shows::NewApp => {}
+            Shows::Stale => {
+                spinner.set_message("waiting for Apono to take the new app");
+                continue;
+            }
+            Shows::Foreign(other) => {
+                spinner.finish();
+                return Err(concurrent_change(format!(
+                    "another run pointed the Apono integration {id} at client id {other} while this run waited for it"
+                )));
+            }
+        }
+        let trusted = freshness.settled_and_trusted(&integration);
         match integration.status.as_str() {
-            // A stale answer, about the previous app: keep waiting.
-            _ if !about_new_app => spinner.set_message("waiting for Apono to take the new app"),
             "Active" | "Warning" if !trusted => {
                 spinner.set_message("waiting for Apono to sync with the new app");
             }
@@ -521,19 +868,6 @@ async fn wait_until_healthy(
                 "waiting for Apono to sync with Okta (status {other})"
             )),
         }
-        if started.elapsed() >= context.wait_timeout {
-            spinner.finish();
-            return Err(Failure::new(
-                ExitKind::Unhealthy,
-                format!(
-                    "Apono did not report the integration {id} Active within {}s (status {})",
-                    context.wait_timeout.as_secs(),
-                    integration.status
-                ),
-            )
-            .with_hint("raise --wait SECONDS, or check the integration in the Apono web app"));
-        }
-        tokio::time::sleep(context.poll_interval).await;
     }
 }
 

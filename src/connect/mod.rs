@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod config;
+pub mod guard;
 pub mod observe;
 pub mod plan;
 
@@ -66,6 +67,9 @@ pub struct Report {
     pub retired_app_ids: Vec<String>,
     pub api_token_revoked: bool,
     pub warnings: Vec<String>,
+    /// What is left for a person to clean up, each with what to do; not empty means
+    /// exit 6 ("debts are not success", DESIGN.md §3).
+    pub left_behind: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +169,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         && !settings.assume_yes
         && !ui
             .confirm("Apply this plan?", true)
-            .map_err(prompt_failed)?
+            .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
     {
         return Err(Failure::new(
             ExitKind::Unexpected,
@@ -184,10 +188,14 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         ui,
         template: &observed.template,
         public_key: &settings.public_key,
+        domain: &settings.domain,
         admin_role: &settings.admin_role,
         preexisting_app_ids: &preexisting_app_ids,
+        okta_since: observed.okta_now,
         wait_timeout: settings.wait.unwrap_or_default(),
         poll_interval: settings.poll_interval,
+        // A write answered too late lands within about one more request's time.
+        look_window: settings.http.timeout,
     };
     let journal = Journal::default();
     let outcome = tokio::select! {
@@ -201,7 +209,15 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         Ok(applied) => Ok(applied_report(&plan, applied, settings, ui)),
         Err(mut failure) => {
             ui.info("Undoing what this run changed...");
-            let (undone, left_behind) = journal.roll_back(&okta, &apono, ui).await;
+            let undo = apply::UndoContext {
+                okta: &okta,
+                apono: &apono,
+                template: &observed.template,
+                preexisting_app_ids: &preexisting_app_ids,
+                okta_since: observed.okta_now,
+                ui,
+            };
+            let (undone, left_behind) = journal.roll_back(&undo).await;
             failure.undone = undone;
             failure.left_behind = left_behind;
             failure.hints.push(if failure.left_behind.is_empty() {
@@ -234,13 +250,6 @@ fn plan_failure(error: plan::PlanError) -> Failure {
     Failure::usage(error.to_string()).with_hint(hint)
 }
 
-fn prompt_failed(e: std::io::Error) -> Failure {
-    Failure::new(
-        ExitKind::Unexpected,
-        format!("could not read the answer: {e}"),
-    )
-}
-
 fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
     let verb = match plan.kind {
         plan::PlanKind::Create => "create",
@@ -255,6 +264,11 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
     for orphan in &plan.kept_orphans {
         ui.info(&format!(
             "  - keep the orphaned app {orphan} (same label, not used by Apono)"
+        ));
+    }
+    for young in &plan.young_apps {
+        ui.info(&format!(
+            "  - keep the app {young} (same label, not used by Apono, created in the last 15 minutes: another run may be about to use it; a later run retires it)"
         ));
     }
     for warning in &plan.warnings {
@@ -298,6 +312,7 @@ fn planned_report(
         retired_app_ids: Vec::new(),
         api_token_revoked: false,
         warnings: ui.warnings(),
+        left_behind: Vec::new(),
     }
 }
 
@@ -324,6 +339,7 @@ fn applied_report(plan: &Plan, applied: Applied, settings: &ConnectSettings, ui:
         retired_app_ids: applied.retired_app_ids,
         api_token_revoked: applied.api_token_revoked,
         warnings: ui.warnings(),
+        left_behind: applied.left_behind,
     }
 }
 
@@ -397,6 +413,10 @@ impl Report {
         ];
         if self.result != "planned" {
             lines.push(format!("  Okta API token     {token}"));
+        }
+        if !self.left_behind.is_empty() {
+            lines.push("Left behind (needs a person):".into());
+            lines.extend(self.left_behind.iter().map(|item| format!("  - {item}")));
         }
         lines.join("\n")
     }

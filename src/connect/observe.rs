@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::apono::{AponoClient, Integration};
 use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
+use crate::connect::guard;
 use crate::connect::plan::{Observed, ReusedApp};
 use crate::error::{ExitKind, Failure};
 use crate::okta::OktaClient;
@@ -41,6 +42,7 @@ pub async fn preflight(
         Err(_) => None,
     };
     let labelled_apps = apps?;
+    let okta_now = okta.server_now();
     let AponoSide {
         template,
         integrations,
@@ -54,6 +56,7 @@ pub async fn preflight(
         integrations,
         referenced_client_ids,
         reused_app: None,
+        okta_now,
     })
 }
 
@@ -72,23 +75,12 @@ pub async fn apono_integrations(
     config: &ConfigInputs,
 ) -> Result<AponoSide, Failure> {
     let template = discover_template(apono, integration_type, config).await?;
-    let all = apono.integrations(&template.integration_type).await?;
+    let view = guard::read_apono(apono, &template, &config.domain).await?;
     // Apps any integration uses (this org's or another's) are never orphans.
-    let referenced_client_ids = all
-        .iter()
-        .filter_map(|i| template.client_id_of(&i.integration_config))
-        .map(str::to_string)
-        .collect();
-    let integrations = all
-        .into_iter()
-        .filter(|i| {
-            template.domain_of(&i.integration_config).as_deref() == Some(config.domain.as_str())
-        })
-        .collect();
     Ok(AponoSide {
         template,
-        integrations,
-        referenced_client_ids,
+        integrations: view.for_domain,
+        referenced_client_ids: view.referenced,
     })
 }
 

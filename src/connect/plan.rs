@@ -5,6 +5,7 @@
 //! and lets `--dry-run` print exactly what a real run would do.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use crate::apono::Integration;
 use crate::connect::config::ConfigTemplate;
@@ -28,6 +29,27 @@ pub struct Observed {
     pub referenced_client_ids: Vec<String>,
     /// With `--reuse-app`: the app to converge in place, as it is now.
     pub reused_app: Option<ReusedApp>,
+    /// Okta's clock when the apps were listed, to tell how old an app is.
+    pub okta_now: SystemTime,
+}
+
+/// An unreferenced app younger than this may belong to a run still in flight
+/// (DESIGN.md §3, "Concurrent runs"): it is left for a later run to retire.
+pub const YOUNG_APP_GRACE: Duration = Duration::from_secs(15 * 60);
+
+/// Whether the app was created less than [`YOUNG_APP_GRACE`] before `now` (Okta's
+/// clock). An app whose creation time is missing or unreadable counts as young: it
+/// cannot be shown to be old.
+pub fn is_young(app: &App, now: SystemTime) -> bool {
+    let Some(created) = app
+        .created
+        .as_deref()
+        .and_then(|c| humantime::parse_rfc3339_weak(c).ok())
+    else {
+        return true;
+    };
+    now.duration_since(created)
+        .map_or(true, |age| age < YOUNG_APP_GRACE)
 }
 
 /// An existing app, with what repair needs to know about it.
@@ -177,6 +199,9 @@ pub struct Plan {
     pub reused_app: Option<App>,
     /// Orphans left alone because of `--keep-orphans`.
     pub kept_orphans: Vec<String>,
+    /// Unreferenced apps with our label created in the last [`YOUNG_APP_GRACE`]:
+    /// another run may be about to use them, so they are left alone.
+    pub young_apps: Vec<String>,
     /// Things the user should know before confirming.
     pub warnings: Vec<String>,
 }
@@ -253,7 +278,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     let kept_app = observed.reused_app.as_ref().map(|r| &r.app).or(previous);
     // An orphan is an app this tool (or the Terraform module) made, that nothing uses:
     // our label, the service app's name, and no integration's client id.
-    let orphans: Vec<String> = observed
+    let (young, old): (Vec<&App>, Vec<&App>) = observed
         .labelled_apps
         .iter()
         .filter(|a| kept_app.is_none_or(|k| k.id != a.id))
@@ -264,8 +289,9 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
                 .iter()
                 .any(|cid| cid == a.client_id() || cid == &a.id)
         })
-        .map(|a| a.id.clone())
-        .collect();
+        .partition(|a| is_young(a, observed.okta_now));
+    let orphans: Vec<String> = old.into_iter().map(|a| a.id.clone()).collect();
+    let young_apps: Vec<String> = young.into_iter().map(|a| a.id.clone()).collect();
     let new_integration = || Step::CreateIntegration {
         name: inputs
             .integration_name
@@ -379,6 +405,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
         reused_app: observed.reused_app.as_ref().map(|r| r.app.clone()),
         existing_integration: existing,
         kept_orphans,
+        young_apps,
         warnings,
     })
 }
@@ -485,7 +512,7 @@ mod tests {
 
     fn app(id: &str) -> App {
         serde_json::from_value(
-            serde_json::json!({"id": id, "name": "oidc_client", "label": "Apono Integration", "status": "ACTIVE"}),
+            serde_json::json!({"id": id, "name": "oidc_client", "label": "Apono Integration", "status": "ACTIVE", "created": "2020-01-01T00:00:00.000Z"}),
         )
         .unwrap()
     }
@@ -502,6 +529,7 @@ mod tests {
             integrations,
             referenced_client_ids: Vec::new(),
             reused_app: None,
+            okta_now: SystemTime::now(),
         }
     }
 
@@ -703,6 +731,32 @@ mod tests {
         ));
         let none = observed(vec![], vec![]);
         assert_eq!(reuse_target(&none, &inputs()).unwrap(), None);
+    }
+
+    #[test]
+    fn young_unreferenced_apps_are_left_for_a_later_run() {
+        let mut young = app("0oaYOUNG");
+        young.created = Some("2026-01-01T00:10:00.000Z".into());
+        let mut seen = observed(vec![young, app("0oaOLD")], vec![]);
+        seen.okta_now = humantime::parse_rfc3339("2026-01-01T00:20:00Z").unwrap();
+        let plan = plan(&seen, &inputs()).unwrap();
+        assert_eq!(plan.young_apps, vec!["0oaYOUNG".to_string()]);
+        assert!(plan.steps.contains(&Step::RetireApp {
+            app_id: "0oaOLD".into(),
+            reason: RetireReason::Orphan
+        }));
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::RetireApp { app_id, .. } if app_id == "0oaYOUNG"))
+        );
+        seen.okta_now = humantime::parse_rfc3339("2026-01-01T00:25:01Z").unwrap();
+        assert!(plan_of(&seen).young_apps.is_empty());
+    }
+
+    fn plan_of(seen: &Observed) -> Plan {
+        plan(seen, &inputs()).unwrap()
     }
 
     #[test]

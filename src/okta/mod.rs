@@ -43,6 +43,11 @@ impl OktaClient {
         self.api.base().origin().ascii_serialization()
     }
 
+    /// Okta's current time, read off its latest answer's `Date` header.
+    pub fn server_now(&self) -> std::time::SystemTime {
+        self.api.server_now()
+    }
+
     /// The user who owns the API token.
     pub async fn current_user(&self) -> Result<User, ApiError> {
         self.api.get("/api/v1/users/me").await

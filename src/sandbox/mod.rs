@@ -154,6 +154,14 @@ pub enum FaultAction {
     /// Close the connection without any response; the handler does not run.
     /// Recorded with status 0.
     Drop,
+    /// Run the real handler (the write happens), then close the connection without
+    /// sending its answer: the client cannot know whether the write happened.
+    /// Recorded with the answer the client never got.
+    LoseAnswer,
+    /// Hold the request for this long, then run the real handler whether or not the
+    /// client is still waiting: with a delay longer than the client's timeout, the write
+    /// commits after the client gave up (a "late commit").
+    CommitLate(Duration),
     /// Answer 429 (Okta: `E0000047`; Apono: `TOO_MANY_REQUESTS`) with
     /// `X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset` = now + `reset_after_secs`
     /// (epoch seconds); the handler does not run.
@@ -200,6 +208,22 @@ impl Fault {
     /// The nth matching request's connection is closed without a response.
     pub fn drop_connection(service: Service, method: &str, path: &str, nth: usize) -> Fault {
         Fault::new(service, method, path, nth, FaultAction::Drop)
+    }
+
+    /// The nth matching request is handled, but its answer is lost.
+    pub fn lose_answer(service: Service, method: &str, path: &str, nth: usize) -> Fault {
+        Fault::new(service, method, path, nth, FaultAction::LoseAnswer)
+    }
+
+    /// The nth matching request is handled after `delay`, even if the client gave up.
+    pub fn commit_late(
+        service: Service,
+        method: &str,
+        path: &str,
+        nth: usize,
+        delay: Duration,
+    ) -> Fault {
+        Fault::new(service, method, path, nth, FaultAction::CommitLate(delay))
     }
 
     /// The nth matching request is answered 429, resetting `reset_after_secs` from now.

@@ -287,6 +287,21 @@ async fn serve(
             shared.record(service, &req, None);
             return Err(DropConnection);
         }
+        Some(FaultAction::LoseAnswer) => {
+            let resp = shared.handle(service, &req);
+            shared.record(service, &req, Some(&resp));
+            return Err(DropConnection);
+        }
+        Some(FaultAction::CommitLate(delay)) => {
+            // A task of its own, so a client that hangs up does not cancel the write.
+            let late = tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let resp = shared.handle(service, &req);
+                shared.record(service, &req, Some(&resp));
+                resp
+            });
+            return late.await.map(to_hyper).map_err(|_| DropConnection);
+        }
     };
     shared.record(service, &req, Some(&resp));
     Ok(to_hyper(resp))

@@ -1,0 +1,132 @@
+//! The safety re-reads of DESIGN.md §3 ("Concurrent runs", "Unknown outcomes"): what
+//! Apono references right now, retiring an app only when nothing references it, and
+//! revoking the token until Okta confirms it.
+//!
+//! Two runs on one org share no lock (a crash could leave one behind); instead every
+//! destructive step re-reads the other side immediately before it acts. `connect`'s
+//! apply and undo, and `disconnect`, all retire apps through [`retire_unreferenced_app`].
+
+use std::time::Duration;
+
+use crate::apono::{AponoClient, Integration};
+use crate::connect::config::ConfigTemplate;
+use crate::http::ApiError;
+use crate::okta::{App, OktaClient};
+
+/// Apono's integrations of the Okta type, as they are now.
+#[derive(Debug, Clone)]
+pub struct AponoView {
+    /// The integrations whose Okta domain is this org's.
+    pub for_domain: Vec<Integration>,
+    /// The client id of each integration of the type (any org's; one per integration,
+    /// so an app two integrations share appears twice).
+    pub referenced: Vec<String>,
+}
+
+impl AponoView {
+    /// Whether some integration uses this app (by client id or app id).
+    pub fn references(&self, app_id: &str, client_id: &str) -> bool {
+        self.referenced
+            .iter()
+            .any(|cid| cid == client_id || cid == app_id)
+    }
+}
+
+/// Reads every integration of the template's type once.
+pub async fn read_apono(
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    domain: &str,
+) -> Result<AponoView, ApiError> {
+    let all = apono.integrations(&template.integration_type).await?;
+    Ok(view_of(all, template, domain))
+}
+
+/// Splits a list of integrations into this org's and the set of referenced client ids.
+pub fn view_of(all: Vec<Integration>, template: &ConfigTemplate, domain: &str) -> AponoView {
+    let referenced = all
+        .iter()
+        .filter_map(|i| template.client_id_of(&i.integration_config))
+        .map(str::to_string)
+        .collect();
+    let for_domain = all
+        .into_iter()
+        .filter(|i| template.domain_of(&i.integration_config).as_deref() == Some(domain))
+        .collect();
+    AponoView {
+        for_domain,
+        referenced,
+    }
+}
+
+/// What became of an app this tool wanted gone.
+#[derive(Debug)]
+pub enum Retired {
+    /// Deactivated and deleted (or already gone).
+    Deleted,
+    /// An Apono integration uses it now: it was left alone.
+    InUse,
+}
+
+/// Deactivates and deletes an app, unless an Apono integration references it when
+/// re-read immediately before. A missing app counts as deleted.
+pub async fn retire_unreferenced_app(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    app: &AppRef,
+) -> Result<Retired, ApiError> {
+    let view = read_apono(apono, template, "").await?;
+    if view.references(&app.id, &app.client_id) {
+        return Ok(Retired::InUse);
+    }
+    match okta.deactivate_app(&app.id).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => return Ok(Retired::Deleted),
+        Err(e) => return Err(e),
+    }
+    match okta.delete_app(&app.id).await {
+        Err(e) if e.is_not_found() => Ok(Retired::Deleted),
+        Err(e) => Err(e),
+        Ok(()) => Ok(Retired::Deleted),
+    }
+}
+
+/// An app's two ids: Apono references the client id, Okta's calls take the app id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRef {
+    pub id: String,
+    pub client_id: String,
+}
+
+impl From<&App> for AppRef {
+    fn from(app: &App) -> AppRef {
+        AppRef {
+            id: app.id.clone(),
+            client_id: app.client_id().to_string(),
+        }
+    }
+}
+
+/// How often the revoke is tried before it is reported as not done.
+const REVOKE_ATTEMPTS: u32 = 3;
+
+/// Revokes the Okta API token the client holds, until Okta confirms it. A failed or
+/// unanswered revoke is tried again; a 401 on a later try means an earlier one landed
+/// (the token is gone). `Ok(())` only when Okta confirmed the token is revoked.
+pub async fn revoke_token(okta: &OktaClient, pause: Duration) -> Result<(), ApiError> {
+    let mut attempt = 1;
+    loop {
+        match okta.revoke_current_token().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt > 1 && e.status() == Some(reqwest::StatusCode::UNAUTHORIZED) => {
+                return Ok(());
+            }
+            Err(e) if attempt >= REVOKE_ATTEMPTS || e.is_auth_rejection() => return Err(e),
+            Err(_) => {
+                attempt += 1;
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
