@@ -836,6 +836,123 @@ mod tests {
     }
 
     #[test]
+    fn refuses_implausible_okta_urls() {
+        let refused = |input: &str, expected: &str| {
+            let error = parse_okta_target(input).unwrap_err();
+            assert!(error.contains(expected), "{input}: {error}");
+            assert!(!error.contains("hunter2"), "{input}: {error}");
+        };
+        refused(
+            "http://admin:hunter2@127.0.0.1:8080",
+            "user name or password",
+        );
+        refused("https://admin:hunter2@", "not a domain or URL");
+        refused("https://example.okta.com:0", "port 0");
+        refused("https://example.okta.com/?a=b", "query");
+        refused("https://example.okta.com/#top", "fragment");
+        refused("http//127.0.0.1:36669", "missing colon");
+        refused("example", "does not name a host");
+        refused("127.0.0.1:8080", "http://127.0.0.1:8080");
+        refused("localhost:8080", "http://localhost:8080");
+        refused("ftp://example.okta.com", "scheme 'ftp'");
+        refused("http://example.okta.com", "plain http");
+        refused("example.okta.com\u{7}", "control character");
+        refused(&format!("{}.okta.com", "a".repeat(2000)), "2009 bytes");
+    }
+
+    #[test]
+    fn drops_a_path_with_a_note() {
+        let target = parse_okta_target("https://example.okta.com/app/UserHome").unwrap();
+        assert_eq!(target.url.as_str(), "https://example.okta.com/");
+        assert!(target.note.unwrap().contains("/app/UserHome"));
+        assert_eq!(
+            parse_okta_target("https://example.okta.com/").unwrap().note,
+            None
+        );
+    }
+
+    #[test]
+    fn base_urls() {
+        let ok = |input: &str| parse_base_url(input, "--apono-url").map(|u| u.to_string());
+        assert_eq!(ok("https://api.apono.io").unwrap(), "https://api.apono.io/");
+        assert_eq!(
+            ok("http://127.0.0.1:9/prefix/").unwrap(),
+            "http://127.0.0.1:9/prefix/"
+        );
+        for (input, expected) in [
+            ("https://u:hunter2@api.apono.io", "user name or password"),
+            ("https://api.apono.io:0", "port 0"),
+            ("https://api.apono.io/?x", "query"),
+            ("https://api.apono.io/#x", "fragment"),
+            ("api.apono.io", "not a URL"),
+            ("localhost:8080", "has no scheme"),
+            ("http://api.apono.io", "plain http"),
+            ("https://apono/", "does not name a host"),
+        ] {
+            let error = ok(input).unwrap_err().message;
+            assert!(error.contains(expected), "{input}: {error}");
+            assert!(error.starts_with("--apono-url"), "{input}: {error}");
+            assert!(!error.contains("hunter2"), "{input}: {error}");
+        }
+    }
+
+    #[test]
+    fn admin_roles_are_standard_and_exact() {
+        assert!(check_admin_role("READ_ONLY_ADMIN").is_ok());
+        assert!(check_admin_role("WORKFLOWS_ADMIN").is_ok());
+        for (role, expected) in [
+            ("CUSTOM", "custom role"),
+            ("read_only_admin", "upper case: READ_ONLY_ADMIN"),
+            (" READ_ONLY_ADMIN", "upper case"),
+            ("NOT_A_ROLE", "standard admin role types"),
+        ] {
+            let error = check_admin_role(role).unwrap_err().message;
+            assert!(error.contains(expected), "{role}: {error}");
+            assert!(error.contains("accepted: ACCESS_CERTIFICATIONS_ADMIN"));
+        }
+    }
+
+    #[test]
+    fn text_inputs_are_bounded_and_printable() {
+        assert!(check_text("Apono Integration", "--app-label").is_ok());
+        assert!(check_text(&"a".repeat(MAX_TEXT_LEN), "--app-label").is_ok());
+        for (value, expected) in [
+            ("  ", "cannot be empty"),
+            ("a\tb", "control character"),
+            (&"a".repeat(MAX_TEXT_LEN + 1) as &str, "1025 bytes"),
+        ] {
+            let error = check_text(value, "--app-label").unwrap_err().message;
+            assert!(error.starts_with("--app-label"), "{error}");
+            assert!(error.contains(expected), "{error}");
+            assert!(error.len() < 300, "the value is cut: {error}");
+        }
+        assert!(parse_key_value("k=\u{1b}[31m").is_err());
+    }
+
+    #[test]
+    fn token_files_are_read_up_to_64_kib() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, vec![b'a'; MAX_TOKEN_FILE_LEN as usize + 1]).unwrap();
+        let error = read_bounded_text(&path, "--f").unwrap_err().message;
+        assert!(error.contains("larger than 64 KiB"), "{error}");
+        std::fs::write(&path, [0xff, 0xfe]).unwrap();
+        let error = read_bounded_text(&path, "--f").unwrap_err().message;
+        assert!(error.contains("not UTF-8"), "{error}");
+        if Path::new("/dev/zero").exists() {
+            let error = read_bounded_text(Path::new("/dev/zero"), "--f").unwrap_err();
+            assert!(error.message.contains("larger than 64 KiB"));
+        }
+    }
+
+    #[test]
+    fn urls_are_shown_without_userinfo() {
+        assert_eq!(without_userinfo("http://a:b@h:1/p@q"), "http://***@h:1/p@q");
+        assert_eq!(without_userinfo("a:b@h"), "***@h");
+        assert_eq!(without_userinfo("https://h/p"), "https://h/p");
+    }
+
+    #[test]
     fn org_id_and_base_url() {
         let target = okta_target_from_org_id("example", "oktapreview.com").unwrap();
         assert_eq!(target.domain, "example.oktapreview.com");
