@@ -576,7 +576,7 @@ fn shown(value: &str) -> String {
         format!("{value:?}")
     } else {
         let head: String = value.chars().take(SHOWN_CHARS).collect();
-        format!("{head:?}... ({} bytes)", value.len())
+        format!("{head:?}...")
     }
 }
 
