@@ -5,6 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The longest `--timeout`, in seconds: an hour per request is already generous, and
+/// the bound keeps `Instant + Duration` far from overflowing.
+pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
+/// The longest `--wait`, in seconds: a day.
+pub const MAX_WAIT_SECONDS: u64 = 86_400;
+
 /// Connect an Okta organization to Apono as its identity provider, in one command,
 /// and leave no standing credentials behind.
 #[derive(Debug, Parser)]
@@ -95,8 +101,13 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
     pub app_label: String,
 
-    /// Longest time, in seconds, one request to Okta or Apono may take (at least 1).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    /// Longest time, in seconds, one request to Okta or Apono may take (1 to 3600).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECONDS)
+    )]
     pub timeout: u64,
 }
 
@@ -105,7 +116,7 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
 
-    /// The admin role assigned to the app's client.
+    /// The admin role assigned to the app's client: one of Okta's standard role types (not CUSTOM).
     #[arg(long, value_name = "ROLE", default_value = "READ_ONLY_ADMIN")]
     pub admin_role: String,
 
@@ -145,8 +156,13 @@ pub struct ConnectArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
-    /// Longest wait, in seconds, for Apono to report the integration Active.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    /// Longest wait, in seconds, for Apono to report the integration Active (1 to 86400).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECONDS)
+    )]
     pub wait: u64,
 
     /// Do not wait for Apono (then no app is retired and the token is not revoked).

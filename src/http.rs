@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use crate::secret::Secret;
+use crate::secret::{Secret, redact};
 
 /// `apono-okta/<version>`, sent on every request to either service.
 pub const USER_AGENT_VALUE: &str = concat!("apono-okta/", env!("CARGO_PKG_VERSION"));
@@ -567,11 +567,16 @@ fn status_error(
     body: &[u8],
 ) -> StatusError {
     let request_id = header_str(headers, "x-okta-request-id");
+    // Server text may quote a token back: redact before anything is kept, and before a
+    // plain-text body is cut, so no part of a token survives the cut either.
     let (code, summary) = match serde_json::from_slice::<Value>(body) {
-        Ok(json) => read_error_body(&json),
+        Ok(json) => {
+            let (code, summary) = read_error_body(&json);
+            (code.map(|code| redact(&code)), redact(&summary))
+        }
         Err(_) => (
             None,
-            String::from_utf8_lossy(body)
+            redact(&String::from_utf8_lossy(body))
                 .trim()
                 .chars()
                 .take(300)
@@ -641,7 +646,7 @@ fn describe_transport_error(e: &reqwest::Error) -> String {
         text = format!("{text}: {inner}");
         source = inner.source();
     }
-    text
+    redact(&text)
 }
 
 #[cfg(test)]
@@ -696,6 +701,35 @@ mod tests {
         headers.insert("x-rate-limit-reset", HeaderValue::from_static("1767229999"));
         assert_eq!(rate_limit_wait(&headers), MAX_RATE_LIMIT_WAIT);
         assert_eq!(rate_limit_wait(&HeaderMap::new()), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn server_text_is_redacted() {
+        let token = Secret::parse("00unitHttpRedactToken", "t").unwrap();
+        let body = format!(
+            r#"{{"errorCode":"E0000011","errorSummary":"Invalid token {}"}}"#,
+            token.expose()
+        );
+        let error = status_error(
+            ServiceName::Okta,
+            Method::GET,
+            "/api/v1/users/me".into(),
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            body.as_bytes(),
+        );
+        assert_eq!(error.summary, "Invalid token [redacted]");
+        assert_eq!(error.code.as_deref(), Some("E0000011"));
+        let plain = format!("{}{}", "x".repeat(295), token.expose());
+        let error = status_error(
+            ServiceName::Apono,
+            Method::GET,
+            "/x".into(),
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            plain.as_bytes(),
+        );
+        assert_eq!(error.summary, format!("{}[reda", "x".repeat(295)));
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
             Ok(()) => 0,
             Err(failure) => {
-                Ui::new(true).error(&failure.message);
+                Ui::new(true).error(&secret::redact(&failure.message));
                 failure.exit_code()
             }
         },
@@ -178,7 +178,8 @@ fn finish<S: Summary>(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<S
             } else {
                 report.to_text()
             };
-            print_stdout(&text);
+            // A belt: server text is redacted where it enters an error already.
+            print_stdout(&secret::redact(&text));
             report.exit_code()
         }
         Err(failure) => {
@@ -198,22 +199,25 @@ fn print_stdout(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Prints a failure on stderr: the message, what was undone, what is left behind, and
+/// the hints, each with both tokens redacted (a belt: see [`secret::redact`]).
 fn report_failure(failure: &Failure, ui: &Ui) {
-    ui.error(&failure.message);
+    use secret::redact;
+    ui.error(&redact(&failure.message));
     if !failure.undone.is_empty() {
         ui.info("Undone:");
         for item in &failure.undone {
-            ui.info(&format!("  - {item}"));
+            ui.info(&format!("  - {}", redact(item)));
         }
     }
     if !failure.left_behind.is_empty() {
         ui.info("Left behind (clean these up, or re-run `apono-okta connect`):");
         for item in &failure.left_behind {
-            ui.info(&format!("  - {item}"));
+            ui.info(&format!("  - {}", redact(item)));
         }
     }
     for hint in &failure.hints {
-        ui.hint(hint);
+        ui.hint(&redact(hint));
     }
 }
 

@@ -5,9 +5,45 @@
 //! call site of `expose` is a place where the value leaves the wrapper (an HTTP header or
 //! the keyring). `Debug` and `Display` print `[redacted]`, so a secret cannot end up in a
 //! log line, an error message, JSON output or a panic by accident.
+//!
+//! Text a server sends back is another way out: an error summary may quote the token
+//! that was sent. So every secret [`Secret::parse`] accepts is also remembered in a
+//! process-wide list, and [`redact`] replaces each remembered value with `[redacted]`.
+//! It is applied where server text enters an error (`http::status_error`) and again,
+//! as a belt, where failures and reports are printed (`lib.rs`, `connect::failure_json`).
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// The longest token accepted, in bytes after trimming. Okta and Apono tokens are far
+/// shorter; the bound keeps a wrong file (or `/dev/zero`) from becoming a header.
+pub const MAX_SECRET_LEN: usize = 4 * 1024;
+
+/// What [`redact`] puts in place of a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// Every secret value this process accepted, for [`redact`]. Bounded: a handful of
+/// tokens of at most [`MAX_SECRET_LEN`] bytes each, never a value twice.
+static KNOWN_SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers a secret value so [`redact`] hides it.
+fn remember(value: &str) {
+    let mut known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !known.iter().any(|v| v == value) {
+        known.push(value.to_string());
+        // Longest first, so a token that contains another is replaced whole.
+        known.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+}
+
+/// `text` with every secret this process accepted replaced by `[redacted]`.
+pub fn redact(text: &str) -> String {
+    let known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    known.iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), REDACTED)
+    })
+}
 
 /// A secret string whose `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -18,6 +54,10 @@ pub struct Secret(String);
 pub enum SecretError {
     #[error("{what} is empty")]
     Empty { what: String },
+    #[error(
+        "{what} is {len} bytes long; a token is at most 4 KiB ({MAX_SECRET_LEN} bytes); is this the right file?"
+    )]
+    TooLong { what: String, len: usize },
     #[error("{what} spans several lines; expected a single-line token")]
     MultiLine { what: String },
     #[error(
@@ -27,13 +67,22 @@ pub enum SecretError {
 }
 
 impl Secret {
-    /// Trims surrounding whitespace and refuses empty or multi-line values.
-    /// `what` names the secret in the error ("the Okta API token from OKTA_API_TOKEN").
+    /// Trims surrounding whitespace and refuses empty, over-long (more than
+    /// [`MAX_SECRET_LEN`] bytes) or multi-line values, and any character that is not
+    /// visible ASCII. `what` names the secret in the error ("the Okta API token from
+    /// OKTA_API_TOKEN"); the error never holds the value. An accepted value is
+    /// remembered for [`redact`].
     pub fn parse(raw: &str, what: &str) -> Result<Secret, SecretError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(SecretError::Empty {
                 what: what.to_string(),
+            });
+        }
+        if trimmed.len() > MAX_SECRET_LEN {
+            return Err(SecretError::TooLong {
+                what: what.to_string(),
+                len: trimmed.len(),
             });
         }
         if trimmed.contains(['\n', '\r']) {
@@ -46,6 +95,7 @@ impl Secret {
                 what: what.to_string(),
             });
         }
+        remember(trimmed);
         Ok(Secret(trimmed.to_string()))
     }
 
@@ -181,5 +231,37 @@ mod tests {
             Secret::parse("00ab\u{200b}cd", "t"),
             Err(SecretError::BadCharacter { .. })
         ));
+        assert!(matches!(
+            Secret::parse("a b", "t"),
+            Err(SecretError::BadCharacter { .. })
+        ));
+        assert!(matches!(
+            Secret::parse("t\u{e9}st", "t"),
+            Err(SecretError::BadCharacter { .. })
+        ));
+    }
+
+    #[test]
+    fn bounds_the_length() {
+        let longest = "a".repeat(MAX_SECRET_LEN);
+        assert!(Secret::parse(&format!(" {longest}\n"), "t").is_ok());
+        let error = Secret::parse(&format!("{longest}b"), "the token").unwrap_err();
+        assert!(matches!(error, SecretError::TooLong { len: 4097, .. }));
+        assert!(!error.to_string().contains("aaaa"));
+    }
+
+    #[test]
+    fn redacts_accepted_secrets_in_text() {
+        let short = Secret::parse("unit-redact-token", "t").unwrap();
+        let long = Secret::parse("unit-redact-token-longer", "t").unwrap();
+        assert_eq!(
+            redact("got unit-redact-token-longer, then unit-redact-token."),
+            "got [redacted], then [redacted]."
+        );
+        assert_eq!(redact("nothing secret"), "nothing secret");
+        // A refused value is not remembered: it never reached a request.
+        let _ = Secret::parse("unit refused token", "t");
+        assert_eq!(redact("unit refused token"), "unit refused token");
+        drop((short, long));
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! Each input resolves in a fixed order: flag, environment, stored (keyring), prompt
 //! (only when [`Ui::can_prompt`]), else an error naming the flag to pass. Everything is
-//! checked here, before the first network call.
+//! checked here, before the first network call (DESIGN.md §5): every value is bounded in
+//! length, a token file is read up to [`MAX_TOKEN_FILE_LEN`] and never further, URLs carry
+//! no userinfo, port 0, query or fragment, and every check that needs no prompt runs
+//! before the first prompt. A bad value is a usage error (exit 2) that names the flag and
+//! the value (never a token's value).
 
 use std::io::Read;
 use std::path::Path;
@@ -21,6 +25,30 @@ use crate::okta::OktaClient;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 
+/// The most a token file (or stdin) is read: a token is at most 4 KiB, so anything past
+/// this is the wrong file, and reading on (`/dev/zero`) would never end.
+pub const MAX_TOKEN_FILE_LEN: u64 = 64 * 1024;
+/// The longest name, label, id or `KEY=VALUE` accepted on the command line, in bytes.
+/// (The Okta reference document sets no length for an app label.)
+pub const MAX_TEXT_LEN: usize = 1024;
+/// The admin roles `--admin-role` accepts: Okta's standard role types, as the
+/// reference document's `StandardRoleAssignmentSchema` lists them. `CUSTOM` is left out:
+/// it needs a custom role and a resource set, which this flag cannot carry.
+pub const STANDARD_ADMIN_ROLES: [&str; 12] = [
+    "ACCESS_CERTIFICATIONS_ADMIN",
+    "ACCESS_REQUESTS_ADMIN",
+    "API_ACCESS_MANAGEMENT_ADMIN",
+    "APP_ADMIN",
+    "GROUP_MEMBERSHIP_ADMIN",
+    "HELP_DESK_ADMIN",
+    "ORG_ADMIN",
+    "READ_ONLY_ADMIN",
+    "REPORT_ADMIN",
+    "SUPER_ADMIN",
+    "USER_ADMIN",
+    "WORKFLOWS_ADMIN",
+];
+
 /// Set to skip retry waits and poll fast (tests only).
 pub const TEST_NO_RETRY_DELAY_ENV: &str = "APONO_OKTA_TEST_NO_RETRY_DELAY";
 /// Set to `none` to never touch the OS keyring (tests, CI, or by choice).
@@ -29,9 +57,12 @@ pub const KEYRING_ENV: &str = "APONO_OKTA_KEYRING";
 /// How the process environment is read; a function so tests can pass a map.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The process environment.
+/// The process environment. A value that is not UTF-8 is kept (lossily) so the check
+/// of that value refuses it by name, rather than it silently counting as unset.
 pub fn process_env(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.is_empty())
+    std::env::var_os(key)
+        .map(|v| v.to_string_lossy().into_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// The token store to use: the OS keyring unless `APONO_OKTA_KEYRING=none`.
@@ -124,7 +155,8 @@ pub enum OktaTokenNeed {
 }
 
 /// Resolves the service inputs every command shares. Everything that needs no prompt
-/// is checked first, so a typo fails fast and before any network call.
+/// is checked first (values, files, the environment), so a typo fails fast, before any
+/// prompt and before any network call; the prompts come last.
 pub fn resolve_service(
     args: &ServiceArgs,
     okta_token_need: OktaTokenNeed,
@@ -133,6 +165,15 @@ pub fn resolve_service(
     ui: &Ui,
 ) -> Result<ServiceSettings, Failure> {
     let apono_url = parse_base_url(&args.apono_url, "--apono-url")?;
+    check_text(&args.app_label, "--app-label")?;
+    for (value, flag) in [
+        (&args.apono_integration_type, "--apono-integration-type"),
+        (&args.apono_integration_id, "--apono-integration-id"),
+    ] {
+        if let Some(value) = value {
+            check_text(value, flag)?;
+        }
+    }
     if let Some(path) = args.ca_bundle.as_ref().filter(|p| !p.is_file()) {
         return Err(Failure::usage(format!(
             "--ca-bundle {}: no such file",
@@ -146,21 +187,28 @@ pub fn resolve_service(
             "--okta-api-token-file - and --apono-api-token-file - cannot both read stdin",
         ));
     }
-    let okta = resolve_okta_target(args, env, ui)?;
+    let given_okta = given_okta_target(args, env)?;
+    let given_okta_token = given_okta_token(args, env)?;
+    let given_apono_token = given_apono_token(args, env)?;
+
+    // From here on, only what is missing is asked for.
+    let okta = match given_okta {
+        Some(target) => target,
+        None => prompt_okta_target(ui)?,
+    };
     if let Some(note) = &okta.note {
         ui.info(note);
     }
-    let okta_token = match okta_token_need {
-        OktaTokenNeed::Required => Some(resolve_okta_token(args, env, Some(ui))?),
-        // Nothing given is fine; something given and broken is an error.
-        OktaTokenNeed::IfGiven
-            if args.okta_api_token_file.is_none() && env("OKTA_API_TOKEN").is_none() =>
-        {
-            None
-        }
-        OktaTokenNeed::IfGiven => Some(resolve_okta_token(args, env, None)?),
+    let okta_token = match (given_okta_token, okta_token_need) {
+        (Some(token), _) => Some(token),
+        // Nothing given is fine; something given and broken was refused above.
+        (None, OktaTokenNeed::IfGiven) => None,
+        (None, OktaTokenNeed::Required) => Some(prompt_okta_token(ui)?),
     };
-    let apono_token = resolve_apono_token(args, env, store, &apono_url, ui)?;
+    let apono_token = match given_apono_token {
+        Some(token) => token,
+        None => stored_or_prompted_apono_token(store, &apono_url, ui)?,
+    };
     Ok(ServiceSettings {
         okta_url: okta.url,
         domain: okta.domain,
@@ -194,12 +242,13 @@ pub fn resolve_connect(
         .iter()
         .map(|pair| parse_key_value(pair))
         .collect::<Result<Vec<_>, _>>()?;
+    check_admin_role(&args.admin_role)?;
     for (value, flag) in [
-        (&args.service.app_label, "--app-label"),
-        (&args.admin_role, "--admin-role"),
+        (&args.manager_attribute, "--manager-attribute"),
+        (&args.apono_integration_name, "--apono-integration-name"),
     ] {
-        if value.trim().is_empty() {
-            return Err(Failure::usage(format!("{flag} cannot be empty")));
+        if let Some(value) = value {
+            check_text(value, flag)?;
         }
     }
     let service = resolve_service(&args.service, OktaTokenNeed::Required, env, store, ui)?;
@@ -213,7 +262,7 @@ pub fn resolve_connect(
         apono_url: service.apono_url,
         apono_token: service.apono_token,
         app_label: service.app_label,
-        admin_role: args.admin_role.trim().to_string(),
+        admin_role: args.admin_role.clone(),
         manager_attribute: args.manager_attribute.clone(),
         apono_config,
         integration_type: service.integration_type,
@@ -242,16 +291,18 @@ pub struct OktaTarget {
     pub note: Option<String>,
 }
 
-/// The org: `--okta-url`, `--org-id` (+ `--base-url`), then `OKTA_URL`, then
-/// `OKTA_ORG_NAME` (+ `OKTA_BASE_URL`), then a prompt. Flags beat the environment, so an
-/// exported `OKTA_ORG_NAME` (the Okta Terraform provider's) never blocks `--okta-url`.
-fn resolve_okta_target(
+/// The org as given: `--okta-url`, `--org-id` (+ `--base-url`), then `OKTA_URL`, then
+/// `OKTA_ORG_NAME` (+ `OKTA_BASE_URL`); `None` when none of them is set. Flags beat the
+/// environment, so an exported `OKTA_ORG_NAME` (the Okta Terraform provider's) never
+/// blocks `--okta-url`.
+fn given_okta_target(
     args: &ServiceArgs,
     env: EnvLookup<'_>,
-    ui: &Ui,
-) -> Result<OktaTarget, Failure> {
+) -> Result<Option<OktaTarget>, Failure> {
     let from_url = |url: &str, source: &str| {
-        parse_okta_target(url).map_err(|e| Failure::usage(format!("{source}: {e}")))
+        parse_okta_target(url)
+            .map(Some)
+            .map_err(|e| Failure::usage(format!("{source}: {e}")))
     };
     let from_org_id = |org_id: &str| {
         let base = args
@@ -259,7 +310,9 @@ fn resolve_okta_target(
             .clone()
             .or_else(|| env("OKTA_BASE_URL"))
             .unwrap_or_else(|| "okta.com".into());
-        okta_target_from_org_id(org_id, &base).map_err(Failure::usage)
+        okta_target_from_org_id(org_id, &base)
+            .map(Some)
+            .map_err(Failure::usage)
     };
     if let Some(url) = &args.okta_url {
         return from_url(url, "--okta-url");
@@ -282,6 +335,11 @@ fn resolve_okta_target(
     if let Some(org_id) = env("OKTA_ORG_NAME") {
         return from_org_id(&org_id);
     }
+    Ok(None)
+}
+
+/// Asks for the Okta domain until it parses, when prompting is allowed.
+fn prompt_okta_target(ui: &Ui) -> Result<OktaTarget, Failure> {
     if ui.can_prompt() {
         loop {
             let answer = ui
@@ -316,17 +374,20 @@ pub fn okta_target_from_org_id(org_id: &str, base_url: &str) -> Result<OktaTarge
         .trim_end_matches('/');
     let valid = |s: &str| {
         !s.is_empty()
+            && s.len() <= MAX_TEXT_LEN
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
     };
     if !valid(org_id) || org_id.contains('.') {
         return Err(format!(
-            "--org-id \"{org_id}\" is not an Okta org name (the `example` of example.okta.com)"
+            "--org-id {} is not an Okta org name (the `example` of example.okta.com)",
+            shown(org_id)
         ));
     }
-    if !valid(base) {
+    if !valid(base) || !base.contains('.') {
         return Err(format!(
-            "--base-url \"{base_url}\" is not a domain like okta.com"
+            "--base-url {} is not a domain like okta.com",
+            shown(base_url)
         ));
     }
     parse_okta_target(&format!("https://{org_id}.{base}"))
@@ -334,22 +395,37 @@ pub fn okta_target_from_org_id(org_id: &str, base_url: &str) -> Result<OktaTarge
 
 /// Reads a domain or URL as typed or pasted: `example.okta.com`,
 /// `https://example.okta.com/`, `https://example-admin.okta.com/admin/dashboard`,
-/// `http://127.0.0.1:8080`.
+/// `http://127.0.0.1:8080`. Refuses what [`check_url`] refuses, and a scheme-less
+/// loopback address (it would become https; the sandbox speaks http). A path is
+/// dropped, and the note says so.
 pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
     let input = input.trim();
     if input.is_empty() {
         return Err("the Okta domain is empty".into());
     }
-    let with_scheme = if input.contains("://") {
+    check_text_value(input).map_err(|e| format!("{} {e}", shown(input)))?;
+    let has_scheme = input.contains("://");
+    let with_scheme = if has_scheme {
         input.to_string()
     } else {
         format!("https://{input}")
     };
-    let url = Url::parse(&with_scheme)
-        .map_err(|e| format!("\"{input}\" is not a domain or URL ({e})"))?;
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        format!(
+            "{} is not a domain or URL ({e})",
+            shown(&without_userinfo(input))
+        )
+    })?;
+    check_url(&url, input)?;
+    if !has_scheme && is_loopback_host(&url) {
+        return Err(format!(
+            "{} has no scheme; for a local server write http://{input} (only a domain may leave out https://)",
+            shown(input)
+        ));
+    }
     let host = url
         .host_str()
-        .ok_or_else(|| format!("\"{input}\" has no host"))?
+        .ok_or_else(|| format!("{} has no host", shown(input)))?
         .to_ascii_lowercase();
     let (host, note) = match host.split_once('.') {
         Some((first, rest)) if first.ends_with("-admin") && first.len() > "-admin".len() => {
@@ -358,6 +434,13 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
                 format!("Using the org domain {plain} (you gave the admin console's {host}).");
             (plain, Some(note))
         }
+        _ if !matches!(url.path(), "" | "/") => {
+            let note = format!(
+                "Using the org domain {host} and ignoring the path {} (an Okta org URL has none).",
+                url.path()
+            );
+            (host, Some(note))
+        }
         _ => (host, None),
     };
     let domain = match url.port() {
@@ -365,7 +448,7 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
         None => host,
     };
     let origin = Url::parse(&format!("{}://{domain}", url.scheme()))
-        .map_err(|e| format!("\"{input}\": {e}"))?;
+        .map_err(|e| format!("{}: {e}", shown(input)))?;
     check_secure_url(&origin)?;
     Ok(OktaTarget {
         url: origin,
@@ -374,27 +457,188 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
     })
 }
 
-/// A service base URL: https, or http on loopback.
+/// A service base URL: https, or http on loopback; a path prefix is kept. Refuses what
+/// [`check_url`] refuses.
 pub fn parse_base_url(input: &str, flag: &str) -> Result<Url, Failure> {
-    let url = Url::parse(input.trim())
-        .map_err(|e| Failure::usage(format!("{flag} \"{input}\" is not a URL ({e})")))?;
-    check_secure_url(&url).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
+    let trimmed = input.trim();
+    check_text_value(trimmed)
+        .map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(input))))?;
+    let url = Url::parse(trimmed).map_err(|e| {
+        Failure::usage(format!(
+            "{flag} {} is not a URL ({e}); write it whole, e.g. https://api.apono.io",
+            shown(&without_userinfo(trimmed))
+        ))
+    })?;
+    if !trimmed.contains("://") {
+        return Err(Failure::usage(format!(
+            "{flag} {} has no scheme; write https://... (or http://... for a loopback address)",
+            shown(&without_userinfo(trimmed))
+        )));
+    }
+    check_url(&url, trimmed).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
     Ok(url)
 }
 
-/// The Okta token: file, environment, then a prompt when `ui` allows one.
-fn resolve_okta_token(
-    args: &ServiceArgs,
-    env: EnvLookup<'_>,
-    ui: Option<&Ui>,
-) -> Result<Secret, Failure> {
+/// What every service URL must be: http(s) without a user name or password, on a host
+/// that is a domain with a dot, an IP address or `localhost`, on a port other than 0,
+/// with no query or fragment, and plain http only on loopback. `input` is what the user
+/// typed, for the message; a password in it is never repeated.
+fn check_url(url: &Url, input: &str) -> Result<(), String> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{} contains a user name or password; pass the URL alone (the token goes in its own variable or file)",
+            shown(&without_userinfo(input))
+        ));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{} has scheme '{}'; expected https://",
+            shown(input),
+            url.scheme()
+        ));
+    }
+    match url.host() {
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {}
+        Some(url::Host::Domain(domain)) if is_plausible_domain(domain) => {}
+        Some(url::Host::Domain(domain)) => {
+            let hint = if matches!(domain, "http" | "https") {
+                format!(" (a missing colon? write {domain}://...)")
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "{} does not name a host like example.okta.com (read the host as {}){hint}",
+                shown(input),
+                shown(domain)
+            ));
+        }
+        None => return Err(format!("{} has no host", shown(input))),
+    }
+    if url.port() == Some(0) {
+        return Err(format!("{} has port 0", shown(input)));
+    }
+    if url.query().is_some() {
+        return Err(format!(
+            "{} has a query (?...); pass the URL without it",
+            shown(input)
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(format!(
+            "{} has a fragment (#...); pass the URL without it",
+            shown(input)
+        ));
+    }
+    check_secure_url(url)
+}
+
+/// `localhost`, or a name with at least two non-empty labels of letters, digits, `-`, `_`.
+fn is_plausible_domain(domain: &str) -> bool {
+    domain.eq_ignore_ascii_case("localhost")
+        || (domain.contains('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            }))
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `input` with anything between the scheme and an `@` in the authority replaced by
+/// `***`, so a password typed into a URL is never printed back.
+fn without_userinfo(input: &str) -> String {
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), input),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+        None => input.to_string(),
+    }
+}
+
+/// A value as quoted in a message: escaped (control characters become `\u{..}`), and
+/// cut at 80 characters with its length, so a long paste does not flood the terminal.
+fn shown(value: &str) -> String {
+    const SHOWN_CHARS: usize = 80;
+    if value.chars().count() <= SHOWN_CHARS {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        format!("{head:?}...")
+    }
+}
+
+/// Why a command-line string is refused, if it is: longer than [`MAX_TEXT_LEN`] bytes,
+/// or holding a control character.
+fn check_text_value(value: &str) -> Result<(), String> {
+    if value.len() > MAX_TEXT_LEN {
+        return Err(format!(
+            "is {} bytes long; at most {MAX_TEXT_LEN} are accepted",
+            value.len()
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("contains a control character (a tab, a newline, an escape)".into());
+    }
+    Ok(())
+}
+
+/// A name, label or id given with `flag`: bounded, no control characters, not blank.
+fn check_text(value: &str, flag: &str) -> Result<(), Failure> {
+    if value.trim().is_empty() {
+        return Err(Failure::usage(format!("{flag} cannot be empty")));
+    }
+    check_text_value(value).map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(value))))
+}
+
+/// `--admin-role`: exactly one of [`STANDARD_ADMIN_ROLES`].
+fn check_admin_role(role: &str) -> Result<(), Failure> {
+    if STANDARD_ADMIN_ROLES.contains(&role) {
+        return Ok(());
+    }
+    let why = if role == "CUSTOM" {
+        "is a custom role, which needs a role and a resource set; --admin-role takes a standard role"
+            .to_string()
+    } else if STANDARD_ADMIN_ROLES.contains(&role.trim().to_ascii_uppercase().as_str()) {
+        format!(
+            "is not an Okta role type as written (they are upper case: {})",
+            role.trim().to_ascii_uppercase()
+        )
+    } else {
+        "is not one of Okta's standard admin role types".to_string()
+    };
+    Err(Failure::usage(format!(
+        "--admin-role {} {why}; accepted: {}",
+        shown(role),
+        STANDARD_ADMIN_ROLES.join(", ")
+    )))
+}
+
+/// The Okta token from `--okta-api-token-file` or `OKTA_API_TOKEN`, if either is set.
+fn given_okta_token(args: &ServiceArgs, env: EnvLookup<'_>) -> Result<Option<Secret>, Failure> {
     if let Some(path) = &args.okta_api_token_file {
-        return read_secret_file(path, "--okta-api-token-file", "the Okta API token");
+        return read_secret_file(path, "--okta-api-token-file", "the Okta API token").map(Some);
     }
-    if let Some(value) = env("OKTA_API_TOKEN") {
-        return Secret::parse(&value, "OKTA_API_TOKEN").map_err(|e| Failure::usage(e.to_string()));
-    }
-    if let Some(ui) = ui.filter(|ui| ui.can_prompt()) {
+    env("OKTA_API_TOKEN")
+        .map(|value| secret_from_env(&value, "OKTA_API_TOKEN"))
+        .transpose()
+}
+
+/// The Okta token from a hidden prompt, when prompting is allowed.
+fn prompt_okta_token(ui: &Ui) -> Result<Secret, Failure> {
+    if ui.can_prompt() {
         return prompt_secret(
             ui,
             "Okta API token (an Okta super admin's; Security > API > Tokens)",
@@ -407,21 +651,24 @@ fn resolve_okta_token(
     .with_hint("the token must be an Okta super admin's (Security > API > Tokens)"))
 }
 
-fn resolve_apono_token(
-    args: &ServiceArgs,
-    env: EnvLookup<'_>,
+/// The Apono token from `--apono-api-token-file`, `APONO_API_TOKEN` or
+/// `APONO_PERSONAL_TOKEN`, if one is set.
+fn given_apono_token(args: &ServiceArgs, env: EnvLookup<'_>) -> Result<Option<Secret>, Failure> {
+    if let Some(path) = &args.apono_api_token_file {
+        return read_secret_file(path, "--apono-api-token-file", "the Apono API token").map(Some);
+    }
+    ["APONO_API_TOKEN", "APONO_PERSONAL_TOKEN"]
+        .into_iter()
+        .find_map(|name| env(name).map(|value| secret_from_env(&value, name)))
+        .transpose()
+}
+
+/// The Apono token from the keyring, else a hidden prompt when prompting is allowed.
+fn stored_or_prompted_apono_token(
     store: &dyn TokenStore,
     apono_url: &Url,
     ui: &Ui,
 ) -> Result<Secret, Failure> {
-    if let Some(path) = &args.apono_api_token_file {
-        return read_secret_file(path, "--apono-api-token-file", "the Apono API token");
-    }
-    for name in ["APONO_API_TOKEN", "APONO_PERSONAL_TOKEN"] {
-        if let Some(value) = env(name) {
-            return Secret::parse(&value, name).map_err(|e| Failure::usage(e.to_string()));
-        }
-    }
     match store.load(&keyring_account(apono_url)) {
         Ok(Some(token)) => {
             ui.info("Using the Apono API token stored in the OS keyring.");
@@ -443,6 +690,10 @@ fn resolve_apono_token(
     .with_hint("an Apono admin creates one under their profile's settings (API tokens)"))
 }
 
+fn secret_from_env(value: &str, name: &str) -> Result<Secret, Failure> {
+    Secret::parse(value, name).map_err(|e| Failure::usage(e.to_string()))
+}
+
 /// The keyring account of an Apono token: the API host.
 pub fn keyring_account(apono_url: &Url) -> String {
     match (apono_url.host_str(), apono_url.port()) {
@@ -462,28 +713,52 @@ fn prompt_secret(ui: &Ui, question: &str, what: &str) -> Result<Secret, Failure>
     }
 }
 
+/// Reads a token file, or stdin for `-`, up to [`MAX_TOKEN_FILE_LEN`] and never further.
 fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<Secret, Failure> {
-    let raw = if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Failure::usage(format!("{flag} -: cannot read stdin: {e}")))?;
-        text
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| Failure::usage(format!("{flag} {}: {e}", path.display())))?
-    };
-    Secret::parse(&raw, &format!("{what} from {flag} {}", path.display()))
-        .map_err(|e| Failure::usage(e.to_string()))
+    let source = format!("{flag} {}", path.display());
+    let raw = read_bounded_text(path, &source)?;
+    Secret::parse(&raw, &format!("{what} from {source}")).map_err(|e| Failure::usage(e.to_string()))
 }
 
+/// The text of `path` (stdin for `-`), refused when longer than [`MAX_TOKEN_FILE_LEN`]
+/// bytes or not UTF-8. Reads at most one byte past the limit, so `/dev/zero` or a
+/// huge file fails at once. `source` names the flag and path in the message.
+fn read_bounded_text(path: &Path, source: &str) -> Result<String, Failure> {
+    let cannot_read = |e: std::io::Error| Failure::usage(format!("{source}: cannot read it: {e}"));
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_TOKEN_FILE_LEN + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot_read)?;
+    } else {
+        std::fs::File::open(path)
+            .map_err(cannot_read)?
+            .take(MAX_TOKEN_FILE_LEN + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot_read)?;
+    }
+    if bytes.len() as u64 > MAX_TOKEN_FILE_LEN {
+        return Err(Failure::usage(format!(
+            "{source} is larger than 64 KiB; it is not a token file"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::usage(format!("{source} is not UTF-8 text")))
+}
+
+/// `--apono-config KEY=VALUE`: a bounded pair without control characters and with a
+/// key; the value may be empty.
 fn parse_key_value(pair: &str) -> Result<(String, String), Failure> {
+    check_text_value(pair)
+        .map_err(|e| Failure::usage(format!("--apono-config {} {e}", shown(pair))))?;
     match pair.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
         _ => Err(Failure::usage(format!(
-            "--apono-config \"{pair}\" is not KEY=VALUE"
+            "--apono-config {} is not KEY=VALUE",
+            shown(pair)
         ))),
     }
 }
@@ -491,7 +766,7 @@ fn parse_key_value(pair: &str) -> Result<(String, String), Failure> {
 /// Reads Apono's public key from a JWK or a one-key JWKS file. Refuses private keys.
 pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
     let flag = format!("--apono-jwk-file {}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("{flag}: {e}")))?;
+    let text = read_bounded_text(path, &flag)?;
     let json: Value = serde_json::from_str(&text)
         .map_err(|e| Failure::usage(format!("{flag} is not JSON: {e}")))?;
     let key = match json.get("keys").and_then(Value::as_array) {
@@ -558,6 +833,123 @@ mod tests {
         );
         assert!(parse_okta_target("http://example.okta.com").is_err());
         assert!(parse_okta_target("  ").is_err());
+    }
+
+    #[test]
+    fn refuses_implausible_okta_urls() {
+        let refused = |input: &str, expected: &str| {
+            let error = parse_okta_target(input).unwrap_err();
+            assert!(error.contains(expected), "{input}: {error}");
+            assert!(!error.contains("hunter2"), "{input}: {error}");
+        };
+        refused(
+            "http://admin:hunter2@127.0.0.1:8080",
+            "user name or password",
+        );
+        refused("https://admin:hunter2@", "not a domain or URL");
+        refused("https://example.okta.com:0", "port 0");
+        refused("https://example.okta.com/?a=b", "query");
+        refused("https://example.okta.com/#top", "fragment");
+        refused("http//127.0.0.1:36669", "missing colon");
+        refused("example", "does not name a host");
+        refused("127.0.0.1:8080", "http://127.0.0.1:8080");
+        refused("localhost:8080", "http://localhost:8080");
+        refused("ftp://example.okta.com", "scheme 'ftp'");
+        refused("http://example.okta.com", "plain http");
+        refused("example.okta.com\u{7}", "control character");
+        refused(&format!("{}.okta.com", "a".repeat(2000)), "2009 bytes");
+    }
+
+    #[test]
+    fn drops_a_path_with_a_note() {
+        let target = parse_okta_target("https://example.okta.com/app/UserHome").unwrap();
+        assert_eq!(target.url.as_str(), "https://example.okta.com/");
+        assert!(target.note.unwrap().contains("/app/UserHome"));
+        assert_eq!(
+            parse_okta_target("https://example.okta.com/").unwrap().note,
+            None
+        );
+    }
+
+    #[test]
+    fn base_urls() {
+        let ok = |input: &str| parse_base_url(input, "--apono-url").map(|u| u.to_string());
+        assert_eq!(ok("https://api.apono.io").unwrap(), "https://api.apono.io/");
+        assert_eq!(
+            ok("http://127.0.0.1:9/prefix/").unwrap(),
+            "http://127.0.0.1:9/prefix/"
+        );
+        for (input, expected) in [
+            ("https://u:hunter2@api.apono.io", "user name or password"),
+            ("https://api.apono.io:0", "port 0"),
+            ("https://api.apono.io/?x", "query"),
+            ("https://api.apono.io/#x", "fragment"),
+            ("api.apono.io", "not a URL"),
+            ("localhost:8080", "has no scheme"),
+            ("http://api.apono.io", "plain http"),
+            ("https://apono/", "does not name a host"),
+        ] {
+            let error = ok(input).unwrap_err().message;
+            assert!(error.contains(expected), "{input}: {error}");
+            assert!(error.starts_with("--apono-url"), "{input}: {error}");
+            assert!(!error.contains("hunter2"), "{input}: {error}");
+        }
+    }
+
+    #[test]
+    fn admin_roles_are_standard_and_exact() {
+        assert!(check_admin_role("READ_ONLY_ADMIN").is_ok());
+        assert!(check_admin_role("WORKFLOWS_ADMIN").is_ok());
+        for (role, expected) in [
+            ("CUSTOM", "custom role"),
+            ("read_only_admin", "upper case: READ_ONLY_ADMIN"),
+            (" READ_ONLY_ADMIN", "upper case"),
+            ("NOT_A_ROLE", "standard admin role types"),
+        ] {
+            let error = check_admin_role(role).unwrap_err().message;
+            assert!(error.contains(expected), "{role}: {error}");
+            assert!(error.contains("accepted: ACCESS_CERTIFICATIONS_ADMIN"));
+        }
+    }
+
+    #[test]
+    fn text_inputs_are_bounded_and_printable() {
+        assert!(check_text("Apono Integration", "--app-label").is_ok());
+        assert!(check_text(&"a".repeat(MAX_TEXT_LEN), "--app-label").is_ok());
+        for (value, expected) in [
+            ("  ", "cannot be empty"),
+            ("a\tb", "control character"),
+            (&"a".repeat(MAX_TEXT_LEN + 1) as &str, "1025 bytes"),
+        ] {
+            let error = check_text(value, "--app-label").unwrap_err().message;
+            assert!(error.starts_with("--app-label"), "{error}");
+            assert!(error.contains(expected), "{error}");
+            assert!(error.len() < 300, "the value is cut: {error}");
+        }
+        assert!(parse_key_value("k=\u{1b}[31m").is_err());
+    }
+
+    #[test]
+    fn token_files_are_read_up_to_64_kib() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, vec![b'a'; MAX_TOKEN_FILE_LEN as usize + 1]).unwrap();
+        let error = read_bounded_text(&path, "--f").unwrap_err().message;
+        assert!(error.contains("larger than 64 KiB"), "{error}");
+        std::fs::write(&path, [0xff, 0xfe]).unwrap();
+        let error = read_bounded_text(&path, "--f").unwrap_err().message;
+        assert!(error.contains("not UTF-8"), "{error}");
+        if Path::new("/dev/zero").exists() {
+            let error = read_bounded_text(Path::new("/dev/zero"), "--f").unwrap_err();
+            assert!(error.message.contains("larger than 64 KiB"));
+        }
+    }
+
+    #[test]
+    fn urls_are_shown_without_userinfo() {
+        assert_eq!(without_userinfo("http://a:b@h:1/p@q"), "http://***@h:1/p@q");
+        assert_eq!(without_userinfo("a:b@h"), "***@h");
+        assert_eq!(without_userinfo("https://h/p"), "https://h/p");
     }
 
     #[test]

@@ -112,7 +112,7 @@ fn a_wait_that_runs_out_is_exit_5_and_undoes_the_run() {
         polls_until_settled: 1_000,
         ..SandboxOptions::default()
     });
-    let run = h.connect(&["--wait", "0", "--json"]);
+    let run = h.connect(&["--wait", "1", "--json"]);
     run.assert_code(5);
     let failure = run.json();
     assert!(

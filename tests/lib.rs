@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bad_inputs;
 mod connect;
 mod contract_selftest;
 mod inputs_and_edges;
