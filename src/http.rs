@@ -28,6 +28,9 @@ const MAX_RATE_LIMIT_RETRIES: u32 = 4;
 /// How many times a read is retried after a connection failure or a 5xx.
 const MAX_TRANSIENT_RETRIES: u32 = 2;
 
+/// The most pages one list is read in; a longer list is an error, not a short list.
+pub const MAX_PAGES: usize = 100;
+
 /// Which service a client talks to; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceName {
@@ -110,6 +113,16 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
+    /// A paginated list could not be read whole: its pages loop, or there are more than
+    /// [`MAX_PAGES`]. An error rather than a short list, which would hide apps or
+    /// integrations from a plan.
+    #[error("{service}'s list {list} could not be read whole: {detail}")]
+    UnfinishedList {
+        service: ServiceName,
+        /// The list's path, without query (`/api/v1/apps`).
+        list: String,
+        detail: String,
+    },
     /// A `Link` header pointed to another origin; the token is not sent there.
     #[error(
         "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
@@ -172,6 +185,7 @@ impl ApiError {
             ApiError::Status(e) => e.service,
             ApiError::Transport { service, .. }
             | ApiError::Decode { service, .. }
+            | ApiError::UnfinishedList { service, .. }
             | ApiError::ForeignLink { service, .. } => *service,
         }
     }
@@ -196,6 +210,13 @@ pub struct ApiResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// One page of a list: its items, and the cursor of the next page if there is one.
+#[derive(Debug)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
 }
 
 /// A client for one service: base URL, auth, and the shared HTTP settings.
@@ -281,29 +302,79 @@ impl ApiClient {
         self.send(method, self.url(path), body).await.map(|_| ())
     }
 
-    /// GET every page of an Okta list, following `Link: <...>; rel="next"`.
+    /// GET every page of an Okta list, following `Link: <...>; rel="next"` (see
+    /// [`ApiClient::read_all_pages`] for the guards). A link to another origin is refused.
     pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
+        self.read_all_pages(path, self.url(path), async |url: &Url| {
+            let response = self.send(Method::GET, url.clone(), None).await?;
+            let items = self.decode(&Method::GET, path, &response.body)?;
+            let next = next_link(&response.headers)
+                .map(|link| self.same_origin_link(url, link))
+                .transpose()?;
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    /// The one pagination loop of both services: reads the page `first` names, then the
+    /// page each page's `next` names, until a page names none. A cursor is whatever names
+    /// a page: Okta's next URL, Apono's page token, the catalog's offset. A list that
+    /// cannot be read whole is an [`ApiError::UnfinishedList`], never a short list: a
+    /// cursor that names a page already read (the service loops), or a list longer than
+    /// [`MAX_PAGES`] pages. `list` names the list in that error.
+    pub async fn read_all_pages<T, C>(
+        &self,
+        list: &str,
+        first: C,
+        mut fetch: impl AsyncFnMut(&C) -> Result<Page<T, C>, ApiError>,
+    ) -> Result<Vec<T>, ApiError>
+    where
+        C: Clone + Eq + std::hash::Hash,
+    {
         let mut items = Vec::new();
-        let mut next = Some(self.url(path));
-        while let Some(url) = next.take() {
-            let response = self.send(Method::GET, url, None).await?;
-            let page: Vec<T> = self.decode(&Method::GET, path, &response.body)?;
-            items.extend(page);
-            if let Some(link) = next_link(&response.headers) {
-                let link_url = self.base.join(&link).map_err(|_| ApiError::ForeignLink {
-                    service: self.service,
-                    link: link.clone(),
-                })?;
-                if link_url.origin() != self.base.origin() {
-                    return Err(ApiError::ForeignLink {
-                        service: self.service,
-                        link,
-                    });
+        let mut seen = std::collections::HashSet::from([first.clone()]);
+        let mut cursor = first;
+        for _ in 0..MAX_PAGES {
+            let page = fetch(&cursor).await?;
+            items.extend(page.items);
+            match page.next {
+                None => return Ok(items),
+                Some(next) if seen.insert(next.clone()) => cursor = next,
+                Some(_) => {
+                    return Err(self.unfinished_list(
+                        list,
+                        format!(
+                            "page {} names a page already read as the next one (the pagination loops)",
+                            seen.len()
+                        ),
+                    ));
                 }
-                next = Some(link_url);
             }
         }
-        Ok(items)
+        Err(self.unfinished_list(
+            list,
+            format!("it goes on after {MAX_PAGES} pages, the most this tool reads"),
+        ))
+    }
+
+    fn unfinished_list(&self, list: &str, detail: String) -> ApiError {
+        ApiError::UnfinishedList {
+            service: self.service,
+            list: strip_query(list),
+            detail,
+        }
+    }
+
+    /// A `Link` target, resolved against the page it came from, if it stays on the base
+    /// URL's origin: the token is never sent anywhere else.
+    fn same_origin_link(&self, page: &Url, link: String) -> Result<Url, ApiError> {
+        match page.join(&link) {
+            Ok(url) if url.origin() == self.base.origin() => Ok(url),
+            _ => Err(ApiError::ForeignLink {
+                service: self.service,
+                link,
+            }),
+        }
     }
 
     fn url(&self, path_and_query: &str) -> Url {
