@@ -914,6 +914,66 @@ mod tests {
         assert_eq!(next_link(&second_header).as_deref(), Some("https://x/b,c"));
     }
 
+    fn offline_client() -> ApiClient {
+        let settings = HttpSettings {
+            ca_bundle: None,
+            timeout: DEFAULT_TIMEOUT,
+            no_retry_delay: true,
+        };
+        let base = Url::parse("http://127.0.0.1:9").unwrap();
+        let token = Secret::parse("t", "a test token").unwrap();
+        ApiClient::new(ServiceName::Apono, base, Auth::Bearer(token), &settings).unwrap()
+    }
+
+    /// Reads pages `0..` where page n holds `[n]` and names `next(n)`; returns the
+    /// outcome and how many pages were fetched.
+    async fn walk(next: impl Fn(u32) -> Option<u32>) -> (Result<Vec<u32>, ApiError>, usize) {
+        let mut fetched = 0;
+        let result = offline_client()
+            .read_all_pages("/list?x=1", 0u32, async |&n: &u32| {
+                fetched += 1;
+                Ok(Page {
+                    items: vec![n],
+                    next: next(n),
+                })
+            })
+            .await;
+        (result, fetched)
+    }
+
+    #[tokio::test]
+    async fn pages_are_read_until_none_is_named() {
+        let (result, fetched) = walk(|n| (n < 3).then_some(n + 1)).await;
+        assert_eq!(result.unwrap(), vec![0, 1, 2, 3]);
+        assert_eq!(fetched, 4);
+    }
+
+    #[tokio::test]
+    async fn a_page_named_twice_is_a_loop_error() {
+        let (result, fetched) = walk(|_| Some(1)).await;
+        let message = result.unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "Apono's list /list could not be read whole: page 2 names a page already read as the next one (the pagination loops)"
+        );
+        assert_eq!(fetched, 2);
+        // A first page that names itself stops after one read.
+        let (result, fetched) = walk(|_| Some(0)).await;
+        assert!(matches!(result, Err(ApiError::UnfinishedList { .. })));
+        assert_eq!(fetched, 1);
+    }
+
+    #[tokio::test]
+    async fn more_than_max_pages_is_an_error() {
+        let (result, fetched) = walk(|n| Some(n + 1)).await;
+        assert!(result.unwrap_err().to_string().contains("after 100 pages"));
+        assert_eq!(fetched, MAX_PAGES);
+        // Exactly MAX_PAGES pages is a whole list.
+        let last = MAX_PAGES as u32 - 1;
+        let (result, _) = walk(|n| (n < last).then_some(n + 1)).await;
+        assert_eq!(result.unwrap().len(), MAX_PAGES);
+    }
+
     #[test]
     fn rate_limit_wait_uses_server_clock() {
         let mut headers = HeaderMap::new();
