@@ -1,5 +1,10 @@
 //! The one HTTP client: user agent, timeouts, the https rule, retries, 429 handling,
-//! `Link` pagination and the error type every API call returns.
+//! pagination and the error type every API call returns.
+//!
+//! Pagination has one loop for both services ([`ApiClient::read_all_pages`]): Okta's
+//! RFC 8288 `Link` headers ([`parse_link_header`]), Apono's page tokens and catalog
+//! offsets all go through it, and a list that loops or passes [`MAX_PAGES`] is an
+//! error, never a short list.
 //!
 //! Both API clients ([`crate::okta`], [`crate::apono`]) are built on [`ApiClient`], which
 //! knows a base URL and an auth header and nothing of prompts or plans. The token goes
