@@ -1,5 +1,10 @@
 //! The one HTTP client: user agent, timeouts, the https rule, retries, 429 handling,
-//! `Link` pagination and the error type every API call returns.
+//! pagination and the error type every API call returns.
+//!
+//! Pagination has one loop for both services ([`ApiClient::read_all_pages`]): Okta's
+//! RFC 8288 `Link` headers ([`parse_link_header`]), Apono's page tokens and catalog
+//! offsets all go through it, and a list that loops or passes [`MAX_PAGES`] is an
+//! error, never a short list.
 //!
 //! Both API clients ([`crate::okta`], [`crate::apono`]) are built on [`ApiClient`], which
 //! knows a base URL and an auth header and nothing of prompts or plans. The token goes
@@ -28,6 +33,9 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 const MAX_RATE_LIMIT_RETRIES: u32 = 4;
 /// How many times a read is retried after a connection failure or a 5xx.
 const MAX_TRANSIENT_RETRIES: u32 = 2;
+
+/// The most pages one list is read in; a longer list is an error, not a short list.
+pub const MAX_PAGES: usize = 100;
 
 /// Which service a client talks to; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +122,16 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
+    /// A paginated list could not be read whole: its pages loop, or there are more than
+    /// [`MAX_PAGES`]. An error rather than a short list, which would hide apps or
+    /// integrations from a plan.
+    #[error("{service}'s list {list} could not be read whole: {detail}")]
+    UnfinishedList {
+        service: ServiceName,
+        /// The list's path, without query (`/api/v1/apps`).
+        list: String,
+        detail: String,
+    },
     /// A `Link` header pointed to another origin; the token is not sent there.
     #[error(
         "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
@@ -176,6 +194,7 @@ impl ApiError {
             ApiError::Status(e) => e.service,
             ApiError::Transport { service, .. }
             | ApiError::Decode { service, .. }
+            | ApiError::UnfinishedList { service, .. }
             | ApiError::ForeignLink { service, .. } => *service,
         }
     }
@@ -212,6 +231,13 @@ pub struct ApiResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+/// One page of a list: its items, and the cursor of the next page if there is one.
+#[derive(Debug)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
 }
 
 /// A client for one service: base URL, auth, and the shared HTTP settings.
@@ -309,29 +335,79 @@ impl ApiClient {
         self.send(method, self.url(path), body).await.map(|_| ())
     }
 
-    /// GET every page of an Okta list, following `Link: <...>; rel="next"`.
+    /// GET every page of an Okta list, following `Link: <...>; rel="next"` (see
+    /// [`ApiClient::read_all_pages`] for the guards). A link to another origin is refused.
     pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
+        self.read_all_pages(path, self.url(path), async |url: &Url| {
+            let response = self.send(Method::GET, url.clone(), None).await?;
+            let items = self.decode(&Method::GET, path, &response.body)?;
+            let next = next_link(&response.headers)
+                .map(|link| self.same_origin_link(url, link))
+                .transpose()?;
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    /// The one pagination loop of both services: reads the page `first` names, then the
+    /// page each page's `next` names, until a page names none. A cursor is whatever names
+    /// a page: Okta's next URL, Apono's page token, the catalog's offset. A list that
+    /// cannot be read whole is an [`ApiError::UnfinishedList`], never a short list: a
+    /// cursor that names a page already read (the service loops), or a list longer than
+    /// [`MAX_PAGES`] pages. `list` names the list in that error.
+    pub async fn read_all_pages<T, C>(
+        &self,
+        list: &str,
+        first: C,
+        mut fetch: impl AsyncFnMut(&C) -> Result<Page<T, C>, ApiError>,
+    ) -> Result<Vec<T>, ApiError>
+    where
+        C: Clone + Eq + std::hash::Hash,
+    {
         let mut items = Vec::new();
-        let mut next = Some(self.url(path));
-        while let Some(url) = next.take() {
-            let response = self.send(Method::GET, url, None).await?;
-            let page: Vec<T> = self.decode(&Method::GET, path, &response.body)?;
-            items.extend(page);
-            if let Some(link) = next_link(&response.headers) {
-                let link_url = self.base.join(&link).map_err(|_| ApiError::ForeignLink {
-                    service: self.service,
-                    link: link.clone(),
-                })?;
-                if link_url.origin() != self.base.origin() {
-                    return Err(ApiError::ForeignLink {
-                        service: self.service,
-                        link,
-                    });
+        let mut seen = std::collections::HashSet::from([first.clone()]);
+        let mut cursor = first;
+        for _ in 0..MAX_PAGES {
+            let page = fetch(&cursor).await?;
+            items.extend(page.items);
+            match page.next {
+                None => return Ok(items),
+                Some(next) if seen.insert(next.clone()) => cursor = next,
+                Some(_) => {
+                    return Err(self.unfinished_list(
+                        list,
+                        format!(
+                            "page {} names a page already read as the next one (the pagination loops)",
+                            seen.len()
+                        ),
+                    ));
                 }
-                next = Some(link_url);
             }
         }
-        Ok(items)
+        Err(self.unfinished_list(
+            list,
+            format!("it goes on after {MAX_PAGES} pages, the most this tool reads"),
+        ))
+    }
+
+    fn unfinished_list(&self, list: &str, detail: String) -> ApiError {
+        ApiError::UnfinishedList {
+            service: self.service,
+            list: strip_query(list),
+            detail,
+        }
+    }
+
+    /// A `Link` target, resolved against the page it came from, if it stays on the base
+    /// URL's origin: the token is never sent anywhere else.
+    fn same_origin_link(&self, page: &Url, link: String) -> Result<Url, ApiError> {
+        match page.join(&link) {
+            Ok(url) if url.origin() == self.base.origin() => Ok(url),
+            _ => Err(ApiError::ForeignLink {
+                service: self.service,
+                link,
+            }),
+        }
     }
 
     fn url(&self, path_and_query: &str) -> Url {
@@ -541,21 +617,116 @@ pub fn rate_limit_wait(headers: &HeaderMap) -> Duration {
     Duration::from_secs(seconds).min(MAX_RATE_LIMIT_WAIT)
 }
 
-/// The target of the `rel="next"` link among possibly several `Link` headers.
+/// One link of a `Link` header (RFC 8288 §3): its target as written (a URI reference,
+/// resolved by the caller) and its relation types, lower-cased (`rel` compares
+/// case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub target: String,
+    pub rels: Vec<String>,
+}
+
+/// The target of the first `rel="next"` link among possibly several `Link` headers.
 pub fn next_link(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all("link")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|part| {
-            let (target, params) = part.split_once(';')?;
-            let is_next = params
-                .split(';')
-                .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
-            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-            is_next.then(|| target.to_string())
-        })
+        .flat_map(parse_link_header)
+        .find(|link| link.rels.iter().any(|rel| rel == "next"))
+        .map(|link| link.target)
+}
+
+/// Parses one `Link` field value (RFC 8288 §3): comma-separated `<target>` links, each
+/// with `;`-separated parameters whose values are tokens or quoted strings. Commas and
+/// semicolons inside `<...>` or inside quotes do not separate anything. `rel` holds one
+/// or more space-separated relation types; only a link's first `rel` counts, as the
+/// RFC says. An element that is not a link is skipped.
+pub fn parse_link_header(value: &str) -> Vec<Link> {
+    let mut links = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() {
+            return links;
+        }
+        let Some((target, after_target)) = rest
+            .strip_prefix('<')
+            .and_then(|inside| inside.split_once('>'))
+        else {
+            rest = skip_link_element(rest);
+            continue;
+        };
+        rest = after_target;
+        let mut rels: Option<Vec<String>> = None;
+        while let Some(param) = rest.trim_start().strip_prefix(';') {
+            let (name, value, after_param) = split_link_param(param);
+            rest = after_param;
+            if rels.is_none() && name.eq_ignore_ascii_case("rel") {
+                rels = Some(
+                    value
+                        .split_ascii_whitespace()
+                        .map(str::to_ascii_lowercase)
+                        .collect(),
+                );
+            }
+        }
+        links.push(Link {
+            target: target.trim().to_string(),
+            rels: rels.unwrap_or_default(),
+        });
+        rest = skip_link_element(rest);
+    }
+}
+
+/// One `name[=value]` link parameter at the start of `text` (after its `;`): the name,
+/// the value (unquoted, escapes resolved) and what follows it.
+fn split_link_param(text: &str) -> (&str, String, &str) {
+    let text = text.trim_start();
+    let name_end = text
+        .find(|c: char| matches!(c, '=' | ';' | ',') || c.is_whitespace())
+        .unwrap_or(text.len());
+    let (name, rest) = text.split_at(name_end);
+    let Some(rest) = rest.trim_start().strip_prefix('=') else {
+        return (name, String::new(), rest);
+    };
+    let rest = rest.trim_start();
+    if let Some(quoted) = rest.strip_prefix('"') {
+        let mut value = String::new();
+        let mut chars = quoted.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return (name, value, &quoted[i + 1..]),
+                '\\' => value.extend(chars.next().map(|(_, escaped)| escaped)),
+                _ => value.push(c),
+            }
+        }
+        return (name, value, "");
+    }
+    let value_end = rest
+        .find(|c: char| matches!(c, ';' | ',') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    (name, rest[..value_end].to_string(), &rest[value_end..])
+}
+
+/// What follows the next comma that is outside quotes and `<...>`: the rest of a
+/// malformed element is dropped, and the next link starts there.
+fn skip_link_element(text: &str) -> &str {
+    let mut in_quotes = false;
+    let mut in_target = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' if !in_target => in_quotes = !in_quotes,
+            '<' if !in_quotes => in_target = true,
+            '>' if !in_quotes => in_target = false,
+            ',' if !in_quotes && !in_target => return &text[i + 1..],
+            _ => {}
+        }
+    }
+    ""
 }
 
 fn status_error(
@@ -686,6 +857,166 @@ mod tests {
             HeaderValue::from_static("<https://x/a>; rel=\"self\""),
         );
         assert_eq!(next_link(&only_self), None);
+    }
+
+    fn link(target: &str, rels: &[&str]) -> Link {
+        Link {
+            target: target.to_string(),
+            rels: rels.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn link_targets_keep_their_commas() {
+        assert_eq!(
+            parse_link_header("<https://x/api/v1/apps?after=a,b&limit=1>; rel=\"next\""),
+            vec![link("https://x/api/v1/apps?after=a,b&limit=1", &["next"])]
+        );
+    }
+
+    #[test]
+    fn several_links_in_one_header() {
+        assert_eq!(
+            parse_link_header(
+                "<https://x/a?p=1>; rel=\"self\", <https://x/a?p=2,3>; rel=\"next\",<https://x/a?p=9>;rel=last"
+            ),
+            vec![
+                link("https://x/a?p=1", &["self"]),
+                link("https://x/a?p=2,3", &["next"]),
+                link("https://x/a?p=9", &["last"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn several_rels_case_insensitive_and_unquoted() {
+        assert_eq!(
+            parse_link_header("<https://x/a>; rel=\"self  next\""),
+            vec![link("https://x/a", &["self", "next"])]
+        );
+        assert_eq!(
+            parse_link_header("<https://x/a>; REL=\"NEXT\""),
+            vec![link("https://x/a", &["next"])]
+        );
+        assert_eq!(
+            parse_link_header("<https://x/a>; rel=next"),
+            vec![link("https://x/a", &["next"])]
+        );
+        // Only the first `rel` of a link counts (RFC 8288 §3.3).
+        assert_eq!(
+            parse_link_header("<https://x/a>; rel=prev; rel=next"),
+            vec![link("https://x/a", &["prev"])]
+        );
+    }
+
+    #[test]
+    fn quoted_params_may_hold_commas_and_semicolons() {
+        assert_eq!(
+            parse_link_header(
+                "<https://x/a>; title=\"a, b; c \\\"d\\\"\"; rel=\"self\", <https://x/b>; title=\"x;y,z\"; rel=\"next\""
+            ),
+            vec![
+                link("https://x/a", &["self"]),
+                link("https://x/b", &["next"])
+            ]
+        );
+    }
+
+    #[test]
+    fn whitespace_variants_and_junk() {
+        assert_eq!(
+            parse_link_header("  < https://x/a >  ;  rel = \"next\"  ,  "),
+            vec![link("https://x/a", &["next"])]
+        );
+        assert_eq!(
+            parse_link_header("<https://x/a>;rel=\"next\""),
+            vec![link("https://x/a", &["next"])]
+        );
+        // A link without rel, an element that is not a link, and an empty value.
+        assert_eq!(
+            parse_link_header("<https://x/a>, junk; rel=\"next\", <https://x/b>; rel=next"),
+            vec![link("https://x/a", &[]), link("https://x/b", &["next"])]
+        );
+        assert_eq!(parse_link_header(""), vec![]);
+    }
+
+    #[test]
+    fn next_link_reads_every_header_and_every_form() {
+        let headers_of = |values: &[&'static str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append("link", HeaderValue::from_static(value));
+            }
+            headers
+        };
+        let comma_joined =
+            headers_of(&["<https://x/a?p=1>; rel=\"self\", <https://x/a?p=2>; rel=\"NEXT\""]);
+        assert_eq!(next_link(&comma_joined).as_deref(), Some("https://x/a?p=2"));
+        let both = headers_of(&["<https://x/a?p=2>; rel=\"self next\""]);
+        assert_eq!(next_link(&both).as_deref(), Some("https://x/a?p=2"));
+        let second_header =
+            headers_of(&["<https://x/a>; rel=\"self\"", "<https://x/b,c>; rel=next"]);
+        assert_eq!(next_link(&second_header).as_deref(), Some("https://x/b,c"));
+    }
+
+    fn offline_client() -> ApiClient {
+        let settings = HttpSettings {
+            ca_bundle: None,
+            timeout: DEFAULT_TIMEOUT,
+            no_retry_delay: true,
+        };
+        let base = Url::parse("http://127.0.0.1:9").unwrap();
+        let token = Secret::parse("t", "a test token").unwrap();
+        ApiClient::new(ServiceName::Apono, base, Auth::Bearer(token), &settings).unwrap()
+    }
+
+    /// Reads pages `0..` where page n holds `[n]` and names `next(n)`; returns the
+    /// outcome and how many pages were fetched.
+    async fn walk(next: impl Fn(u32) -> Option<u32>) -> (Result<Vec<u32>, ApiError>, usize) {
+        let mut fetched = 0;
+        let result = offline_client()
+            .read_all_pages("/list?x=1", 0u32, async |&n: &u32| {
+                fetched += 1;
+                Ok(Page {
+                    items: vec![n],
+                    next: next(n),
+                })
+            })
+            .await;
+        (result, fetched)
+    }
+
+    #[tokio::test]
+    async fn pages_are_read_until_none_is_named() {
+        let (result, fetched) = walk(|n| (n < 3).then_some(n + 1)).await;
+        assert_eq!(result.unwrap(), vec![0, 1, 2, 3]);
+        assert_eq!(fetched, 4);
+    }
+
+    #[tokio::test]
+    async fn a_page_named_twice_is_a_loop_error() {
+        let (result, fetched) = walk(|_| Some(1)).await;
+        let message = result.unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "Apono's list /list could not be read whole: page 2 names a page already read as the next one (the pagination loops)"
+        );
+        assert_eq!(fetched, 2);
+        // A first page that names itself stops after one read.
+        let (result, fetched) = walk(|_| Some(0)).await;
+        assert!(matches!(result, Err(ApiError::UnfinishedList { .. })));
+        assert_eq!(fetched, 1);
+    }
+
+    #[tokio::test]
+    async fn more_than_max_pages_is_an_error() {
+        let (result, fetched) = walk(|n| Some(n + 1)).await;
+        assert!(result.unwrap_err().to_string().contains("after 100 pages"));
+        assert_eq!(fetched, MAX_PAGES);
+        // Exactly MAX_PAGES pages is a whole list.
+        let last = MAX_PAGES as u32 - 1;
+        let (result, _) = walk(|n| (n < last).then_some(n + 1)).await;
+        assert_eq!(result.unwrap().len(), MAX_PAGES);
     }
 
     #[test]

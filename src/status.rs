@@ -3,13 +3,18 @@
 //! The Apono token alone shows the integration; with an Okta token (file or
 //! environment, never prompted) it also checks the app the integration uses: it exists
 //! and is active, carries Apono's key, has both grants and an admin role. Every
-//! difference is a named drift. Nothing is written, and the Okta token is not revoked.
+//! difference is a named drift. With the Okta token it also lists the apps with our
+//! label that no integration references (a half-done disconnect or rotation leaves
+//! them; they are not a drift). Nothing is written, and the Okta token is not revoked.
 
 use serde::Serialize;
 
 use crate::apono;
+use crate::connect::config::ConfigInputs;
+use crate::connect::observe::apono_integrations;
+use crate::connect::plan::pick_org_integration;
 use crate::error::{ExitKind, Failure};
-use crate::okta::{OktaClient, REQUIRED_SCOPES};
+use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
 use crate::settings::ServiceSettings;
 use crate::ui::Ui;
 
@@ -21,6 +26,9 @@ pub struct StatusReport {
     pub apono: AponoStatus,
     /// Every way the two sides differ from what `connect` sets up.
     pub drifts: Vec<String>,
+    /// Service apps with our label whose id or client id no integration of the type (of
+    /// any org) uses. Empty when the Okta side was not checked. Not a drift.
+    pub unreferenced_app_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +87,14 @@ impl StatusReport {
             "  Okta app           not checked (set OKTA_API_TOKEN or pass --okta-api-token-file to check it)".to_string()
         });
         lines.extend(self.drifts.iter().map(|d| format!("  drift: {d}")));
+        if !self.unreferenced_app_ids.is_empty() {
+            lines.extend(self.unreferenced_app_ids.iter().map(|id| {
+                format!("  unreferenced app   {id} (our label, no Apono integration uses it)")
+            }));
+            lines.push(
+                "  `apono-okta connect` retires unreferenced apps, or `apono-okta disconnect` finishes a half-done disconnect".to_string(),
+            );
+        }
         lines.join("\n")
     }
 }
@@ -86,7 +102,22 @@ impl StatusReport {
 /// Runs `status`.
 pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
     let apono = service.apono_client()?;
-    let (template, integration) = service.org_integration(&apono).await?;
+    // Every integration of the type is listed once: this org's is picked from them, and
+    // any org's counts as a reference to an app.
+    let config = ConfigInputs {
+        domain: service.domain.clone(),
+        ..ConfigInputs::default()
+    };
+    let side = apono_integrations(&apono, service.integration_type.as_deref(), &config).await?;
+    let integration = pick_org_integration(
+        &side.integrations,
+        service.integration_id.as_deref(),
+        &service.domain,
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
+    })?;
+    let template = side.template;
     let mut drifts = Vec::new();
     let client_id = integration
         .as_ref()
@@ -122,10 +153,15 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
     }
 
     let mut app_id = None;
+    let mut unreferenced_app_ids = Vec::new();
     let checked = service.okta_token.is_some();
-    if let (Some(okta), Some(client_id)) = (service.okta_client()?, &client_id) {
-        app_id = check_okta_app(&service.app_label, &okta, client_id, &mut drifts).await?;
-    } else if !checked {
+    if let Some(okta) = service.okta_client()? {
+        if let Some(client_id) = &client_id {
+            app_id = check_okta_app(&service.app_label, &okta, client_id, &mut drifts).await?;
+        }
+        unreferenced_app_ids =
+            unreferenced_apps(&okta, &service.app_label, &side.referenced_client_ids).await?;
+    } else {
         ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
     }
     Ok(StatusReport {
@@ -143,7 +179,28 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
             status: integration.as_ref().map(|i| i.status.clone()),
         },
         drifts,
+        unreferenced_app_ids,
     })
+}
+
+/// The service apps with `label` that no integration references (by client id or app
+/// id): the apps `connect` retires as orphans and `disconnect` removes.
+async fn unreferenced_apps(
+    okta: &OktaClient,
+    label: &str,
+    referenced_client_ids: &[String],
+) -> Result<Vec<String>, Failure> {
+    let apps = okta.apps_with_label(label).await?;
+    Ok(apps
+        .into_iter()
+        .filter(|app| app.name == SERVICE_APP_NAME)
+        .filter(|app| {
+            !referenced_client_ids
+                .iter()
+                .any(|cid| cid == app.client_id() || cid == &app.id)
+        })
+        .map(|app| app.id)
+        .collect())
 }
 
 /// Checks the app Apono uses and adds a drift for each thing that is off. Returns the

@@ -8,5 +8,6 @@ mod contract_selftest;
 mod inputs_and_edges;
 mod interactive;
 mod interrupt;
+mod pagination;
 mod sandbox_contract;
 mod status_disconnect;

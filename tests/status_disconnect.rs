@@ -141,3 +141,50 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
     );
     assert!(run.stdout.contains("apono\\-okta"), "roff output");
 }
+
+#[test]
+fn status_lists_apps_with_our_label_that_no_integration_references() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    let used = run(&h, "status", &[], true);
+    used.assert_code(0);
+    assert_eq!(used.json()["unreferenced_app_ids"], json!([]));
+
+    let orphan = h.sandbox.with_state(|state| {
+        let key = serde_json::from_str(apono_okta::sandbox::APONO_PUBLIC_JWK).unwrap();
+        state
+            .okta
+            .seed_service_app("Apono Integration", &[key], true)
+    });
+    let with_okta = run(&h, "status", &[], true);
+    // Listed, but not a drift: the exit code stays 0.
+    with_okta.assert_code(0);
+    let report = with_okta.json();
+    assert_eq!(report["unreferenced_app_ids"], json!([orphan]));
+    assert_eq!(report["drifts"], json!([]));
+
+    let mut text = h.command();
+    text.args([
+        "status",
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--non-interactive",
+    ])
+    .env("APONO_API_TOKEN", h.sandbox.apono_token())
+    .env("OKTA_API_TOKEN", h.sandbox.super_admin_token());
+    let text = h.run(text, None);
+    text.assert_code(0);
+    assert!(
+        text.stdout
+            .contains(&format!("unreferenced app   {orphan}"))
+            && text.stdout.contains("apono-okta disconnect"),
+        "{}",
+        text.stdout
+    );
+
+    let apono_only = run(&h, "status", &[], false);
+    apono_only.assert_code(0);
+    assert_eq!(apono_only.json()["unreferenced_app_ids"], json!([]));
+}

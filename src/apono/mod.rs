@@ -4,11 +4,13 @@
 
 pub mod models;
 
+use std::collections::HashSet;
+
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::http::{ApiClient, ApiError, Auth, HttpSettings, ServiceName, path_segment};
+use crate::http::{ApiClient, ApiError, Auth, HttpSettings, Page, ServiceName, path_segment};
 use crate::secret::Secret;
 pub use models::{CatalogEntry, CatalogParam, Integration};
 
@@ -27,9 +29,6 @@ pub fn public_jwk() -> Value {
     serde_json::from_str(PUBLIC_JWK).expect("PUBLIC_JWK is valid JSON")
 }
 
-/// Longest walk through a paginated list.
-const MAX_PAGES: usize = 100;
-
 /// A client for the Apono public API.
 #[derive(Debug, Clone)]
 pub struct AponoClient {
@@ -42,34 +41,44 @@ impl AponoClient {
         Ok(AponoClient { api })
     }
 
-    /// Every catalog entry, following the offset pagination.
+    /// Every catalog entry, following the offset pagination (`PaginationInfo`'s `offset`
+    /// and `total`), through the common page guard ([`ApiClient::read_all_pages`]): more
+    /// than [`MAX_PAGES`](crate::http::MAX_PAGES) pages is an error. The reference document does not say what a
+    /// server that ignores `offset` does; one that answers the first page again is
+    /// stopped there with the entries read so far, as this tool always did (the offsets
+    /// themselves only grow, so they cannot loop).
     pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, ApiError> {
-        let mut entries: Vec<CatalogEntry> = Vec::new();
-        let mut path = "/api/v2/integrations-catalog".to_string();
-        for _ in 0..MAX_PAGES {
-            let page: models::CatalogPage = self.api.get(&path).await?;
-            let received = page.data.len() as u64;
-            // A server that ignores `offset` answers the first page again: stop there.
-            let repeated = page.data.first().is_some_and(|first| {
-                entries
-                    .iter()
-                    .any(|e| e.integration_type == first.integration_type)
-            });
-            if repeated {
-                break;
-            }
-            entries.extend(page.data);
-            match page.pagination {
-                Some(p) if received > 0 && p.offset + received < p.total => {
-                    path = format!(
-                        "/api/v2/integrations-catalog?offset={}",
-                        p.offset + received
-                    );
+        const PATH: &str = "/api/v2/integrations-catalog";
+        let mut seen_types = HashSet::new();
+        self.api
+            .read_all_pages(PATH, 0u64, async |offset: &u64| {
+                let path = match offset {
+                    0 => PATH.to_string(),
+                    offset => format!("{PATH}?offset={offset}"),
+                };
+                let page: models::CatalogPage = self.api.get(&path).await?;
+                let received = page.data.len() as u64;
+                let repeated = page
+                    .data
+                    .first()
+                    .is_some_and(|first| seen_types.contains(&first.integration_type));
+                if repeated {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        next: None,
+                    });
                 }
-                _ => break,
-            }
-        }
-        Ok(entries)
+                seen_types.extend(page.data.iter().map(|e| e.integration_type.clone()));
+                let next = page
+                    .pagination
+                    .filter(|p| received > 0 && p.offset + received < p.total)
+                    .map(|p| p.offset + received);
+                Ok(Page {
+                    items: page.data,
+                    next,
+                })
+            })
+            .await
     }
 
     /// One catalog entry by type.
@@ -82,45 +91,33 @@ impl AponoClient {
             .await
     }
 
-    /// Every integration of a type, following `next_page_token`.
+    /// Every integration of a type, following `next_page_token` through the common page
+    /// guard ([`ApiClient::read_all_pages`]): a token that comes back, or more than
+    /// [`MAX_PAGES`](crate::http::MAX_PAGES) pages, is an error, since a partial list would make this org's
+    /// integration look absent. The first page is the one without a token.
     pub async fn integrations(&self, integration_type: &str) -> Result<Vec<Integration>, ApiError> {
-        let mut items = Vec::new();
-        let mut page_token: Option<String> = None;
-        let mut seen_tokens = std::collections::HashSet::new();
-        for _ in 0..MAX_PAGES {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            query
-                .append_pair("type", integration_type)
-                .append_pair("limit", "100");
-            if let Some(token) = &page_token {
-                query.append_pair("page_token", token);
-            }
-            let page: models::IntegrationPage = self
-                .api
-                .get(&format!("/api/admin/v4/integrations?{}", query.finish()))
-                .await?;
-            items.extend(page.items);
-            page_token = page
-                .pagination
-                .and_then(|p| p.next_page_token)
-                .filter(|t| !t.is_empty());
-            match &page_token {
-                None => return Ok(items),
-                Some(token) if seen_tokens.insert(token.clone()) => {}
-                // A partial list would make this org's integration look absent.
-                Some(_) => return Err(self.unfinished_list("a page token came back twice")),
-            }
-        }
-        Err(self.unfinished_list("more than 100 pages"))
-    }
-
-    fn unfinished_list(&self, why: &str) -> ApiError {
-        ApiError::Decode {
-            service: ServiceName::Apono,
-            method: Method::GET,
-            path: "/api/admin/v4/integrations".into(),
-            detail: format!("the list of integrations did not end ({why})"),
-        }
+        const PATH: &str = "/api/admin/v4/integrations";
+        self.api
+            .read_all_pages(PATH, None, async |page_token: &Option<String>| {
+                let mut query = url::form_urlencoded::Serializer::new(String::new());
+                query
+                    .append_pair("type", integration_type)
+                    .append_pair("limit", "100");
+                if let Some(token) = page_token {
+                    query.append_pair("page_token", token);
+                }
+                let page: models::IntegrationPage =
+                    self.api.get(&format!("{PATH}?{}", query.finish())).await?;
+                let next = page
+                    .pagination
+                    .and_then(|p| p.next_page_token)
+                    .filter(|t| !t.is_empty());
+                Ok(Page {
+                    items: page.items,
+                    next: next.map(Some),
+                })
+            })
+            .await
     }
 
     /// One integration.

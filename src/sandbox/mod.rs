@@ -166,6 +166,15 @@ pub enum FaultAction {
     /// `X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset` = now + `reset_after_secs`
     /// (epoch seconds); the handler does not run.
     RateLimit { reset_after_secs: u64 },
+    /// Like [`FaultAction::Respond`], plus these response headers (name, value), added
+    /// in order before the service's usual ones (a header set here, e.g.
+    /// `X-Okta-Request-Id`, is not added again). Several with one name are all sent:
+    /// this is how a test serves hand-made `Link` headers. The handler does not run.
+    RespondWithHeaders {
+        status: u16,
+        body: serde_json::Value,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl Fault {

@@ -273,11 +273,18 @@ async fn serve(
             shared.handle(service, &req)
         }
         Some(FaultAction::Respond { status, body }) => {
-            let resp = if status == 204 || body.is_null() {
-                Resp::empty(status)
-            } else {
-                Resp::json(status, body)
-            };
+            shared.finish(service, fault_response(status, body))
+        }
+        Some(FaultAction::RespondWithHeaders {
+            status,
+            body,
+            headers,
+        }) => {
+            let resp = headers
+                .into_iter()
+                .fold(fault_response(status, body), |resp, (name, value)| {
+                    resp.with_header(&name, value)
+                });
             shared.finish(service, resp)
         }
         Some(FaultAction::RateLimit { reset_after_secs }) => {
@@ -305,6 +312,16 @@ async fn serve(
     };
     shared.record(service, &req, Some(&resp));
     Ok(to_hyper(resp))
+}
+
+/// The answer of a fault that responds: `status` with the JSON `body`, no body for a
+/// 204 or a `null` body.
+fn fault_response(status: u16, body: serde_json::Value) -> Resp {
+    if status == 204 || body.is_null() {
+        Resp::empty(status)
+    } else {
+        Resp::json(status, body)
+    }
 }
 
 fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
