@@ -966,7 +966,7 @@ mod tests {
             no_retry_delay: true,
         };
         let base = Url::parse("http://127.0.0.1:9").unwrap();
-        let token = Secret::parse("t", "a test token").unwrap();
+        let token = Secret::parse("00testTokenForHttp", "a test token").unwrap();
         ApiClient::new(ServiceName::Apono, base, Auth::Bearer(token), &settings).unwrap()
     }
 

@@ -27,8 +27,15 @@ pub const REDACTED: &str = "[redacted]";
 /// tokens of at most [`MAX_SECRET_LEN`] bytes each, never a value twice.
 static KNOWN_SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// Values shorter than this are not remembered: no real token is this short, and
+/// replacing a few common letters would garble every message.
+const MIN_REDACTED_LEN: usize = 8;
+
 /// Remembers a secret value so [`redact`] hides it.
 fn remember(value: &str) {
+    if value.len() < MIN_REDACTED_LEN {
+        return;
+    }
     let mut known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
     if !known.iter().any(|v| v == value) {
         known.push(value.to_string());
