@@ -4,7 +4,12 @@
 
 use serde::Serialize;
 
+use crate::connect::config::ConfigInputs;
+use crate::connect::guard::{self, AppRef, Retired};
+use crate::connect::observe;
+use crate::connect::plan::pick_org_integration;
 use crate::error::{ExitKind, Failure};
+use crate::okta::SERVICE_APP_NAME;
 use crate::settings::ServiceSettings;
 use crate::ui::Ui;
 
@@ -26,6 +31,8 @@ pub struct DisconnectReport {
     pub deleted_app_ids: Vec<String>,
     pub api_token_revoked: bool,
     pub warnings: Vec<String>,
+    /// What is left for a person to clean up, with what to do (exit 6).
+    pub left_behind: Vec<String>,
 }
 
 impl DisconnectReport {
@@ -37,6 +44,10 @@ impl DisconnectReport {
                 self.domain
             ),
             "unchanged" => format!("{} is not connected to Apono; nothing to do.", self.domain),
+            _ if self.integration_id.is_none() => format!(
+                "Finished disconnecting {}: removed what an earlier run left.",
+                self.domain
+            ),
             _ => format!("Disconnected {} from Apono.", self.domain),
         };
         let apps = if self.deleted_app_ids.is_empty() {
@@ -60,6 +71,10 @@ impl DisconnectReport {
                 }
             ),
         ]
+        .into_iter()
+        .chain((!self.left_behind.is_empty()).then(|| "Left behind (needs a person):".to_string()))
+        .chain(self.left_behind.iter().map(|item| format!("  - {item}")))
+        .collect::<Vec<_>>()
         .join("\n")
     }
 }
@@ -76,7 +91,65 @@ pub async fn disconnect(
         )
     })?;
     let apono = service.apono_client()?;
-    let (template, integration) = service.org_integration(&apono).await?;
+    // The connect preflight: a token that could not delete the app stops here, before
+    // anything is written.
+    let config = ConfigInputs {
+        domain: service.domain.clone(),
+        ..ConfigInputs::default()
+    };
+    let observed = observe::preflight(
+        &okta,
+        &apono,
+        observe::PreflightInputs {
+            app_label: &service.app_label,
+            integration_type: service.integration_type.as_deref(),
+            config: &config,
+        },
+    )
+    .await?;
+    let template = &observed.template;
+    let integration = pick_org_integration(
+        &observed.integrations,
+        service.integration_id.as_deref(),
+        &service.domain,
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
+    })?;
+    let client_id = integration
+        .as_ref()
+        .and_then(|i| template.client_id_of(&i.integration_config))
+        .map(str::to_string);
+    let app = match &client_id {
+        Some(client_id) => match observed
+            .labelled_apps
+            .iter()
+            .find(|a| a.client_id() == client_id || a.id == *client_id)
+        {
+            Some(app) => Some(app.clone()),
+            None => {
+                okta.app_for_client_id(client_id, &service.app_label)
+                    .await?
+            }
+        },
+        None => None,
+    };
+    // Apps a half-done disconnect (or an interrupted connect) left: our label, the
+    // service app kind, and no integration of any org uses them.
+    let leftovers: Vec<AppRef> = observed
+        .labelled_apps
+        .iter()
+        .filter(|a| a.name == SERVICE_APP_NAME)
+        .filter(|a| app.as_ref().is_none_or(|used| used.id != a.id))
+        .filter(|a| {
+            !observed
+                .referenced_client_ids
+                .iter()
+                .any(|cid| cid == a.client_id() || cid == &a.id)
+        })
+        .map(AppRef::from)
+        .collect();
+
     let mut report = DisconnectReport {
         result: "unchanged".into(),
         domain: service.domain.clone(),
@@ -84,44 +157,48 @@ pub async fn disconnect(
         deleted_app_ids: Vec::new(),
         api_token_revoked: false,
         warnings: Vec::new(),
+        left_behind: Vec::new(),
     };
-    let Some(integration) = integration else {
+    if integration.is_none() && leftovers.is_empty() {
         ui.info(&format!(
-            "Apono has no Okta integration for {}.",
-            service.domain
+            "Apono has no Okta integration for {}, and no app labelled \"{}\" is left.",
+            service.domain, service.app_label
         ));
         return Ok(report);
-    };
-    let client_id = template
-        .client_id_of(&integration.integration_config)
-        .map(str::to_string);
-    let app = match &client_id {
-        Some(client_id) => {
-            okta.app_for_client_id(client_id, &service.app_label)
-                .await?
-        }
-        None => None,
-    };
+    }
 
     ui.heading(&format!("Plan (disconnect) for {}:", service.domain));
-    ui.info(&format!(
-        "  1. delete the Apono integration \"{}\" ({})",
-        integration.name, integration.id
-    ));
-    match &app {
-        Some(app) => ui.info(&format!("  2. deactivate and delete the Okta app \"{}\" ({})", app.label, app.id)),
-        None => ui.warn(&match &client_id {
-            Some(client_id) => format!(
+    let mut steps = Vec::new();
+    if let Some(integration) = &integration {
+        steps.push(format!(
+            "delete the Apono integration \"{}\" ({})",
+            integration.name, integration.id
+        ));
+        match (&app, &client_id) {
+            (Some(app), _) => steps.push(format!(
+                "deactivate and delete the Okta app \"{}\" ({})",
+                app.label, app.id
+            )),
+            (None, Some(client_id)) => ui.warn(&format!(
                 "the Okta app Apono used (client id {client_id}) does not exist; only the integration is deleted"
-            ),
-            None => format!(
+            )),
+            (None, None) => ui.warn(&format!(
                 "the integration's config has no client id (key \"{}\"), so no Okta app is deleted; check apps labelled \"{}\" in the Okta admin console",
                 template.client_id_key, service.app_label
-            ),
-        }),
+            )),
+        }
     }
+    steps.extend(leftovers.iter().map(|a| {
+        format!(
+            "deactivate and delete the app {} (labelled \"{}\", not used by Apono: left by an earlier run)",
+            a.id, service.app_label
+        )
+    }));
     if !options.keep_api_token {
-        ui.info("  then revoke the Okta API token used for this run");
+        steps.push("revoke the Okta API token used for this run".into());
+    }
+    for (n, step) in steps.iter().enumerate() {
+        ui.info(&format!("  {}. {step}", n + 1));
     }
     if options.dry_run {
         report.result = "planned".into();
@@ -140,38 +217,47 @@ pub async fn disconnect(
         ));
     }
 
-    apono.delete_integration(&integration.id).await?;
-    ui.done(&format!("deleted the Apono integration {}", integration.id));
-    if let Some(app) = &app {
-        let retired = async {
-            if app.is_active() {
-                okta.deactivate_app(&app.id).await?;
-            }
-            okta.delete_app(&app.id).await
-        };
-        if let Err(e) = retired.await {
-            let mut failure = Failure::from(e);
-            failure.undone.clear();
-            failure.left_behind.push(format!(
-                "Okta app {} (no longer used by Apono): delete it in the Okta admin console",
-                app.id
-            ));
-            return Err(failure);
+    // Apono first, so it never points at an app that no longer exists.
+    if let Some(integration) = &integration {
+        match apono.delete_integration(&integration.id).await {
+            Err(e) if !e.is_not_found() => return Err(e.into()),
+            _ => ui.done(&format!("deleted the Apono integration {}", integration.id)),
         }
-        ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
-        report.deleted_app_ids.push(app.id.clone());
+    }
+    let apps = app.iter().map(AppRef::from).chain(leftovers);
+    for app in apps {
+        match guard::retire_unreferenced_app(&okta, &apono, template, &app).await {
+            Ok(Retired::Deleted) => {
+                ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
+                report.deleted_app_ids.push(app.id.clone());
+            }
+            Ok(Retired::InUse) => ui.warn(&format!(
+                "kept the Okta app {}: an Apono integration uses it now",
+                app.id
+            )),
+            Err(e) => {
+                ui.warn(&format!("could not delete the Okta app {}: {e}", app.id));
+                report.left_behind.push(format!(
+                    "the Okta app {} (no longer used by Apono) was not deleted ({e}): run `apono-okta disconnect` again, or delete it in the Okta admin console",
+                    app.id
+                ));
+            }
+        }
     }
     if options.keep_api_token {
         ui.warn("--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
     } else {
-        match okta.revoke_current_token().await {
+        match guard::revoke_token(&okta, crate::settings::poll_interval(&service.http)).await {
             Ok(()) => {
                 ui.done("revoked the Okta API token");
                 report.api_token_revoked = true;
             }
-            Err(e) => ui.warn(&format!(
-                "could not revoke the Okta API token: {e}; revoke it in the Okta admin console"
-            )),
+            Err(e) => {
+                ui.warn(&format!("could not revoke the Okta API token: {e}"));
+                report.left_behind.push(format!(
+                    "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
+                ));
+            }
         }
     }
     report.result = "disconnected".into();

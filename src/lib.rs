@@ -165,6 +165,14 @@ impl Summary for disconnect::DisconnectReport {
     fn to_text(&self) -> String {
         disconnect::DisconnectReport::to_text(self)
     }
+    /// 6 when something is left for a person (an app not deleted, a live token).
+    fn exit_code(&self) -> u8 {
+        if self.left_behind.is_empty() {
+            0
+        } else {
+            ExitKind::LeftBehind.code()
+        }
+    }
 }
 
 /// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns

@@ -2,6 +2,8 @@
 
 use serde_json::json;
 
+use apono_okta::sandbox::{Fault, Service};
+
 use crate::support::harness::{Harness, Run};
 
 fn run(h: &Harness, command: &str, extra: &[&str], with_okta_token: bool) -> Run {
@@ -97,7 +99,8 @@ fn disconnect_deletes_apono_first_then_the_app_and_revokes() {
             "integration_id": integration_id,
             "deleted_app_ids": [app_id],
             "api_token_revoked": true,
-            "warnings": []
+            "warnings": [],
+            "left_behind": []
         })
     );
     let writes: Vec<String> = h
@@ -116,6 +119,87 @@ fn disconnect_deletes_apono_first_then_the_app_and_revokes() {
     );
     let state = h.sandbox.snapshot();
     assert!(state.okta.apps.is_empty() && state.apono.integrations.is_empty());
+}
+
+/// `disconnect` with a given Okta token (the read-only admin's, say).
+fn disconnect_with(h: &Harness, okta_token: &str, extra: &[&str]) -> Run {
+    let mut cmd = h.command();
+    cmd.args([
+        "disconnect",
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--non-interactive",
+        "--json",
+        "--yes",
+    ])
+    .args(extra)
+    .env("APONO_API_TOKEN", h.sandbox.apono_token())
+    .env("OKTA_API_TOKEN", okta_token);
+    h.run(cmd, None)
+}
+
+#[test]
+fn disconnect_with_a_token_that_cannot_delete_the_app_writes_nothing() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    let before = h.sandbox.snapshot();
+    h.sandbox.clear_exchanges();
+    let run = disconnect_with(&h, &h.sandbox.read_only_admin_token(), &[]);
+    run.assert_code(3);
+    assert!(run.stderr.contains("not a super admin"), "{}", run.stderr);
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+    let after = h.sandbox.snapshot();
+    assert_eq!(after.okta.apps.len(), before.okta.apps.len());
+    assert_eq!(after.apono.integrations.len(), 1);
+}
+
+#[test]
+fn a_half_done_disconnect_is_finished_by_the_next() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    let app_id = h.sandbox.snapshot().okta.apps[0].id.clone();
+    // The app delete fails after the integration is gone: exit 6, the app is listed.
+    h.sandbox.inject(
+        Fault::respond(
+            Service::Okta,
+            "POST",
+            "/api/v1/apps/*/lifecycle/deactivate",
+            1,
+            500,
+            json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error", "errorLink": "E0000009", "errorId": "x", "errorCauses": []}),
+        ),
+    );
+    let first = disconnect_with(&h, &h.sandbox.super_admin_token(), &["--keep-api-token"]);
+    first.assert_code(6);
+    let report = first.json();
+    assert_eq!(report["deleted_app_ids"], json!([]));
+    let left = report["left_behind"][0].as_str().unwrap();
+    assert!(
+        left.contains(&app_id) && left.contains("disconnect"),
+        "{report}"
+    );
+    assert!(h.sandbox.snapshot().apono.integrations.is_empty());
+
+    // The next disconnect finds the app by its label and removes it.
+    let second = disconnect_with(&h, &h.sandbox.super_admin_token(), &[]);
+    second.assert_code(0);
+    let report = second.json();
+    assert_eq!(report["result"], "disconnected");
+    assert_eq!(report["integration_id"], json!(null));
+    assert_eq!(report["deleted_app_ids"], json!([app_id]));
+    assert_eq!(report["api_token_revoked"], true);
+    assert!(h.sandbox.snapshot().okta.apps.is_empty());
+
+    // And then there is nothing left to do.
+    let okta_token = h.sandbox.with_state(|state| {
+        let admin = state.okta.users[0].id.clone();
+        state.okta.seed_api_token(&admin, "another")
+    });
+    let third = disconnect_with(&h, &okta_token, &["--keep-api-token"]);
+    third.assert_code(0);
+    assert_eq!(third.json()["result"], "unchanged");
 }
 
 #[test]
