@@ -1171,6 +1171,26 @@ fn oktas_own_examples_pass_except_the_known_bad_ones() {
         // The OIDC replace example omits `credentials` and `settings`, which
         // `OpenIdConnectApplication` requires.
         ("put", "/api/v1/apps/{appId}", "request", "OPENID_CONNECT"),
+        // Permission conditions: the examples give an attribute list where the schema
+        // wants an object (this tool sends no conditions).
+        (
+            "get",
+            "/api/v1/iam/roles/{roleIdOrLabel}/permissions",
+            "200",
+            "Example Response",
+        ),
+        (
+            "post",
+            "/api/v1/iam/roles/{roleIdOrLabel}/permissions/{permissionType}",
+            "request",
+            "Example Request with exclude",
+        ),
+        (
+            "post",
+            "/api/v1/iam/roles/{roleIdOrLabel}/permissions/{permissionType}",
+            "request",
+            "Example Request with include",
+        ),
     ];
     let contract = Contract::get();
     let mut checked = 0;
@@ -1189,7 +1209,11 @@ fn oktas_own_examples_pass_except_the_known_bad_ones() {
             .replace("{clientId}", "0oa1abcdefGHIJKLM5d7")
             .replace("{keyId}", "pks1abcdefGHIJKLM5d7")
             .replace("{grantId}", "oag1abcdefGHIJKLM5d7")
-            .replace("{roleAssignmentId}", "irb1abcdefGHIJKLM5d7");
+            .replace("{roleAssignmentId}", "irb1abcdefGHIJKLM5d7")
+            .replace("{roleIdOrLabel}", "cr01abcdefGHIJKLM5d7")
+            .replace("{permissionType}", "okta.users.read")
+            .replace("{resourceSetIdOrLabel}", "iam1abcdefGHIJKLM5d7")
+            .replace("{resourceId}", "ire1abcdefGHIJKLM5d7");
         let method = method.to_ascii_uppercase();
         let (problems, what) = if status == "request" {
             let e = okta(&method, &path, Some(value), 299, None);
