@@ -486,5 +486,47 @@ pub(crate) fn evaluate(
             app.label, app.client_id
         ));
     }
-    Ok(())
+    if app.roles.iter().any(|r| r.role_type != "CUSTOM") {
+        return Ok(());
+    }
+    // Only custom roles: one of them must reach users and groups.
+    let reasons: Vec<String> = app
+        .roles
+        .iter()
+        .map(|r| custom_role_gap(okta, &r.custom))
+        .collect::<Option<Vec<String>>>()
+        .unwrap_or_default();
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "Okta answered 403 E0000006: the app '{}' cannot read users and groups: {}",
+        app.label,
+        reasons.join("; ")
+    ))
+}
+
+/// What keeps a `CUSTOM` assignment (`{"role", "resource-set"}`) from reading users and
+/// groups, or `None` when it can.
+fn custom_role_gap(okta: &OktaState, assignment: &Value) -> Option<String> {
+    let role_id = assignment["role"].as_str().unwrap_or("");
+    let set_id = assignment["resource-set"].as_str().unwrap_or("");
+    let Some(role) = okta.custom_role(role_id) else {
+        return Some(format!("its custom role {role_id} does not exist"));
+    };
+    let Some(set) = okta.resource_set(set_id) else {
+        return Some(format!("its resource set {set_id} does not exist"));
+    };
+    let mut gaps = Vec::new();
+    for kind in ["users", "groups"] {
+        let permission = format!("okta.{kind}.read");
+        let manage = format!("okta.{kind}.manage");
+        if !role.permissions.iter().any(|p| *p == permission || *p == manage) {
+            gaps.push(format!("the role '{}' lacks {permission}", role.label));
+        }
+        if !set.has_resource(&format!("{}/api/v1/{kind}", okta.org_url)) {
+            gaps.push(format!("the resource set '{}' does not hold the {kind}", set.label));
+        }
+    }
+    (!gaps.is_empty()).then(|| gaps.join(", "))
 }

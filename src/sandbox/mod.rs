@@ -68,6 +68,7 @@
 //! - 429 `E0000047` "API call exceeded rate limit due to too many requests." (injected).
 
 mod apono;
+mod iam;
 mod okta;
 pub mod record;
 mod server;
@@ -84,8 +85,8 @@ use std::time::Duration;
 
 pub use record::{Exchange, Service};
 pub use state::{
-    ApiToken, AponoState, App, CatalogEntry, Grant, Group, Integration, Key, OktaState,
-    RoleAssignment, State, User,
+    ApiToken, AponoState, App, CatalogEntry, CustomRole, Grant, Group, Integration, Key,
+    OktaState, ResourceSet, ResourceSetResource, RoleAssignment, State, User,
 };
 
 use server::{Shared, lock};

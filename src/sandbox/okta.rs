@@ -20,6 +20,7 @@
 
 use serde_json::{Value, json};
 
+use super::iam;
 use super::state::{App, Grant, Key, OktaState, RoleAssignment, State, base_app_json, role_label};
 use super::util::{Req, Resp, base62, epoch_secs, iso_from_epoch, iso_now, okta_id, remove_where};
 
@@ -50,7 +51,7 @@ fn forbidden() -> Resp {
     )
 }
 
-fn not_found(id: &str, kind: &str) -> Resp {
+pub(crate) fn not_found(id: &str, kind: &str) -> Resp {
     error(
         404,
         "E0000007",
@@ -131,6 +132,14 @@ enum Route<'a> {
     ClientRole(&'a str, &'a str),
     ApiTokens,
     ApiToken(&'a str),
+    IamRoles,
+    IamRole(&'a str),
+    IamRolePermissions(&'a str),
+    IamRolePermission(&'a str, &'a str),
+    ResourceSets,
+    ResourceSet(&'a str),
+    ResourceSetResources(&'a str),
+    ResourceSetResource(&'a str, &'a str),
 }
 
 fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
@@ -170,6 +179,14 @@ fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
         ["oauth2", "v1", "clients", client, "roles", role] => ClientRole(client, role),
         ["api", "v1", "api-tokens"] => ApiTokens,
         ["api", "v1", "api-tokens", id] => ApiToken(id),
+        ["api", "v1", "iam", "roles"] => IamRoles,
+        ["api", "v1", "iam", "roles", id] => IamRole(id),
+        ["api", "v1", "iam", "roles", id, "permissions"] => IamRolePermissions(id),
+        ["api", "v1", "iam", "roles", id, "permissions", p] => IamRolePermission(id, p),
+        ["api", "v1", "iam", "resource-sets"] => ResourceSets,
+        ["api", "v1", "iam", "resource-sets", id] => ResourceSet(id),
+        ["api", "v1", "iam", "resource-sets", id, "resources"] => ResourceSetResources(id),
+        ["api", "v1", "iam", "resource-sets", id, "resources", r] => ResourceSetResource(id, r),
         _ => return None,
     })
 }
@@ -245,7 +262,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
     if !allowed {
         return forbidden();
     }
-    if matches!(method, "POST" | "PUT")
+    if matches!(method, "POST" | "PUT" | "PATCH")
         && (req.body_is_malformed() || req.json.as_ref().is_some_and(|j| !j.is_object()))
     {
         return malformed();
@@ -368,6 +385,20 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
                 None => not_found(id, "ApiToken"),
             }
         }
+        (Route::IamRoles, "GET") => iam::list_roles(okta, req, page_size),
+        (Route::IamRoles, "POST") => iam::create_role(okta, req),
+        (Route::IamRole(id), "GET") => iam::get_role(okta, id),
+        (Route::IamRole(id), "DELETE") => iam::delete_role(okta, id),
+        (Route::IamRolePermissions(id), "GET") => iam::list_permissions(okta, id),
+        (Route::IamRolePermission(id, p), "POST") => iam::add_permission(okta, id, p),
+        (Route::IamRolePermission(id, p), "DELETE") => iam::delete_permission(okta, id, p),
+        (Route::ResourceSets, "GET") => iam::list_resource_sets(okta, req, page_size),
+        (Route::ResourceSets, "POST") => iam::create_resource_set(okta, req),
+        (Route::ResourceSet(id), "GET") => iam::get_resource_set(okta, id),
+        (Route::ResourceSet(id), "DELETE") => iam::delete_resource_set(okta, id),
+        (Route::ResourceSetResources(id), "GET") => iam::list_resources(okta, req, id, page_size),
+        (Route::ResourceSetResources(id), "PATCH") => iam::add_resources(okta, req, id),
+        (Route::ResourceSetResource(id, r), "DELETE") => iam::delete_resource(okta, id, r),
         _ => method_not_allowed(),
     }
 }
@@ -1237,6 +1268,8 @@ fn assign_client_role(okta: &mut OktaState, req: &Req, client: &str) -> Resp {
         return malformed();
     };
     let org_url = okta.org_url.clone();
+    let custom_roles = okta.custom_roles.clone();
+    let resource_sets = okta.resource_sets.clone();
     let Some(app) = okta.app_by_client_id_mut(client) else {
         return not_found(client, "Client");
     };
@@ -1258,8 +1291,14 @@ fn assign_client_role(okta: &mut OktaState, req: &Req, client: &str) -> Resp {
                 &["role: A custom role assignment needs 'role' and 'resource-set'.".into()],
             );
         };
-        role.custom = json!({"role": r, "resource-set": rs});
-        role.label = r.to_string();
+        let Some(custom_role) = custom_roles.iter().find(|c| c.id == r || c.label == r) else {
+            return not_found(r, "CustomRole");
+        };
+        let Some(set) = resource_sets.iter().find(|s| s.id == rs || s.label == rs) else {
+            return not_found(rs, "ResourceSet");
+        };
+        role.custom = json!({"role": custom_role.id, "resource-set": set.id});
+        role.label = custom_role.label.clone();
     }
     if app
         .roles

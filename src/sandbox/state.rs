@@ -34,8 +34,103 @@ pub struct OktaState {
     pub groups: Vec<Group>,
     /// API tokens, revoked ones included.
     pub api_tokens: Vec<ApiToken>,
+    /// Custom admin roles (`/api/v1/iam/roles`), in creation order.
+    pub custom_roles: Vec<CustomRole>,
+    /// Resource sets (`/api/v1/iam/resource-sets`), in creation order.
+    pub resource_sets: Vec<ResourceSet>,
     /// Next creation sequence number (the pagination cursor of apps, users and groups).
     pub next_seq: u64,
+}
+
+/// A custom admin role: a label and the permissions it grants.
+#[derive(Debug, Clone)]
+pub struct CustomRole {
+    /// `cr0` + 17 base62 characters.
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    /// Okta permission names (`okta.users.read`).
+    pub permissions: Vec<String>,
+    pub created: String,
+}
+
+/// A resource set: the resources a custom role assignment reaches.
+#[derive(Debug, Clone)]
+pub struct ResourceSet {
+    /// `iam` + 17 base62 characters.
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub resources: Vec<ResourceSetResource>,
+    pub created: String,
+}
+
+/// One resource of a resource set.
+#[derive(Debug, Clone)]
+pub struct ResourceSetResource {
+    /// `ire` + 17 base62 characters.
+    pub id: String,
+    /// The REST URL the resource was added as (`https://example.okta.com/api/v1/users`).
+    pub url: String,
+    pub created: String,
+}
+
+impl CustomRole {
+    /// The role as `GET /api/v1/iam/roles/{id}` answers it.
+    pub fn render(&self, org_url: &str) -> Value {
+        json!({
+            "id": self.id,
+            "label": self.label,
+            "description": self.description,
+            "created": self.created,
+            "lastUpdated": self.created,
+            "_links": {
+                "self": {"href": format!("{org_url}/api/v1/iam/roles/{}", self.id)},
+                "permissions": {"href": format!("{org_url}/api/v1/iam/roles/{}/permissions", self.id)}
+            }
+        })
+    }
+}
+
+impl ResourceSet {
+    /// The resource set as `GET /api/v1/iam/resource-sets/{id}` answers it.
+    pub fn render(&self, org_url: &str) -> Value {
+        let href = format!("{org_url}/api/v1/iam/resource-sets/{}", self.id);
+        json!({
+            "id": self.id,
+            "label": self.label,
+            "description": self.description,
+            "created": self.created,
+            "lastUpdated": self.created,
+            "_links": {
+                "self": {"href": href},
+                "resources": {"href": format!("{href}/resources")},
+                "bindings": {"href": format!("{href}/bindings")}
+            }
+        })
+    }
+
+    /// Whether the set holds a resource given as this REST URL.
+    pub fn has_resource(&self, url: &str) -> bool {
+        self.resources.iter().any(|r| r.url == url)
+    }
+}
+
+impl ResourceSetResource {
+    /// The resource as listed: its ORN and the REST URL it stands for.
+    pub fn render(&self, org_url: &str, set_id: &str) -> Value {
+        let kind = self.url.rsplit('/').next().unwrap_or("");
+        json!({
+            "id": self.id,
+            "orn": format!("orn:okta:directory:00o1n8sbwArJ7OQRw406:{kind}"),
+            "created": self.created,
+            "lastUpdated": self.created,
+            "_links": {
+                "self": {"href": self.url},
+                "resource": {"href": format!("{org_url}/api/v1/iam/resource-sets/{set_id}/resources/{}", self.id)}
+            }
+        })
+    }
 }
 
 /// An Okta app (only `OPENID_CONNECT` apps can be created through the API).
@@ -479,6 +574,8 @@ impl OktaState {
             users: Vec::new(),
             groups: Vec::new(),
             api_tokens: Vec::new(),
+            custom_roles: Vec::new(),
+            resource_sets: Vec::new(),
             next_seq: 1,
         };
         let admin = s.seed_user("Ada", "Admin", "ada.admin@example.com", &["SUPER_ADMIN"]);
@@ -523,6 +620,20 @@ impl OktaState {
     /// The app whose OAuth client id is this, mutable.
     pub fn app_by_client_id_mut(&mut self, client_id: &str) -> Option<&mut App> {
         self.apps.iter_mut().find(|a| a.client_id == client_id)
+    }
+
+    /// A custom role by id or label.
+    pub fn custom_role(&self, id_or_label: &str) -> Option<&CustomRole> {
+        self.custom_roles
+            .iter()
+            .find(|r| r.id == id_or_label || r.label == id_or_label)
+    }
+
+    /// A resource set by id or label.
+    pub fn resource_set(&self, id_or_label: &str) -> Option<&ResourceSet> {
+        self.resource_sets
+            .iter()
+            .find(|r| r.id == id_or_label || r.label == id_or_label)
     }
 
     /// Apps with exactly this label.
