@@ -349,6 +349,38 @@ impl ApiClient {
         .await
     }
 
+    /// GET every page of an Okta IAM list (`/api/v1/iam/...`): the items are under `key`
+    /// in the body, and the next page is named by the body's `_links.next.href` (or a
+    /// `Link` header).
+    pub async fn get_all_embedded_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        self.read_all_pages(path, self.url(path), async |url: &Url| {
+            let response = self.send(Method::GET, url.clone(), None).await?;
+            let mut body: Value = self.decode(&Method::GET, path, &response.body)?;
+            let items = match body.get_mut(key).map(Value::take) {
+                Some(list) => serde_json::from_value(list).map_err(|e| ApiError::Decode {
+                    service: self.service,
+                    method: Method::GET,
+                    path: strip_query(path),
+                    detail: e.to_string(),
+                })?,
+                None => Vec::new(),
+            };
+            let next = body
+                .pointer("/_links/next/href")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| next_link(&response.headers))
+                .map(|link| self.same_origin_link(url, link))
+                .transpose()?;
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
     /// The one pagination loop of both services: reads the page `first` names, then the
     /// page each page's `next` names, until a page names none. A cursor is whatever names
     /// a page: Okta's next URL, Apono's page token, the catalog's offset. A list that
@@ -585,9 +617,17 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     Ok(certs)
 }
 
-/// Percent-encodes an id for use as one URL path segment.
+/// Everything but RFC 3986's unreserved characters is escaped in a path segment.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes an id or label for use as one URL path segment (a space is `%20`,
+/// never `+`, which a path keeps as a plus).
 pub fn path_segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+    percent_encoding::utf8_percent_encode(id, PATH_SEGMENT).to_string()
 }
 
 fn strip_query(path: &str) -> String {

@@ -11,7 +11,9 @@ use url::Url;
 
 use crate::http::{ApiClient, ApiError, Auth, HttpSettings, ServiceName, path_segment};
 use crate::secret::Secret;
-pub use models::{App, Grant, RoleAssignment, User};
+pub use models::{
+    App, CustomRole, Grant, Permission, ResourceSet, ResourceSetResource, RoleAssignment, User,
+};
 
 /// The scopes the app needs to read users and groups.
 pub const REQUIRED_SCOPES: [&str; 2] = ["okta.groups.read", "okta.users.read"];
@@ -182,12 +184,175 @@ impl OktaClient {
         self.api.send_json(Method::POST, &path, Some(&body)).await
     }
 
+    /// Removes a role assignment from an app's client.
+    pub async fn unassign_client_role(
+        &self,
+        client_id: &str,
+        assignment_id: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "/oauth2/v1/clients/{}/roles/{}",
+            path_segment(client_id),
+            path_segment(assignment_id)
+        );
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+
+    /// Assigns a custom role, reaching a resource set, to an app's client.
+    pub async fn assign_custom_client_role(
+        &self,
+        client_id: &str,
+        role_id: &str,
+        resource_set_id: &str,
+    ) -> Result<RoleAssignment, ApiError> {
+        let body = json!({ "type": "CUSTOM", "role": role_id, "resource-set": resource_set_id });
+        let path = format!("/oauth2/v1/clients/{}/roles", path_segment(client_id));
+        self.api.send_json(Method::POST, &path, Some(&body)).await
+    }
+
+    /// The custom role with this label, if the org has one (a lookup by label).
+    pub async fn custom_role_by_label(&self, label: &str) -> Result<Option<CustomRole>, ApiError> {
+        let path = format!("/api/v1/iam/roles/{}", path_segment(label));
+        found(self.api.get(&path).await)
+    }
+
+    /// Every custom role of the org.
+    pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ApiError> {
+        self.api
+            .get_all_embedded_pages("/api/v1/iam/roles", "roles")
+            .await
+    }
+
+    /// Creates a custom role.
+    pub async fn create_custom_role(
+        &self,
+        label: &str,
+        description: &str,
+        permissions: &[&str],
+    ) -> Result<CustomRole, ApiError> {
+        let body = json!({ "label": label, "description": description, "permissions": permissions });
+        self.api
+            .send_json(Method::POST, "/api/v1/iam/roles", Some(&body))
+            .await
+    }
+
+    /// The permissions a custom role grants.
+    pub async fn role_permissions(&self, role_id: &str) -> Result<Vec<String>, ApiError> {
+        let path = format!("/api/v1/iam/roles/{}/permissions", path_segment(role_id));
+        let permissions: Vec<Permission> =
+            self.api.get_all_embedded_pages(&path, "permissions").await?;
+        Ok(permissions.into_iter().map(|p| p.label).collect())
+    }
+
+    /// Adds a permission to a custom role.
+    pub async fn add_role_permission(&self, role_id: &str, permission: &str) -> Result<(), ApiError> {
+        self.api
+            .send_no_content(Method::POST, &permission_path(role_id, permission), None)
+            .await
+    }
+
+    /// Takes a permission from a custom role.
+    pub async fn delete_role_permission(
+        &self,
+        role_id: &str,
+        permission: &str,
+    ) -> Result<(), ApiError> {
+        self.api
+            .send_no_content(Method::DELETE, &permission_path(role_id, permission), None)
+            .await
+    }
+
+    /// Deletes a custom role.
+    pub async fn delete_custom_role(&self, role_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/iam/roles/{}", path_segment(role_id));
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+
+    /// The resource set with this label, if the org has one (a lookup by label).
+    pub async fn resource_set_by_label(&self, label: &str) -> Result<Option<ResourceSet>, ApiError> {
+        let path = format!("/api/v1/iam/resource-sets/{}", path_segment(label));
+        found(self.api.get(&path).await)
+    }
+
+    /// Creates a resource set holding `resources` (REST URLs or ORNs).
+    pub async fn create_resource_set(
+        &self,
+        label: &str,
+        description: &str,
+        resources: &[String],
+    ) -> Result<ResourceSet, ApiError> {
+        let body = json!({ "label": label, "description": description, "resources": resources });
+        self.api
+            .send_json(Method::POST, "/api/v1/iam/resource-sets", Some(&body))
+            .await
+    }
+
+    /// The resources of a resource set.
+    pub async fn resource_set_resources(
+        &self,
+        set_id: &str,
+    ) -> Result<Vec<ResourceSetResource>, ApiError> {
+        let path = format!("/api/v1/iam/resource-sets/{}/resources", path_segment(set_id));
+        self.api.get_all_embedded_pages(&path, "resources").await
+    }
+
+    /// Adds resources (REST URLs or ORNs) to a resource set.
+    pub async fn add_resource_set_resources(
+        &self,
+        set_id: &str,
+        additions: &[String],
+    ) -> Result<(), ApiError> {
+        let path = format!("/api/v1/iam/resource-sets/{}/resources", path_segment(set_id));
+        let body = json!({ "additions": additions });
+        self.api
+            .send_json::<Value>(Method::PATCH, &path, Some(&body))
+            .await
+            .map(|_| ())
+    }
+
+    /// Removes one resource from a resource set.
+    pub async fn delete_resource_set_resource(
+        &self,
+        set_id: &str,
+        resource_id: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "/api/v1/iam/resource-sets/{}/resources/{}",
+            path_segment(set_id),
+            path_segment(resource_id)
+        );
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+
+    /// Deletes a resource set.
+    pub async fn delete_resource_set(&self, set_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/iam/resource-sets/{}", path_segment(set_id));
+        self.api.send_no_content(Method::DELETE, &path, None).await
+    }
+
     /// Revokes the API token this client was built with. Afterwards it answers 401.
     pub async fn revoke_current_token(&self) -> Result<(), ApiError> {
         self.api
             .send_no_content(Method::DELETE, "/api/v1/api-tokens/current", None)
             .await
     }
+}
+
+/// A lookup's answer, with 404 as `None`.
+fn found<T>(answer: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match answer {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn permission_path(role_id: &str, permission: &str) -> String {
+    format!(
+        "/api/v1/iam/roles/{}/permissions/{}",
+        path_segment(role_id),
+        path_segment(permission)
+    )
 }
 
 /// The body of `POST /api/v1/apps` for the service app (DESIGN.md §1).

@@ -18,7 +18,8 @@ pub struct UserProfile {
     pub login: Option<String>,
 }
 
-/// A role assignment of a user or a client (`SUPER_ADMIN`, `READ_ONLY_ADMIN`, ...).
+/// A role assignment of a user or a client (`SUPER_ADMIN`, `READ_ONLY_ADMIN`, ...,
+/// or `CUSTOM` with a role and a resource set).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RoleAssignment {
     #[serde(default)]
@@ -27,6 +28,59 @@ pub struct RoleAssignment {
     pub role_type: String,
     #[serde(default)]
     pub status: Option<String>,
+    /// `CUSTOM` only: the custom role's id.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// `CUSTOM` only: the resource set's id.
+    #[serde(default, rename = "resource-set")]
+    pub resource_set: Option<String>,
+}
+
+/// A custom admin role (`/api/v1/iam/roles`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomRole {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// A resource set (`/api/v1/iam/resource-sets`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceSet {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// One permission of a custom role.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Permission {
+    pub label: String,
+}
+
+/// One resource of a resource set: an ORN, and the REST URL it stands for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceSetResource {
+    pub id: String,
+    #[serde(default)]
+    pub orn: Option<String>,
+    #[serde(default, rename = "_links")]
+    pub links: Option<Value>,
+}
+
+impl ResourceSetResource {
+    /// The resource's REST URL (`https://example.okta.com/api/v1/users`), when listed.
+    pub fn url(&self) -> Option<&str> {
+        self.links.as_ref()?.get("self")?.get("href")?.as_str()
+    }
+
+    /// Whether this is the org's `users` or `groups` (or other) collection: the last
+    /// segment of its REST URL or ORN.
+    pub fn kind(&self) -> Option<&str> {
+        self.url()
+            .and_then(|u| u.rsplit('/').next())
+            .or_else(|| self.orn.as_deref()?.rsplit(':').next())
+    }
 }
 
 /// An application (`0oa...`).

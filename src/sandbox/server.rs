@@ -247,7 +247,10 @@ async fn serve(
         .unwrap_or_default();
     let req = Req {
         method: parts.method.as_str().to_ascii_uppercase(),
-        path: parts.uri.path().to_string(),
+        // Segments arrive percent-encoded (a label's space as `%20`).
+        path: percent_encoding::percent_decode_str(parts.uri.path())
+            .decode_utf8_lossy()
+            .into_owned(),
         query: parts.uri.query().unwrap_or("").to_string(),
         headers: parts
             .headers
