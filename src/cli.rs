@@ -116,9 +116,13 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
 
-    /// The admin role assigned to the app's client: one of Okta's standard role types (not CUSTOM).
-    #[arg(long, value_name = "ROLE", default_value = "READ_ONLY_ADMIN")]
-    pub admin_role: String,
+    /// The standard admin role assigned to the app's client: one of Okta's standard role types (not CUSTOM) [default: READ_ONLY_ADMIN; a re-run keeps the kind the app has].
+    #[arg(long, value_name = "ROLE")]
+    pub admin_role: Option<String>,
+
+    /// Assign a custom role that reads users and groups and nothing else ("Apono Directory Reader" over the resource set "Apono Directory") instead of a standard role.
+    #[arg(long, conflicts_with = "admin_role")]
+    pub least_privilege: bool,
 
     /// The Okta user attribute that holds a user's manager.
     #[arg(long, value_name = "ATTRIBUTE")]

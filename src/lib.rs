@@ -288,7 +288,7 @@ fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
         apono_url: settings::parse_base_url(&sandbox.apono_url(), "the sandbox Apono URL")?,
         apono_token: secret(sandbox.apono_token(), "the sandbox Apono token")?,
         app_label: okta::DEFAULT_APP_LABEL.into(),
-        admin_role: okta::DEFAULT_ADMIN_ROLE.into(),
+        admin_role: None,
         manager_attribute: None,
         apono_config: Vec::new(),
         integration_type: None,

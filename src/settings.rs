@@ -19,6 +19,7 @@ use crate::apono::{AponoClient, Integration};
 use crate::cli::{ConnectArgs, ServiceArgs};
 use crate::connect::ConnectSettings;
 use crate::connect::config::ConfigTemplate;
+use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
 use crate::okta::OktaClient;
@@ -242,7 +243,9 @@ pub fn resolve_connect(
         .iter()
         .map(|pair| parse_key_value(pair))
         .collect::<Result<Vec<_>, _>>()?;
-    check_admin_role(&args.admin_role)?;
+    if let Some(role) = &args.admin_role {
+        check_admin_role(role)?;
+    }
     for (value, flag) in [
         (&args.manager_attribute, "--manager-attribute"),
         (&args.apono_integration_name, "--apono-integration-name"),
@@ -262,7 +265,11 @@ pub fn resolve_connect(
         apono_url: service.apono_url,
         apono_token: service.apono_token,
         app_label: service.app_label,
-        admin_role: args.admin_role.clone(),
+        admin_role: match (&args.admin_role, args.least_privilege) {
+            (_, true) => Some(AdminRole::LeastPrivilege),
+            (Some(role), false) => Some(AdminRole::Standard(role.clone())),
+            (None, false) => None,
+        },
         manager_attribute: args.manager_attribute.clone(),
         apono_config,
         integration_type: service.integration_type,

@@ -23,6 +23,7 @@ use crate::apono::{AponoClient, Integration};
 use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{Plan, RetireReason, Step};
+use crate::connect::role::{self, AdminRole, ObjectPlan};
 use crate::error::{ExitKind, Failure};
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
@@ -38,7 +39,7 @@ pub struct ApplyContext<'a> {
     /// This org's Okta domain, as Apono's integration config holds it.
     pub domain: &'a str,
     /// The admin role the app should hold (reported as such when already there).
-    pub admin_role: &'a str,
+    pub admin_role: &'a AdminRole,
     /// The apps with our label that preflight saw: an undo never deletes these.
     pub preexisting_app_ids: &'a [String],
     /// Okta's clock at preflight: an app created by this run is younger.
@@ -56,7 +57,7 @@ pub struct ApplyContext<'a> {
 pub struct Applied {
     pub app: App,
     pub scopes: Vec<String>,
-    pub admin_role: String,
+    pub admin_role: AdminRole,
     pub integration: Integration,
     pub retired_app_ids: Vec<String>,
     pub api_token_revoked: bool,
@@ -82,6 +83,11 @@ enum Undo {
         client_id: String,
         look: Duration,
     },
+    /// A custom role this run created (`id` unknown when the create's answer was
+    /// lost: then it is found by its label).
+    DeleteCustomRole { id: Option<String> },
+    /// A resource set this run created, likewise.
+    DeleteResourceSet { id: Option<String> },
     /// Recorded before the update is sent: points the integration back at its
     /// previous app, but only while it still references this run's app.
     RestoreIntegration {
@@ -98,7 +104,8 @@ impl Undo {
             Undo::FindCreatedApp { look, .. }
             | Undo::DeleteIntegrationsFor { look, .. }
             | Undo::RestoreIntegration { look, .. } => *look = window,
-            Undo::DeleteApp(_) => {}
+            Undo::DeleteApp(_) | Undo::DeleteCustomRole { .. } | Undo::DeleteResourceSet { .. } => {
+            }
         }
         self
     }
@@ -126,6 +133,14 @@ impl Journal {
 
     fn record(&self, undo: Undo) {
         self.entries().push(undo);
+    }
+
+    /// Replaces the newest entry that `matches` (two creates may run side by side).
+    fn amend(&self, matches: impl Fn(&Undo) -> bool, with: Undo) {
+        let mut entries = self.entries();
+        if let Some(entry) = entries.iter_mut().rev().find(|undo| matches(undo)) {
+            *entry = with;
+        }
     }
 
     /// Replaces the newest entry: what the write's answer taught about its undo.
@@ -190,6 +205,12 @@ impl Journal {
                     app.id
                 )),
                 Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
+                Undo::DeleteCustomRole { id } => {
+                    delete_shared_object(cx, id.as_deref(), SharedObject::CustomRole).await
+                }
+                Undo::DeleteResourceSet { id } => {
+                    delete_shared_object(cx, id.as_deref(), SharedObject::ResourceSet).await
+                }
                 Undo::FindCreatedApp { label, look } => {
                     if apono_undo_failed {
                         Err(format!(
@@ -213,6 +234,57 @@ impl Journal {
             }
         }
         (undone, left_behind)
+    }
+}
+
+/// The custom role or the resource set of least privilege.
+#[derive(Debug, Clone, Copy)]
+enum SharedObject {
+    CustomRole,
+    ResourceSet,
+}
+
+/// Deletes the custom role or resource set this run created: by id, or found by its
+/// label when the create's answer was lost. Gone already counts as deleted.
+async fn delete_shared_object(
+    cx: &UndoContext<'_>,
+    id: Option<&str>,
+    kind: SharedObject,
+) -> Result<Option<String>, String> {
+    let (what, label) = match kind {
+        SharedObject::CustomRole => ("custom role", role::CUSTOM_ROLE_LABEL),
+        SharedObject::ResourceSet => ("resource set", role::RESOURCE_SET_LABEL),
+    };
+    let found = match (id, kind) {
+        (Some(id), _) => Ok(Some(id.to_string())),
+        (None, SharedObject::CustomRole) => cx
+            .okta
+            .custom_role_by_label(label)
+            .await
+            .map(|r| r.map(|r| r.id)),
+        (None, SharedObject::ResourceSet) => cx
+            .okta
+            .resource_set_by_label(label)
+            .await
+            .map(|r| r.map(|r| r.id)),
+    };
+    let deleted = match found {
+        Ok(None) => return Ok(None),
+        Ok(Some(id)) => match kind {
+            SharedObject::CustomRole => cx.okta.delete_custom_role(&id).await,
+            SharedObject::ResourceSet => cx.okta.delete_resource_set(&id).await,
+        }
+        .map(|()| id),
+        Err(e) => Err(e),
+    };
+    match deleted {
+        Ok(id) => Ok(Some(format!(
+            "Okta {what} \"{label}\" ({id}, created by this run)"
+        ))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(format!(
+            "the Okta {what} \"{label}\" created by this run ({e}): delete it in the Okta admin console (Security > Administrators > Roles / Resources)"
+        )),
     }
 }
 
@@ -378,9 +450,46 @@ pub async fn apply(
         .and_then(|i| context.template.client_id_of(&i.integration_config))
         .map(str::to_string);
 
+    // The ids of the custom role and resource set, once known (least privilege).
+    let mut least_privilege_ids: Option<(String, String)> = None;
     let mut steps = plan.steps.iter().peekable();
     while let Some(step) = steps.next() {
         match step {
+            Step::EnsureLeastPrivilege { role, resource_set } => {
+                let (role_id, set_id) = tokio::try_join!(
+                    ensure_custom_role(context, journal, role),
+                    ensure_resource_set(context, journal, resource_set),
+                )?;
+                ui.done(&format!(
+                    "custom role \"{}\" ({role_id}) and resource set \"{}\" ({set_id}) read users and groups, nothing else",
+                    role::CUSTOM_ROLE_LABEL,
+                    role::RESOURCE_SET_LABEL
+                ));
+                least_privilege_ids = Some((role_id, set_id));
+            }
+            Step::UnassignRoles {
+                app_id,
+                assignments,
+            } => {
+                let target = app.as_ref().ok_or_else(no_app)?;
+                for (id, what) in assignments {
+                    match context
+                        .okta
+                        .unassign_client_role(target.client_id(), id)
+                        .await
+                    {
+                        Err(e) if !e.is_not_found() => {
+                            ui.warn(&format!(
+                                "could not remove the role {what} from the app {app_id}: {e}"
+                            ));
+                            left_behind.push(format!(
+                                "the Okta app {app_id} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again"
+                            ));
+                        }
+                        _ => ui.done(&format!("removed the role {what} from the app {app_id}")),
+                    }
+                }
+            }
             Step::CreateApp { label } => {
                 journal.record(Undo::FindCreatedApp {
                     label: label.clone(),
@@ -431,7 +540,8 @@ pub async fn apply(
                     async {
                         match role {
                             Some(role) => {
-                                ensure_role(context.okta, target.client_id(), role, app_is_new)
+                                let ids = least_privilege_ids.as_ref();
+                                ensure_role(context.okta, target.client_id(), role, ids, app_is_new)
                                     .await
                             }
                             None => Ok(()),
@@ -445,7 +555,8 @@ pub async fn apply(
             }
             Step::AssignRole { role } => {
                 let target = app.as_ref().ok_or_else(no_app)?;
-                ensure_role(context.okta, target.client_id(), role, app_is_new).await?;
+                let ids = least_privilege_ids.as_ref();
+                ensure_role(context.okta, target.client_id(), role, ids, app_is_new).await?;
                 ui.done(&format!("assigned admin role {role}"));
             }
             Step::CreateIntegration {
@@ -629,7 +740,7 @@ pub async fn apply(
     Ok(Applied {
         app,
         scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
-        admin_role: context.admin_role.to_string(),
+        admin_role: context.admin_role.clone(),
         integration,
         retired_app_ids,
         api_token_revoked,
@@ -705,26 +816,120 @@ async fn ensure_grants(
 }
 
 /// Assigns `role` unless the client holds it (an app this run just created holds
-/// none, so its roles are not listed first). 409 E0000090 (a duplicate) means it is there.
+/// none, so its roles are not listed first). 409 E0000090 (a duplicate) means it is
+/// there. A custom role needs the ids of the custom role and resource set.
 async fn ensure_role(
     okta: &OktaClient,
     client_id: &str,
-    role: &str,
+    role: &AdminRole,
+    least_privilege_ids: Option<&(String, String)>,
     app_is_new: bool,
 ) -> Result<(), Failure> {
-    if !app_is_new
-        && okta
-            .client_roles(client_id)
-            .await?
-            .iter()
-            .any(|r| r.role_type == role)
-    {
+    let custom_role_id = least_privilege_ids.map(|(role_id, _)| role_id.as_str());
+    if !app_is_new && role.is_held(&okta.client_roles(client_id).await?, custom_role_id) {
         return Ok(());
     }
-    match okta.assign_client_role(client_id, role).await {
+    let assigned = match (role, least_privilege_ids) {
+        (AdminRole::Standard(role), _) => okta.assign_client_role(client_id, role).await,
+        (AdminRole::LeastPrivilege, Some((role_id, set_id))) => {
+            okta.assign_custom_client_role(client_id, role_id, set_id)
+                .await
+        }
+        (AdminRole::LeastPrivilege, None) => {
+            return Err(Failure::new(
+                ExitKind::Unexpected,
+                "the plan assigns the custom role before making it",
+            ));
+        }
+    };
+    match assigned {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("E0000090") => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes the custom role what least privilege needs; returns its id. A role this run
+/// creates is recorded for the undo before the create is sent.
+async fn ensure_custom_role(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    plan: &ObjectPlan,
+) -> Result<String, Failure> {
+    let okta = context.okta;
+    match plan {
+        ObjectPlan::Keep { id } => Ok(id.clone()),
+        ObjectPlan::Converge { id, add, remove } => {
+            for permission in add {
+                okta.add_role_permission(id, permission).await?;
+            }
+            for permission in remove {
+                match okta.delete_role_permission(id, permission).await {
+                    Err(e) if !e.is_not_found() => return Err(e.into()),
+                    _ => {}
+                }
+            }
+            Ok(id.clone())
+        }
+        ObjectPlan::Create => {
+            journal.record(Undo::DeleteCustomRole { id: None });
+            let created = okta
+                .create_custom_role(
+                    role::CUSTOM_ROLE_LABEL,
+                    role::CUSTOM_ROLE_DESCRIPTION,
+                    &role::CUSTOM_ROLE_PERMISSIONS,
+                )
+                .await?;
+            journal.amend(
+                |undo| matches!(undo, Undo::DeleteCustomRole { id: None }),
+                Undo::DeleteCustomRole {
+                    id: Some(created.id.clone()),
+                },
+            );
+            Ok(created.id)
+        }
+    }
+}
+
+/// Makes the resource set what least privilege needs; returns its id. A set this run
+/// creates is recorded for the undo before the create is sent.
+async fn ensure_resource_set(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    plan: &ObjectPlan,
+) -> Result<String, Failure> {
+    let okta = context.okta;
+    match plan {
+        ObjectPlan::Keep { id } => Ok(id.clone()),
+        ObjectPlan::Converge { id, add, remove } => {
+            if !add.is_empty() {
+                okta.add_resource_set_resources(id, add).await?;
+            }
+            for resource in remove {
+                match okta.delete_resource_set_resource(id, resource).await {
+                    Err(e) if !e.is_not_found() => return Err(e.into()),
+                    _ => {}
+                }
+            }
+            Ok(id.clone())
+        }
+        ObjectPlan::Create => {
+            journal.record(Undo::DeleteResourceSet { id: None });
+            let created = okta
+                .create_resource_set(
+                    role::RESOURCE_SET_LABEL,
+                    role::RESOURCE_SET_DESCRIPTION,
+                    &role::wanted_resources(&okta.issuer()),
+                )
+                .await?;
+            journal.amend(
+                |undo| matches!(undo, Undo::DeleteResourceSet { id: None }),
+                Undo::DeleteResourceSet {
+                    id: Some(created.id.clone()),
+                },
+            );
+            Ok(created.id)
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod guard;
 pub mod observe;
 pub mod plan;
+pub mod role;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apono::AponoClient;
+use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::http::HttpSettings;
 use crate::okta::OktaClient;
@@ -36,7 +38,8 @@ pub struct ConnectSettings {
     pub apono_url: Url,
     pub apono_token: Secret,
     pub app_label: String,
-    pub admin_role: String,
+    /// `--admin-role` or `--least-privilege`; `None` keeps what the app Apono uses has.
+    pub admin_role: Option<AdminRole>,
     pub manager_attribute: Option<String>,
     pub apono_config: Vec<(String, String)>,
     pub integration_type: Option<String>,
@@ -79,7 +82,8 @@ pub struct OktaReport {
     pub client_id: Option<String>,
     pub label: String,
     pub scopes: Vec<String>,
-    pub admin_role: String,
+    /// The standard role type, or `{"custom": ..., "resource_set": ...}`.
+    pub admin_role: AdminRole,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,10 +145,12 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         ui.warn("could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
     }
 
-    let plan_inputs = PlanInputs {
+    let mut plan_inputs = PlanInputs {
         domain: settings.domain.clone(),
+        org_url: okta.issuer(),
         app_label: settings.app_label.clone(),
-        admin_role: settings.admin_role.clone(),
+        // Resolved below, once the app in use is known.
+        admin_role: AdminRole::default_standard(),
         integration_name: settings.integration_name.clone(),
         integration_id: settings.integration_id.clone(),
         keep_orphans: settings.keep_orphans,
@@ -158,12 +164,27 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             observe::observe_reused_app(&okta, &observed, target.as_deref(), &settings.public_key)
                 .await?;
     }
+    plan_inputs.admin_role = match &settings.admin_role {
+        Some(role) => role.clone(),
+        None => {
+            observe::role_in_use(
+                &okta,
+                &observed,
+                settings.integration_id.as_deref(),
+                &settings.domain,
+            )
+            .await?
+        }
+    };
+    if plan_inputs.admin_role == AdminRole::LeastPrivilege {
+        observed.least_privilege = Some(role::read_objects(&okta).await?);
+    }
     let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
     show_plan(&plan, settings, ui);
 
     if settings.dry_run {
         ui.info("--dry-run: nothing was written.");
-        return Ok(planned_report(&plan, &observed, settings, ui));
+        return Ok(planned_report(&plan, &observed, &plan_inputs, settings, ui));
     }
     if ui.can_prompt()
         && !settings.assume_yes
@@ -189,7 +210,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         template: &observed.template,
         public_key: &settings.public_key,
         domain: &settings.domain,
-        admin_role: &settings.admin_role,
+        admin_role: &plan_inputs.admin_role,
         preexisting_app_ids: &preexisting_app_ids,
         okta_since: observed.okta_now,
         wait_timeout: settings.wait.unwrap_or_default(),
@@ -279,6 +300,7 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
 fn planned_report(
     plan: &Plan,
     observed: &plan::Observed,
+    inputs: &PlanInputs,
     settings: &ConnectSettings,
     ui: &Ui,
 ) -> Report {
@@ -301,7 +323,7 @@ fn planned_report(
             client_id: plan.reused_app.as_ref().map(|a| a.client_id().to_string()),
             label: settings.app_label.clone(),
             scopes: sorted_scopes(),
-            admin_role: settings.admin_role.clone(),
+            admin_role: inputs.admin_role.clone(),
         },
         apono: AponoReport {
             integration_id: existing.map(|i| i.id.clone()),

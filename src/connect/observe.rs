@@ -7,6 +7,7 @@ use crate::apono::{AponoClient, Integration};
 use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
 use crate::connect::guard;
 use crate::connect::plan::{Observed, ReusedApp};
+use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::okta::OktaClient;
 
@@ -57,6 +58,7 @@ pub async fn preflight(
         referenced_client_ids,
         reused_app: None,
         okta_now,
+        least_privilege: None,
     })
 }
 
@@ -121,8 +123,39 @@ pub async fn observe_reused_app(
         carries_key: app.carries_key(public_key),
         app: app.clone(),
         scopes: grants.into_iter().map(|g| g.scope_id).collect(),
-        roles: roles.into_iter().map(|r| r.role_type).collect(),
+        roles,
     }))
+}
+
+/// The kind of admin role the app Apono uses holds (the reused app with
+/// `--reuse-app`), so a re-run without `--admin-role`/`--least-privilege` keeps it;
+/// the default standard role when there is no such app.
+pub async fn role_in_use(
+    okta: &OktaClient,
+    observed: &Observed,
+    integration_id: Option<&str>,
+    domain: &str,
+) -> Result<AdminRole, Failure> {
+    if let Some(reused) = &observed.reused_app {
+        return Ok(AdminRole::held_by(&reused.roles));
+    }
+    // Several integrations are the plan's error to report, not this lookup's.
+    let Ok(Some(integration)) =
+        crate::connect::plan::pick_org_integration(&observed.integrations, integration_id, domain)
+    else {
+        return Ok(AdminRole::default_standard());
+    };
+    let Some(client_id) = observed
+        .template
+        .client_id_of(&integration.integration_config)
+    else {
+        return Ok(AdminRole::default_standard());
+    };
+    match okta.client_roles(client_id).await {
+        Ok(roles) => Ok(AdminRole::held_by(&roles)),
+        Err(e) if e.is_not_found() => Ok(AdminRole::default_standard()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The token's owner must hold `SUPER_ADMIN`: only a super admin can grant scopes and

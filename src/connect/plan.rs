@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::apono::Integration;
 use crate::connect::config::ConfigTemplate;
-use crate::okta::{App, REQUIRED_SCOPES, SERVICE_APP_NAME};
+use crate::connect::role::{self, AdminRole, LeastPrivilegeObjects, ObjectPlan};
+use crate::okta::{App, REQUIRED_SCOPES, RoleAssignment, SERVICE_APP_NAME};
 
 /// What preflight saw on both sides. Read-only.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct Observed {
     pub reused_app: Option<ReusedApp>,
     /// Okta's clock when the apps were listed, to tell how old an app is.
     pub okta_now: SystemTime,
+    /// The custom role and resource set of least privilege, when that is the role.
+    pub least_privilege: Option<LeastPrivilegeObjects>,
 }
 
 /// An unreferenced app younger than this may belong to a run still in flight
@@ -60,16 +63,19 @@ pub struct ReusedApp {
     pub carries_key: bool,
     /// The scopes granted to it.
     pub scopes: Vec<String>,
-    /// The admin roles of its client.
-    pub roles: Vec<String>,
+    /// The admin role assignments of its client.
+    pub roles: Vec<RoleAssignment>,
 }
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct PlanInputs {
     pub domain: String,
+    /// The org's origin, `https://example.okta.com` (what a resource set names).
+    pub org_url: String,
     pub app_label: String,
-    pub admin_role: String,
+    /// The role the app must hold, resolved (a re-run keeps the kind the app has).
+    pub admin_role: AdminRole,
     /// `--apono-integration-name`; defaults to [`default_integration_name`].
     pub integration_name: Option<String>,
     /// `--apono-integration-id`: which of several integrations is this org's.
@@ -130,8 +136,13 @@ pub enum Step {
     GrantScopes {
         scopes: Vec<String>,
     },
+    /// Least privilege: make the shared custom role and resource set what they must be.
+    EnsureLeastPrivilege {
+        role: ObjectPlan,
+        resource_set: ObjectPlan,
+    },
     AssignRole {
-        role: String,
+        role: AdminRole,
     },
     CreateIntegration {
         name: String,
@@ -142,6 +153,12 @@ pub enum Step {
         name: String,
     },
     WaitForActive,
+    /// After a switch of role kind in place: the old assignments go once Apono works
+    /// with the new one.
+    UnassignRoles {
+        app_id: String,
+        assignments: Vec<(String, String)>,
+    },
     RetireApp {
         app_id: String,
         reason: RetireReason,
@@ -159,7 +176,55 @@ impl fmt::Display for Step {
             Step::ActivateApp { app_id } => write!(f, "activate the app {app_id}"),
             Step::AddKey { app_id } => write!(f, "add Apono's public key to the app {app_id}"),
             Step::GrantScopes { scopes } => write!(f, "grant it {}", scopes.join(" and ")),
+            Step::EnsureLeastPrivilege { role, resource_set } => {
+                let what = |plan: &ObjectPlan, kind: &str, label: &str, made: &str| match plan {
+                    ObjectPlan::Create => format!("create the {kind} \"{label}\" ({made})"),
+                    ObjectPlan::Keep { id } => format!("use the {kind} \"{label}\" ({id})"),
+                    ObjectPlan::Converge { id, add, remove } => format!(
+                        "repair the {kind} \"{label}\" ({id}): add {}, remove {}",
+                        if add.is_empty() {
+                            "nothing".into()
+                        } else {
+                            add.join(", ")
+                        },
+                        if remove.is_empty() {
+                            "nothing".into()
+                        } else {
+                            remove.join(", ")
+                        }
+                    ),
+                };
+                write!(
+                    f,
+                    "{}; {}",
+                    what(
+                        role,
+                        "custom role",
+                        role::CUSTOM_ROLE_LABEL,
+                        "okta.users.read and okta.groups.read, nothing else"
+                    ),
+                    what(
+                        resource_set,
+                        "resource set",
+                        role::RESOURCE_SET_LABEL,
+                        "the org's users and groups"
+                    )
+                )
+            }
             Step::AssignRole { role } => write!(f, "assign it the admin role {role}"),
+            Step::UnassignRoles {
+                app_id,
+                assignments,
+            } => write!(
+                f,
+                "then remove the app {app_id}'s previous role{} {}",
+                if assignments.len() == 1 { "" } else { "s" },
+                assignments
+                    .iter()
+                    .map(|(_, what)| what.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Step::CreateIntegration {
                 name,
                 integration_type,
@@ -322,7 +387,8 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
             (kind, steps, None)
         }
         None => {
-            let mut steps = vec![
+            let mut steps = least_privilege_step(observed, inputs, true);
+            steps.extend([
                 Step::CreateApp {
                     label: inputs.app_label.clone(),
                 },
@@ -332,7 +398,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
                 Step::AssignRole {
                     role: inputs.admin_role.clone(),
                 },
-            ];
+            ]);
             let kind = match &existing {
                 Some(integration) => {
                     steps.push(update_integration(integration));
@@ -368,6 +434,22 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     if inputs.wait {
         if kind != PlanKind::Unchanged || !healthy {
             steps.push(Step::WaitForActive);
+        }
+        if let Some(reused) = &observed.reused_app
+            && !inputs.admin_role.is_held(&reused.roles, None)
+        {
+            let old: Vec<(String, String)> = inputs
+                .admin_role
+                .other_kind(&reused.roles)
+                .into_iter()
+                .map(|a| (a.id.clone(), describe_assignment(a)))
+                .collect();
+            if !old.is_empty() {
+                steps.push(Step::UnassignRoles {
+                    app_id: reused.app.id.clone(),
+                    assignments: old,
+                });
+            }
         }
         if let Some(app) = retire_previous {
             steps.push(Step::RetireApp {
@@ -410,6 +492,33 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     })
 }
 
+/// With least privilege: the step that makes the custom role and resource set right,
+/// when they need work or an assignment will need their ids (`assigning`).
+fn least_privilege_step(observed: &Observed, inputs: &PlanInputs, assigning: bool) -> Vec<Step> {
+    if inputs.admin_role != AdminRole::LeastPrivilege {
+        return Vec::new();
+    }
+    let objects = observed.least_privilege.clone().unwrap_or_default();
+    let role = role::role_plan(&objects);
+    let resource_set = role::resource_set_plan(&objects, &inputs.org_url);
+    let needs_work = !matches!(role, ObjectPlan::Keep { .. })
+        || !matches!(resource_set, ObjectPlan::Keep { .. });
+    if needs_work || assigning {
+        vec![Step::EnsureLeastPrivilege { role, resource_set }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `READ_ONLY_ADMIN (irb...)`, or the custom role's label, for the plan.
+fn describe_assignment(assignment: &RoleAssignment) -> String {
+    let name = match assignment.role_type.as_str() {
+        "CUSTOM" => assignment.label.as_deref().unwrap_or("a custom role"),
+        other => other,
+    };
+    format!("{name} ({})", assignment.id)
+}
+
 /// Apono is done syncing and found the integration working.
 fn is_healthy(integration: &Integration) -> bool {
     matches!(integration.status.as_str(), "Active" | "Warning")
@@ -444,7 +553,9 @@ fn repair_steps(
     if !missing.is_empty() {
         steps.push(Step::GrantScopes { scopes: missing });
     }
-    if !reused.roles.contains(&inputs.admin_role) {
+    let assign = !inputs.admin_role.is_held(&reused.roles, None);
+    steps.extend(least_privilege_step(observed, inputs, assign));
+    if assign {
         steps.push(Step::AssignRole {
             role: inputs.admin_role.clone(),
         });
@@ -530,6 +641,7 @@ mod tests {
             referenced_client_ids: Vec::new(),
             reused_app: None,
             okta_now: SystemTime::now(),
+            least_privilege: None,
         }
     }
 
@@ -544,8 +656,9 @@ mod tests {
     fn inputs() -> PlanInputs {
         PlanInputs {
             domain: "example.okta.com".into(),
+            org_url: "https://example.okta.com".into(),
             app_label: "Apono Integration".into(),
-            admin_role: "READ_ONLY_ADMIN".into(),
+            admin_role: AdminRole::default_standard(),
             integration_name: None,
             integration_id: None,
             keep_orphans: false,
@@ -568,7 +681,7 @@ mod tests {
                     scopes: vec!["okta.groups.read".into(), "okta.users.read".into()]
                 },
                 Step::AssignRole {
-                    role: "READ_ONLY_ADMIN".into()
+                    role: AdminRole::default_standard()
                 },
                 Step::CreateIntegration {
                     name: "Okta example.okta.com".into(),
@@ -660,7 +773,12 @@ mod tests {
             app,
             carries_key,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            roles: roles.iter().map(|s| s.to_string()).collect(),
+            roles: roles
+                .iter()
+                .map(|r| {
+                    serde_json::from_value(serde_json::json!({"id": "irb1", "type": r})).unwrap()
+                })
+                .collect(),
         }
     }
 
@@ -706,7 +824,7 @@ mod tests {
                     scopes: vec!["okta.groups.read".into()]
                 },
                 Step::AssignRole {
-                    role: "READ_ONLY_ADMIN".into()
+                    role: AdminRole::default_standard()
                 },
                 Step::UpdateIntegration {
                     id: "i1".into(),

@@ -24,9 +24,6 @@ pub const SERVICE_APP_NAME: &str = "oidc_client";
 /// What an app created by this tool (or by Apono's Terraform module) is called.
 pub const DEFAULT_APP_LABEL: &str = "Apono Integration";
 
-/// The role Okta requires before a service app can read anything.
-pub const DEFAULT_ADMIN_ROLE: &str = "READ_ONLY_ADMIN";
-
 /// A client for one Okta org.
 #[derive(Debug, Clone)]
 pub struct OktaClient {
@@ -230,7 +227,8 @@ impl OktaClient {
         description: &str,
         permissions: &[&str],
     ) -> Result<CustomRole, ApiError> {
-        let body = json!({ "label": label, "description": description, "permissions": permissions });
+        let body =
+            json!({ "label": label, "description": description, "permissions": permissions });
         self.api
             .send_json(Method::POST, "/api/v1/iam/roles", Some(&body))
             .await
@@ -239,13 +237,19 @@ impl OktaClient {
     /// The permissions a custom role grants.
     pub async fn role_permissions(&self, role_id: &str) -> Result<Vec<String>, ApiError> {
         let path = format!("/api/v1/iam/roles/{}/permissions", path_segment(role_id));
-        let permissions: Vec<Permission> =
-            self.api.get_all_embedded_pages(&path, "permissions").await?;
+        let permissions: Vec<Permission> = self
+            .api
+            .get_all_embedded_pages(&path, "permissions")
+            .await?;
         Ok(permissions.into_iter().map(|p| p.label).collect())
     }
 
     /// Adds a permission to a custom role.
-    pub async fn add_role_permission(&self, role_id: &str, permission: &str) -> Result<(), ApiError> {
+    pub async fn add_role_permission(
+        &self,
+        role_id: &str,
+        permission: &str,
+    ) -> Result<(), ApiError> {
         self.api
             .send_no_content(Method::POST, &permission_path(role_id, permission), None)
             .await
@@ -269,7 +273,10 @@ impl OktaClient {
     }
 
     /// The resource set with this label, if the org has one (a lookup by label).
-    pub async fn resource_set_by_label(&self, label: &str) -> Result<Option<ResourceSet>, ApiError> {
+    pub async fn resource_set_by_label(
+        &self,
+        label: &str,
+    ) -> Result<Option<ResourceSet>, ApiError> {
         let path = format!("/api/v1/iam/resource-sets/{}", path_segment(label));
         found(self.api.get(&path).await)
     }
@@ -292,7 +299,10 @@ impl OktaClient {
         &self,
         set_id: &str,
     ) -> Result<Vec<ResourceSetResource>, ApiError> {
-        let path = format!("/api/v1/iam/resource-sets/{}/resources", path_segment(set_id));
+        let path = format!(
+            "/api/v1/iam/resource-sets/{}/resources",
+            path_segment(set_id)
+        );
         self.api.get_all_embedded_pages(&path, "resources").await
     }
 
@@ -302,7 +312,10 @@ impl OktaClient {
         set_id: &str,
         additions: &[String],
     ) -> Result<(), ApiError> {
-        let path = format!("/api/v1/iam/resource-sets/{}/resources", path_segment(set_id));
+        let path = format!(
+            "/api/v1/iam/resource-sets/{}/resources",
+            path_segment(set_id)
+        );
         let body = json!({ "additions": additions });
         self.api
             .send_json::<Value>(Method::PATCH, &path, Some(&body))

@@ -28,6 +28,9 @@ pub struct RoleAssignment {
     pub role_type: String,
     #[serde(default)]
     pub status: Option<String>,
+    /// The role's label (`Read-only Administrator`; a custom role's own label).
+    #[serde(default)]
+    pub label: Option<String>,
     /// `CUSTOM` only: the custom role's id.
     #[serde(default)]
     pub role: Option<String>,

@@ -521,11 +521,18 @@ fn custom_role_gap(okta: &OktaState, assignment: &Value) -> Option<String> {
     for kind in ["users", "groups"] {
         let permission = format!("okta.{kind}.read");
         let manage = format!("okta.{kind}.manage");
-        if !role.permissions.iter().any(|p| *p == permission || *p == manage) {
+        if !role
+            .permissions
+            .iter()
+            .any(|p| *p == permission || *p == manage)
+        {
             gaps.push(format!("the role '{}' lacks {permission}", role.label));
         }
         if !set.has_resource(&format!("{}/api/v1/{kind}", okta.org_url)) {
-            gaps.push(format!("the resource set '{}' does not hold the {kind}", set.label));
+            gaps.push(format!(
+                "the resource set '{}' does not hold the {kind}",
+                set.label
+            ));
         }
     }
     (!gaps.is_empty()).then(|| gaps.join(", "))

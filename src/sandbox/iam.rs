@@ -63,7 +63,11 @@ fn page(
         },
     };
     let rest: Vec<&(String, Value)> = items.iter().skip(start).collect();
-    let shown: Vec<Value> = rest.iter().take(page_size).map(|(_, v)| v.clone()).collect();
+    let shown: Vec<Value> = rest
+        .iter()
+        .take(page_size)
+        .map(|(_, v)| v.clone())
+        .collect();
     let mut links = json!({"self": {"href": format!("{}{}", okta.org_url, req.path)}});
     if rest.len() > page_size
         && let Some((last, _)) = rest.get(page_size - 1)
@@ -95,14 +99,25 @@ pub(crate) fn create_role(okta: &mut OktaState, req: &Req) -> Resp {
         }
     }
     if okta.custom_role(&label).is_some() {
-        return validation("label", format!("label: A role with label '{label}' already exists."));
+        return validation(
+            "label",
+            format!("label: A role with label '{label}' already exists."),
+        );
     }
     let permissions: Vec<String> = body["permissions"]
         .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if permissions.is_empty() {
-        return validation("permissions", "permissions: The field cannot be left blank".into());
+        return validation(
+            "permissions",
+            "permissions: The field cannot be left blank".into(),
+        );
     }
     if let Some(unknown) = permissions
         .iter()
@@ -269,7 +284,10 @@ pub(crate) fn create_resource_set(okta: &mut OktaState, req: &Req) -> Resp {
     }
     let urls = match resource_urls(okta, &body["resources"], "resources") {
         Ok(urls) if urls.is_empty() => {
-            return validation("resources", "resources: The field cannot be left blank".into());
+            return validation(
+                "resources",
+                "resources: The field cannot be left blank".into(),
+            );
         }
         Ok(urls) => urls,
         Err(resp) => return resp,

@@ -85,8 +85,8 @@ use std::time::Duration;
 
 pub use record::{Exchange, Service};
 pub use state::{
-    ApiToken, AponoState, App, CatalogEntry, CustomRole, Grant, Group, Integration, Key,
-    OktaState, ResourceSet, ResourceSetResource, RoleAssignment, State, User,
+    ApiToken, AponoState, App, CatalogEntry, CustomRole, Grant, Group, Integration, Key, OktaState,
+    ResourceSet, ResourceSetResource, RoleAssignment, State, User,
 };
 
 use server::{Shared, lock};
