@@ -218,7 +218,7 @@ impl Journal {
 
 /// Retires an app this run created, unless Apono references it.
 async fn delete_run_app(cx: &UndoContext<'_>, app: &AppRef) -> Result<Option<String>, String> {
-    match guard::retire_unreferenced_app(cx.okta, cx.apono, cx.template, app).await {
+    match retire_app(cx.okta, cx.apono, cx.template, app).await {
         Ok(Retired::Deleted) => Ok(Some(format!("Okta app {} (created by this run)", app.id))),
         Ok(Retired::InUse) => Err(format!(
             "the Okta app {} (created by this run): kept, because an Apono integration uses it",
@@ -262,6 +262,28 @@ async fn find_and_delete_run_app(
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+    }
+}
+
+/// How often [`retire_app`] tries while the answers are lost.
+const RETIRE_ATTEMPTS: u32 = 3;
+
+/// Retires an app through [`guard::retire_unreferenced_app`], trying again while an
+/// answer is lost: a deactivate or delete that landed anyway shows on the next try (a
+/// 404 counts as deleted), and one that did not land is sent again. Without this, a
+/// delete that happened but whose answer was lost was reported as an app left behind.
+async fn retire_app(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    app: &AppRef,
+) -> Result<Retired, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match guard::retire_unreferenced_app(okta, apono, template, app).await {
+            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
     }
 }
 
@@ -583,14 +605,7 @@ pub async fn apply(
                     id: app_id.clone(),
                     client_id: app_id.clone(),
                 };
-                match guard::retire_unreferenced_app(
-                    context.okta,
-                    context.apono,
-                    context.template,
-                    &target,
-                )
-                .await
-                {
+                match retire_app(context.okta, context.apono, context.template, &target).await {
                     Ok(Retired::Deleted) => {
                         ui.done(&format!("deactivated and deleted the {what} app {app_id}"));
                         retired_app_ids.push(app_id.clone());
