@@ -5,6 +5,7 @@ mod support;
 mod bad_inputs;
 mod connect;
 mod contract_selftest;
+mod faults;
 mod inputs_and_edges;
 mod interactive;
 mod interrupt;
