@@ -491,15 +491,18 @@ pub async fn apply(
                     client_id: new_app.client_id().to_string(),
                     look: Duration::ZERO,
                 });
-                let created = context
+                let created = match context
                     .apono
                     .create_integration(name, integration_type, &config)
                     .await
-                    .inspect_err(|e| {
-                        if e.answer_lost() {
-                            journal.amend_last(|undo| undo.looking_for(context.look_window));
-                        }
-                    })?;
+                {
+                    Ok(created) => created,
+                    Err(e) if e.answer_lost() => {
+                        journal.amend_last(|undo| undo.looking_for(context.look_window));
+                        return Err(e.into());
+                    }
+                    Err(e) => return Err(refused_create(context, e).await),
+                };
                 ui.done(&format!(
                     "created Apono integration \"{name}\" ({})",
                     created.id
@@ -650,6 +653,25 @@ pub async fn apply(
         api_token_revoked,
         left_behind,
     })
+}
+
+/// Why Apono refused this run's integration create. Two runs that both found no
+/// integration both create; Apono refuses the second (its name is taken): that is
+/// another run's work (exit 7), not an unexplained failure, when an integration for
+/// the domain exists now.
+async fn refused_create(context: &ApplyContext<'_>, refusal: ApiError) -> Failure {
+    let client_error = refusal.status().is_some_and(|s| s.is_client_error());
+    if !client_error || refusal.is_auth_rejection() {
+        return refusal.into();
+    }
+    match guard::read_apono(context.apono, context.template, context.domain).await {
+        Ok(now) if !now.for_domain.is_empty() => concurrent_change(format!(
+            "another run created the Apono integration {} for {} at the same time (Apono refused this run's: {refusal})",
+            describe_integrations(&now.for_domain, context.template),
+            context.domain
+        )),
+        _ => refusal.into(),
+    }
 }
 
 /// Exit 7: another run changed the org; this run's own work is undone by the caller.
