@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_inputs;
+mod concurrency;
 mod connect;
 mod contract_selftest;
 mod faults;
