@@ -3,9 +3,11 @@
 mod support;
 
 mod bad_inputs;
+mod concurrency;
 mod connect;
 mod contract_selftest;
 mod debts;
+mod faults;
 mod inputs_and_edges;
 mod interactive;
 mod interrupt;

@@ -290,7 +290,7 @@ async fn delete_shared_object(
 
 /// Retires an app this run created, unless Apono references it.
 async fn delete_run_app(cx: &UndoContext<'_>, app: &AppRef) -> Result<Option<String>, String> {
-    match guard::retire_unreferenced_app(cx.okta, cx.apono, cx.template, app).await {
+    match retire_app(cx.okta, cx.apono, cx.template, app).await {
         Ok(Retired::Deleted) => Ok(Some(format!("Okta app {} (created by this run)", app.id))),
         Ok(Retired::InUse) => Err(format!(
             "the Okta app {} (created by this run): kept, because an Apono integration uses it",
@@ -334,6 +334,28 @@ async fn find_and_delete_run_app(
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+    }
+}
+
+/// How often [`retire_app`] tries while the answers are lost.
+const RETIRE_ATTEMPTS: u32 = 3;
+
+/// Retires an app through [`guard::retire_unreferenced_app`], trying again while an
+/// answer is lost: a deactivate or delete that landed anyway shows on the next try (a
+/// 404 counts as deleted), and one that did not land is sent again. Without this, a
+/// delete that happened but whose answer was lost was reported as an app left behind.
+async fn retire_app(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    app: &AppRef,
+) -> Result<Retired, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match guard::retire_unreferenced_app(okta, apono, template, app).await {
+            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
     }
 }
 
@@ -580,15 +602,18 @@ pub async fn apply(
                     client_id: new_app.client_id().to_string(),
                     look: Duration::ZERO,
                 });
-                let created = context
+                let created = match context
                     .apono
                     .create_integration(name, integration_type, &config)
                     .await
-                    .inspect_err(|e| {
-                        if e.answer_lost() {
-                            journal.amend_last(|undo| undo.looking_for(context.look_window));
-                        }
-                    })?;
+                {
+                    Ok(created) => created,
+                    Err(e) if e.answer_lost() => {
+                        journal.amend_last(|undo| undo.looking_for(context.look_window));
+                        return Err(e.into());
+                    }
+                    Err(e) => return Err(refused_create(context, e).await),
+                };
                 ui.done(&format!(
                     "created Apono integration \"{name}\" ({})",
                     created.id
@@ -694,14 +719,7 @@ pub async fn apply(
                     id: app_id.clone(),
                     client_id: app_id.clone(),
                 };
-                match guard::retire_unreferenced_app(
-                    context.okta,
-                    context.apono,
-                    context.template,
-                    &target,
-                )
-                .await
-                {
+                match retire_app(context.okta, context.apono, context.template, &target).await {
                     Ok(Retired::Deleted) => {
                         ui.done(&format!("deactivated and deleted the {what} app {app_id}"));
                         retired_app_ids.push(app_id.clone());
@@ -746,6 +764,25 @@ pub async fn apply(
         api_token_revoked,
         left_behind,
     })
+}
+
+/// Why Apono refused this run's integration create. Two runs that both found no
+/// integration both create; Apono refuses the second (its name is taken): that is
+/// another run's work (exit 7), not an unexplained failure, when an integration for
+/// the domain exists now.
+async fn refused_create(context: &ApplyContext<'_>, refusal: ApiError) -> Failure {
+    let client_error = refusal.status().is_some_and(|s| s.is_client_error());
+    if !client_error || refusal.is_auth_rejection() {
+        return refusal.into();
+    }
+    match guard::read_apono(context.apono, context.template, context.domain).await {
+        Ok(now) if !now.for_domain.is_empty() => concurrent_change(format!(
+            "another run created the Apono integration {} for {} at the same time (Apono refused this run's: {refusal})",
+            describe_integrations(&now.for_domain, context.template),
+            context.domain
+        )),
+        _ => refusal.into(),
+    }
 }
 
 /// Exit 7: another run changed the org; this run's own work is undone by the caller.
