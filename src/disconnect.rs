@@ -8,6 +8,7 @@ use crate::connect::config::ConfigInputs;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::observe;
 use crate::connect::plan::pick_org_integration;
+use crate::connect::role;
 use crate::error::{ExitKind, Failure};
 use crate::okta::SERVICE_APP_NAME;
 use crate::settings::ServiceSettings;
@@ -33,6 +34,8 @@ pub struct DisconnectReport {
     pub warnings: Vec<String>,
     /// What is left for a person to clean up, with what to do (exit 6).
     pub left_behind: Vec<String>,
+    /// The ids of the custom role and resource set of least privilege it deleted.
+    pub deleted_least_privilege_ids: Vec<String>,
 }
 
 impl DisconnectReport {
@@ -150,6 +153,12 @@ pub async fn disconnect(
         .map(AppRef::from)
         .collect();
 
+    // The custom role and resource set of least privilege go after the apps.
+    let (custom_role, resource_set) = tokio::try_join!(
+        okta.custom_role_by_label(role::CUSTOM_ROLE_LABEL),
+        okta.resource_set_by_label(role::RESOURCE_SET_LABEL),
+    )?;
+
     let mut report = DisconnectReport {
         result: "unchanged".into(),
         domain: service.domain.clone(),
@@ -158,8 +167,13 @@ pub async fn disconnect(
         api_token_revoked: false,
         warnings: Vec::new(),
         left_behind: Vec::new(),
+        deleted_least_privilege_ids: Vec::new(),
     };
-    if integration.is_none() && leftovers.is_empty() {
+    if integration.is_none()
+        && leftovers.is_empty()
+        && custom_role.is_none()
+        && resource_set.is_none()
+    {
         ui.info(&format!(
             "Apono has no Okta integration for {}, and no app labelled \"{}\" is left.",
             service.domain, service.app_label
@@ -194,6 +208,18 @@ pub async fn disconnect(
             a.id, service.app_label
         )
     }));
+    if let Some(custom_role) = &custom_role {
+        steps.push(format!(
+            "delete the custom role \"{}\" ({})",
+            custom_role.label, custom_role.id
+        ));
+    }
+    if let Some(set) = &resource_set {
+        steps.push(format!(
+            "delete the resource set \"{}\" ({})",
+            set.label, set.id
+        ));
+    }
     if !options.keep_api_token {
         steps.push("revoke the Okta API token used for this run".into());
     }
@@ -241,6 +267,32 @@ pub async fn disconnect(
                     "the Okta app {} (no longer used by Apono) was not deleted ({e}): run `apono-okta disconnect` again, or delete it in the Okta admin console",
                     app.id
                 ));
+            }
+        }
+    }
+    // Shared by every app this tool made: Okta refuses while a client still holds them.
+    let custom_role_id = custom_role.map(|r| r.id);
+    let resource_set_id = resource_set.map(|r| r.id);
+    for (id, what) in [
+        (custom_role_id.as_deref(), "custom role"),
+        (resource_set_id.as_deref(), "resource set"),
+    ] {
+        let Some(id) = id else { continue };
+        let deleted = if what == "custom role" {
+            okta.delete_custom_role(id).await
+        } else {
+            okta.delete_resource_set(id).await
+        };
+        match deleted {
+            Err(e) if !e.is_not_found() => {
+                ui.warn(&format!("kept the {what} {id}: {e}"));
+                report.left_behind.push(format!(
+                    "the Okta {what} {id} was not deleted ({e}): delete it in the Okta admin console once no app uses it"
+                ));
+            }
+            _ => {
+                ui.done(&format!("deleted the {what} {id}"));
+                report.deleted_least_privilege_ids.push(id.to_string());
             }
         }
     }

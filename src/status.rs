@@ -13,6 +13,7 @@ use crate::apono;
 use crate::connect::config::ConfigInputs;
 use crate::connect::observe::apono_integrations;
 use crate::connect::plan::pick_org_integration;
+use crate::connect::role::{self, AdminRole};
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
 use crate::settings::ServiceSettings;
@@ -242,6 +243,11 @@ async fn check_okta_app(
             "the Okta app {} has no admin role (Okta answers its reads with 403 E0000006)",
             app.id
         ));
+    }
+    // Least privilege: the shared custom role and resource set must be exactly right.
+    if AdminRole::held_by(&roles) == AdminRole::LeastPrivilege {
+        let objects = role::read_objects(okta).await?;
+        drifts.extend(role::drifts(&objects, &okta.issuer()));
     }
     Ok(Some(app.id))
 }

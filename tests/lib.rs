@@ -11,6 +11,7 @@ mod faults;
 mod inputs_and_edges;
 mod interactive;
 mod interrupt;
+mod least_privilege;
 mod pagination;
 mod sandbox_contract;
 mod status_disconnect;

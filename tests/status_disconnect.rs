@@ -100,7 +100,8 @@ fn disconnect_deletes_apono_first_then_the_app_and_revokes() {
             "deleted_app_ids": [app_id],
             "api_token_revoked": true,
             "warnings": [],
-            "left_behind": []
+            "left_behind": [],
+            "deleted_least_privilege_ids": []
         })
     );
     let writes: Vec<String> = h

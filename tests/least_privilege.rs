@@ -1,0 +1,334 @@
+//! `connect --least-privilege` (DESIGN.md §1, "Least privilege"): the custom role
+//! "Apono Directory Reader" (okta.users.read, okta.groups.read) over the resource set
+//! "Apono Directory" (the org's users and groups), assigned to the app's client as
+//! `CUSTOM` instead of a standard role; kept by re-runs, switched by flags, its drift
+//! named by `status` and converged by `connect`, undone on failure, removed by
+//! `disconnect`. The harness validates every request against the reference document.
+
+use apono_okta::sandbox::{Fault, Service, Snapshot};
+use serde_json::{Value, json};
+
+use crate::support::endstate::{age_every_app, usable_token};
+use crate::support::harness::{Harness, Run};
+
+const ROLE: &str = "Apono Directory Reader";
+const SET: &str = "Apono Directory";
+
+/// `connect --json` with a super admin token that still works, plus `extra`.
+fn connect(h: &Harness, extra: &[&str]) -> Run {
+    let token = usable_token(h, &h.sandbox.super_admin_token());
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    h.connect_with_tokens(&token, &h.sandbox.apono_token(), &args)
+}
+
+/// `status` or `disconnect` with a working Okta token.
+fn command(h: &Harness, name: &str, extra: &[&str]) -> Run {
+    let token = usable_token(h, &h.sandbox.super_admin_token());
+    let mut cmd = h.command();
+    cmd.args([
+        name,
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--non-interactive",
+        "--json",
+    ])
+    .args(extra)
+    .env("APONO_API_TOKEN", h.sandbox.apono_token())
+    .env("OKTA_API_TOKEN", token);
+    h.run(cmd, None)
+}
+
+/// The one app Apono uses, its role assignments as `(type, role id, resource set id)`.
+fn roles_of_app_in_use(state: &Snapshot) -> (String, Vec<(String, Value, Value)>) {
+    let client_id = state.apono.integrations[0].config["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let app = state
+        .okta
+        .apps
+        .iter()
+        .find(|a| a.client_id == client_id)
+        .expect("the app Apono uses exists");
+    let roles = app
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                r.role_type.clone(),
+                r.custom["role"].clone(),
+                r.custom["resource-set"].clone(),
+            )
+        })
+        .collect();
+    (app.id.clone(), roles)
+}
+
+/// Asserts the org is least-privilege exactly: one role, one set, one CUSTOM assignment.
+fn assert_least_privilege(state: &Snapshot) -> (String, String) {
+    assert_eq!(
+        state.okta.custom_roles.len(),
+        1,
+        "{:?}",
+        state.okta.custom_roles
+    );
+    assert_eq!(state.okta.resource_sets.len(), 1);
+    let role = &state.okta.custom_roles[0];
+    let set = &state.okta.resource_sets[0];
+    assert_eq!(role.label, ROLE);
+    let mut permissions = role.permissions.clone();
+    permissions.sort();
+    assert_eq!(permissions, vec!["okta.groups.read", "okta.users.read"]);
+    assert_eq!(set.label, SET);
+    let mut resources: Vec<String> = set.resources.iter().map(|r| r.url.clone()).collect();
+    resources.sort();
+    let org = &state.okta.org_url;
+    assert_eq!(
+        resources,
+        vec![
+            format!("{org}/api/v1/groups"),
+            format!("{org}/api/v1/users")
+        ]
+    );
+    let (_, roles) = roles_of_app_in_use(state);
+    assert_eq!(
+        roles,
+        vec![("CUSTOM".to_string(), json!(role.id), json!(set.id))],
+        "exactly the custom assignment, no standard role"
+    );
+    assert_eq!(state.apono.integrations[0].status, "Active");
+    (role.id.clone(), set.id.clone())
+}
+
+fn lp_json() -> Value {
+    json!({"custom": ROLE, "resource_set": SET})
+}
+
+#[test]
+fn a_fresh_least_privilege_connect_reads_users_and_groups_only() {
+    let h = Harness::new();
+    let run = connect(&h, &["--least-privilege"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["okta"]["admin_role"], lp_json());
+    assert_least_privilege(&h.sandbox.snapshot());
+    assert!(
+        run.stderr.contains("reads users and groups, nothing else"),
+        "{}",
+        run.stderr
+    );
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn a_rotation_keeps_least_privilege_and_reuses_the_shared_objects() {
+    let h = Harness::new();
+    connect(&h, &["--least-privilege"]).assert_code(0);
+    let (role_id, set_id) = assert_least_privilege(&h.sandbox.snapshot());
+    age_every_app(&h);
+    h.sandbox.clear_exchanges();
+
+    let run = connect(&h, &[]);
+    run.assert_code(0);
+    let report = run.json();
+    assert_eq!(report["result"], "rotated");
+    assert_eq!(report["okta"]["admin_role"], lp_json());
+    assert_eq!(
+        assert_least_privilege(&h.sandbox.snapshot()),
+        (role_id, set_id)
+    );
+    let creates: Vec<String> = h
+        .writes()
+        .iter()
+        .filter(|e| e.path.starts_with("/api/v1/iam"))
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert!(
+        creates.is_empty(),
+        "the shared objects are reused: {creates:?}"
+    );
+}
+
+#[test]
+fn switching_kinds_goes_through_rotation_and_back() {
+    let h = Harness::new();
+    connect(&h, &[]).assert_code(0);
+    age_every_app(&h);
+    let to_custom = connect(&h, &["--least-privilege"]);
+    to_custom.assert_code(0);
+    assert_eq!(to_custom.json()["result"], "rotated");
+    assert_least_privilege(&h.sandbox.snapshot());
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1);
+
+    age_every_app(&h);
+    let back = connect(&h, &["--admin-role", "READ_ONLY_ADMIN"]);
+    back.assert_code(0);
+    assert_eq!(back.json()["okta"]["admin_role"], "READ_ONLY_ADMIN");
+    let state = h.sandbox.snapshot();
+    let (_, roles) = roles_of_app_in_use(&state);
+    assert_eq!(
+        roles,
+        vec![("READ_ONLY_ADMIN".into(), Value::Null, Value::Null)]
+    );
+}
+
+#[test]
+fn reuse_app_switches_in_place_and_removes_the_old_role_after_active() {
+    let h = Harness::new();
+    connect(&h, &[]).assert_code(0);
+    let app_id = h.sandbox.snapshot().okta.apps[0].id.clone();
+    h.sandbox.clear_exchanges();
+    let run = connect(&h, &["--reuse-app", "--least-privilege"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "repaired");
+    let state = h.sandbox.snapshot();
+    assert_least_privilege(&state);
+    assert_eq!(roles_of_app_in_use(&state).0, app_id, "the same app");
+    // The old role goes only after Apono reported the integration Active.
+    let order: Vec<String> = h
+        .sandbox
+        .exchanges()
+        .iter()
+        .filter(|e| {
+            (e.method == "DELETE" && e.path.contains("/roles/"))
+                || (e.method == "GET" && e.path.starts_with("/api/admin/v4/integrations/"))
+        })
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    let unassign = order.iter().position(|e| e.starts_with("DELETE")).unwrap();
+    assert!(unassign > 0, "{order:?}");
+}
+
+#[test]
+fn drift_is_named_by_status_and_converged_by_connect() {
+    let h = Harness::new();
+    connect(&h, &["--least-privilege", "--keep-api-token"]).assert_code(0);
+    command(&h, "status", &[]).assert_code(0);
+
+    // Someone widens the role and narrows the set in the admin console.
+    h.sandbox.with_state(|state| {
+        state.okta.custom_roles[0]
+            .permissions
+            .push("okta.apps.read".into());
+        state.okta.resource_sets[0]
+            .resources
+            .retain(|r| !r.url.ends_with("/groups"));
+    });
+    let status = command(&h, "status", &[]);
+    status.assert_code(5);
+    let drifts = status.json()["drifts"].to_string();
+    assert!(drifts.contains("also grants okta.apps.read"), "{drifts}");
+    assert!(
+        drifts.contains("lacks") && drifts.contains("/api/v1/groups"),
+        "{drifts}"
+    );
+
+    // --reuse-app repairs in place.
+    let repair = connect(&h, &["--reuse-app", "--keep-api-token"]);
+    repair.assert_code(0);
+    assert_eq!(repair.json()["okta"]["admin_role"], lp_json());
+    assert_least_privilege(&h.sandbox.snapshot());
+    command(&h, "status", &[]).assert_code(0);
+
+    // A plain re-run (rotation) converges too.
+    h.sandbox.with_state(|state| {
+        state.okta.custom_roles[0]
+            .permissions
+            .retain(|p| p != "okta.groups.read");
+    });
+    age_every_app(&h);
+    connect(&h, &[]).assert_code(0);
+    assert_least_privilege(&h.sandbox.snapshot());
+}
+
+#[test]
+fn a_failed_run_removes_what_it_created_and_keeps_what_was_there() {
+    let h = Harness::new();
+    let fail_apono = || {
+        Fault::respond(
+            Service::Apono,
+            "POST",
+            "/api/admin/v4/integrations",
+            1,
+            500,
+            json!({"error_code": "INTERNAL", "error_details": "boom"}),
+        )
+    };
+    h.sandbox.inject(fail_apono());
+    let run = connect(&h, &["--least-privilege"]);
+    run.assert_code(1);
+    let undone = run.json()["undone"].to_string();
+    assert!(undone.contains(ROLE) && undone.contains(SET), "{undone}");
+    let state = h.sandbox.snapshot();
+    assert!(state.okta.custom_roles.is_empty() && state.okta.resource_sets.is_empty());
+    assert!(state.okta.apps.is_empty());
+
+    // Objects that existed before the run are never removed by its undo.
+    connect(&h, &["--least-privilege", "--keep-api-token"]).assert_code(0);
+    let (role_id, set_id) = assert_least_privilege(&h.sandbox.snapshot());
+    age_every_app(&h);
+    h.sandbox.inject(Fault::respond(
+        Service::Apono,
+        "PUT",
+        "/api/admin/v4/integrations/*",
+        1,
+        500,
+        json!({"error_code": "INTERNAL", "error_details": "boom"}),
+    ));
+    connect(&h, &["--least-privilege"]).assert_code(1);
+    let state = h.sandbox.snapshot();
+    assert_eq!(state.okta.custom_roles[0].id, role_id);
+    assert_eq!(state.okta.resource_sets[0].id, set_id);
+    assert_least_privilege(&state);
+}
+
+#[test]
+fn disconnect_removes_the_role_and_resource_set_after_the_app() {
+    let h = Harness::new();
+    connect(&h, &["--least-privilege", "--keep-api-token"]).assert_code(0);
+    h.sandbox.clear_exchanges();
+    let run = command(&h, "disconnect", &["--yes"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.json()["deleted_least_privilege_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let state = h.sandbox.snapshot();
+    assert!(state.okta.apps.is_empty());
+    assert!(state.okta.custom_roles.is_empty() && state.okta.resource_sets.is_empty());
+    let writes: Vec<String> = h
+        .writes()
+        .iter()
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    let app_delete = writes
+        .iter()
+        .position(|w| w.starts_with("DELETE /api/v1/apps/"))
+        .unwrap();
+    let role_delete = writes
+        .iter()
+        .position(|w| w.starts_with("DELETE /api/v1/iam/roles/"))
+        .unwrap();
+    assert!(app_delete < role_delete, "{writes:?}");
+}
+
+#[test]
+fn dry_run_names_the_role_and_writes_nothing() {
+    let h = Harness::new();
+    let run = connect(&h, &["--least-privilege", "--dry-run"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "planned");
+    assert_eq!(run.json()["okta"]["admin_role"], lp_json());
+    assert!(
+        run.stderr
+            .contains("create the custom role \"Apono Directory Reader\""),
+        "{}",
+        run.stderr
+    );
+    assert!(h.writes().is_empty());
+}
