@@ -474,6 +474,10 @@ pub async fn apply(
 
     // The ids of the custom role and resource set, once known (least privilege).
     let mut least_privilege_ids: Option<(String, String)> = None;
+    // Apono re-read beside the grants, for the integration step that follows.
+    let mut apono_now: Option<guard::AponoView> = None;
+    // An integration this run created, still to be checked for a twin from another run.
+    let mut created_alongside: Option<String> = None;
     let mut steps = plan.steps.iter().peekable();
     while let Some(step) = steps.next() {
         match step {
@@ -557,7 +561,15 @@ pub async fn apply(
                     }
                     _ => None,
                 };
-                tokio::try_join!(
+                // The re-read of Apono that must precede pointing it at the app runs in
+                // the same wave (DESIGN.md §3, "Concurrent runs"): no round trip of its own.
+                let reads_apono_next = plan.steps.iter().any(|s| {
+                    matches!(
+                        s,
+                        Step::CreateIntegration { .. } | Step::UpdateIntegration { .. }
+                    )
+                });
+                let (_, _, view) = tokio::try_join!(
                     ensure_grants(context.okta, &target.id, wanted, app_is_new),
                     async {
                         match role {
@@ -568,8 +580,19 @@ pub async fn apply(
                             }
                             None => Ok(()),
                         }
+                    },
+                    async {
+                        if reads_apono_next {
+                            let view =
+                                guard::read_apono(context.apono, context.template, context.domain)
+                                    .await?;
+                            Ok(Some(view))
+                        } else {
+                            Ok(None)
+                        }
                     }
                 )?;
+                apono_now = view;
                 ui.done(&format!("granted {}", wanted.join(" and ")));
                 if let Some(role) = role {
                     ui.done(&format!("assigned admin role {role}"));
@@ -587,8 +610,12 @@ pub async fn apply(
             } => {
                 let new_app = app.as_ref().ok_or_else(no_app)?;
                 // Another run may have connected the org since preflight.
-                let before =
-                    guard::read_apono(context.apono, context.template, context.domain).await?;
+                let before = match apono_now.take() {
+                    Some(view) => view,
+                    None => {
+                        guard::read_apono(context.apono, context.template, context.domain).await?
+                    }
+                };
                 if let Some(other) = before.for_domain.first() {
                     return Err(concurrent_change(format!(
                         "another run created the Apono integration {} for {} while this run was working",
@@ -619,14 +646,12 @@ pub async fn apply(
                     created.id
                 ));
                 // Two runs that both found nothing both create: both yield, and a re-run
-                // starts clean.
-                let after =
-                    guard::read_apono(context.apono, context.template, context.domain).await?;
-                if let Some(other) = after.for_domain.iter().find(|i| i.id != created.id) {
-                    return Err(concurrent_change(format!(
-                        "another run created the Apono integration {} for {} at the same time",
-                        other.id, context.domain
-                    )));
+                // starts clean. The check runs beside the first status read when there
+                // is a wait, else here.
+                if plan.steps.contains(&Step::WaitForActive) {
+                    created_alongside = Some(created.id.clone());
+                } else {
+                    check_sole_integration(context, &created.id).await?;
                 }
                 created_by_this_run = true;
                 integration = Some(created);
@@ -641,8 +666,12 @@ pub async fn apply(
                 })?;
                 // The premise of the update: the integration still uses the app this run
                 // observed, and it is still the only one for the domain.
-                let now =
-                    guard::read_apono(context.apono, context.template, context.domain).await?;
+                let now = match apono_now.take() {
+                    Some(view) => view,
+                    None => {
+                        guard::read_apono(context.apono, context.template, context.domain).await?
+                    }
+                };
                 let current = now.for_domain.iter().find(|i| i.id == previous.id);
                 let current_client_id =
                     current.and_then(|i| context.template.client_id_of(&i.integration_config));
@@ -698,15 +727,26 @@ pub async fn apply(
                     settled_reads: 0,
                 };
                 let id = current.id.clone();
-                let waited = tokio::time::timeout(
-                    context.wait_timeout,
-                    wait_until_healthy(context, &id, freshness),
-                )
-                .await;
-                integration = Some(match waited {
-                    Ok(result) => result?,
-                    Err(_) => return Err(wait_ran_out(context, &id)),
-                });
+                let waited = async {
+                    match tokio::time::timeout(
+                        context.wait_timeout,
+                        wait_until_healthy(context, &id, freshness),
+                    )
+                    .await
+                    {
+                        Ok(result) => result,
+                        Err(_) => Err(wait_ran_out(context, &id)),
+                    }
+                };
+                let created_id = created_alongside.take();
+                let sole = async {
+                    match &created_id {
+                        Some(created_id) => check_sole_integration(context, created_id).await,
+                        None => Ok(()),
+                    }
+                };
+                let ((), healthy) = tokio::try_join!(sole, waited)?;
+                integration = Some(healthy);
                 // Apono confirmed the new app works: nothing from here on is undone.
                 journal.commit();
             }
@@ -782,6 +822,22 @@ async fn refused_create(context: &ApplyContext<'_>, refusal: ApiError) -> Failur
             context.domain
         )),
         _ => refusal.into(),
+    }
+}
+
+/// Right after this run created `created_id`: no other integration for the domain
+/// exists, else another run created one at the same time (exit 7; both may yield).
+async fn check_sole_integration(
+    context: &ApplyContext<'_>,
+    created_id: &str,
+) -> Result<(), Failure> {
+    let after = guard::read_apono(context.apono, context.template, context.domain).await?;
+    match after.for_domain.iter().find(|i| i.id != created_id) {
+        Some(other) => Err(concurrent_change(format!(
+            "another run created the Apono integration {} for {} at the same time",
+            other.id, context.domain
+        ))),
+        None => Ok(()),
     }
 }
 
