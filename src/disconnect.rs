@@ -8,7 +8,7 @@ use crate::connect::config::ConfigInputs;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::observe;
 use crate::connect::plan::pick_org_integration;
-use crate::connect::role;
+use crate::connect::role::SharedObject;
 use crate::error::{ExitKind, Failure};
 use crate::okta::SERVICE_APP_NAME;
 use crate::settings::ServiceSettings;
@@ -155,9 +155,14 @@ pub async fn disconnect(
 
     // The custom role and resource set of least privilege go after the apps.
     let (custom_role, resource_set) = tokio::try_join!(
-        okta.custom_role_by_label(role::CUSTOM_ROLE_LABEL),
-        okta.resource_set_by_label(role::RESOURCE_SET_LABEL),
+        SharedObject::CustomRole.find(&okta),
+        SharedObject::ResourceSet.find(&okta),
     )?;
+    let shared: Vec<(SharedObject, String)> = SharedObject::BOTH
+        .into_iter()
+        .zip([custom_role, resource_set])
+        .filter_map(|(kind, id)| Some((kind, id?)))
+        .collect();
 
     let mut report = DisconnectReport {
         result: "unchanged".into(),
@@ -169,11 +174,7 @@ pub async fn disconnect(
         left_behind: Vec::new(),
         deleted_least_privilege_ids: Vec::new(),
     };
-    if integration.is_none()
-        && leftovers.is_empty()
-        && custom_role.is_none()
-        && resource_set.is_none()
-    {
+    if integration.is_none() && leftovers.is_empty() && shared.is_empty() {
         ui.info(&format!(
             "Apono has no Okta integration for {}, and no app labelled \"{}\" is left.",
             service.domain, service.app_label
@@ -208,18 +209,11 @@ pub async fn disconnect(
             a.id, service.app_label
         )
     }));
-    if let Some(custom_role) = &custom_role {
-        steps.push(format!(
-            "delete the custom role \"{}\" ({})",
-            custom_role.label, custom_role.id
-        ));
-    }
-    if let Some(set) = &resource_set {
-        steps.push(format!(
-            "delete the resource set \"{}\" ({})",
-            set.label, set.id
-        ));
-    }
+    steps.extend(
+        shared
+            .iter()
+            .map(|(kind, id)| format!("delete the {} ({id})", kind.describe())),
+    );
     if !options.keep_api_token {
         steps.push("revoke the Okta API token used for this run".into());
     }
@@ -271,28 +265,18 @@ pub async fn disconnect(
         }
     }
     // Shared by every app this tool made: Okta refuses while a client still holds them.
-    let custom_role_id = custom_role.map(|r| r.id);
-    let resource_set_id = resource_set.map(|r| r.id);
-    for (id, what) in [
-        (custom_role_id.as_deref(), "custom role"),
-        (resource_set_id.as_deref(), "resource set"),
-    ] {
-        let Some(id) = id else { continue };
-        let deleted = if what == "custom role" {
-            okta.delete_custom_role(id).await
-        } else {
-            okta.delete_resource_set(id).await
-        };
-        match deleted {
+    for (kind, id) in &shared {
+        match kind.delete(&okta, id).await {
             Err(e) if !e.is_not_found() => {
-                ui.warn(&format!("kept the {what} {id}: {e}"));
+                ui.warn(&format!("kept the {} ({id}): {e}", kind.describe()));
                 report.left_behind.push(format!(
-                    "the Okta {what} {id} was not deleted ({e}): delete it in the Okta admin console once no app uses it"
+                    "the Okta {} ({id}) was not deleted ({e}): delete it in the Okta admin console once no app uses it",
+                    kind.describe()
                 ));
             }
             _ => {
-                ui.done(&format!("deleted the {what} {id}"));
-                report.deleted_least_privilege_ids.push(id.to_string());
+                ui.done(&format!("deleted the {} ({id})", kind.describe()));
+                report.deleted_least_privilege_ids.push(id.clone());
             }
         }
     }

@@ -23,7 +23,7 @@ use crate::apono::{AponoClient, Integration};
 use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{Plan, RetireReason, Step};
-use crate::connect::role::{self, AdminRole, ObjectPlan};
+use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::error::{ExitKind, Failure};
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
@@ -83,11 +83,12 @@ enum Undo {
         client_id: String,
         look: Duration,
     },
-    /// A custom role this run created (`id` unknown when the create's answer was
-    /// lost: then it is found by its label).
-    DeleteCustomRole { id: Option<String> },
-    /// A resource set this run created, likewise.
-    DeleteResourceSet { id: Option<String> },
+    /// A custom role or resource set this run created (`id` unknown when the create's
+    /// answer was lost: then it is found by its label).
+    DeleteShared {
+        kind: SharedObject,
+        id: Option<String>,
+    },
     /// Recorded before the update is sent: points the integration back at its
     /// previous app, but only while it still references this run's app.
     RestoreIntegration {
@@ -104,8 +105,7 @@ impl Undo {
             Undo::FindCreatedApp { look, .. }
             | Undo::DeleteIntegrationsFor { look, .. }
             | Undo::RestoreIntegration { look, .. } => *look = window,
-            Undo::DeleteApp(_) | Undo::DeleteCustomRole { .. } | Undo::DeleteResourceSet { .. } => {
-            }
+            Undo::DeleteApp(_) | Undo::DeleteShared { .. } => {}
         }
         self
     }
@@ -205,11 +205,8 @@ impl Journal {
                     app.id
                 )),
                 Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
-                Undo::DeleteCustomRole { id } => {
-                    delete_shared_object(cx, id.as_deref(), SharedObject::CustomRole).await
-                }
-                Undo::DeleteResourceSet { id } => {
-                    delete_shared_object(cx, id.as_deref(), SharedObject::ResourceSet).await
+                Undo::DeleteShared { kind, id } => {
+                    delete_shared_object(cx, id.as_deref(), kind).await
                 }
                 Undo::FindCreatedApp { label, look } => {
                     if apono_undo_failed {
@@ -237,13 +234,6 @@ impl Journal {
     }
 }
 
-/// The custom role or the resource set of least privilege.
-#[derive(Debug, Clone, Copy)]
-enum SharedObject {
-    CustomRole,
-    ResourceSet,
-}
-
 /// Deletes the custom role or resource set this run created: by id, or found by its
 /// label when the create's answer was lost. Gone already counts as deleted.
 async fn delete_shared_object(
@@ -251,39 +241,26 @@ async fn delete_shared_object(
     id: Option<&str>,
     kind: SharedObject,
 ) -> Result<Option<String>, String> {
-    let (what, label) = match kind {
-        SharedObject::CustomRole => ("custom role", role::CUSTOM_ROLE_LABEL),
-        SharedObject::ResourceSet => ("resource set", role::RESOURCE_SET_LABEL),
+    let deleted = async {
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => match kind.find(cx.okta).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        kind.delete(cx.okta, &id).await.map(|()| Some(id))
     };
-    let found = match (id, kind) {
-        (Some(id), _) => Ok(Some(id.to_string())),
-        (None, SharedObject::CustomRole) => cx
-            .okta
-            .custom_role_by_label(label)
-            .await
-            .map(|r| r.map(|r| r.id)),
-        (None, SharedObject::ResourceSet) => cx
-            .okta
-            .resource_set_by_label(label)
-            .await
-            .map(|r| r.map(|r| r.id)),
-    };
-    let deleted = match found {
-        Ok(None) => return Ok(None),
-        Ok(Some(id)) => match kind {
-            SharedObject::CustomRole => cx.okta.delete_custom_role(&id).await,
-            SharedObject::ResourceSet => cx.okta.delete_resource_set(&id).await,
-        }
-        .map(|()| id),
-        Err(e) => Err(e),
-    };
-    match deleted {
-        Ok(id) => Ok(Some(format!(
-            "Okta {what} \"{label}\" ({id}, created by this run)"
+    match deleted.await {
+        Ok(Some(id)) => Ok(Some(format!(
+            "Okta {} ({id}, created by this run)",
+            kind.describe()
         ))),
+        Ok(None) => Ok(None),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(format!(
-            "the Okta {what} \"{label}\" created by this run ({e}): delete it in the Okta admin console (Security > Administrators > Roles / Resources)"
+            "the Okta {} created by this run ({e}): delete it in the Okta admin console (Security > Administrators > Roles / Resources)",
+            kind.describe()
         )),
     }
 }
@@ -483,8 +460,8 @@ pub async fn apply(
         match step {
             Step::EnsureLeastPrivilege { role, resource_set } => {
                 let (role_id, set_id) = tokio::try_join!(
-                    ensure_custom_role(context, journal, role),
-                    ensure_resource_set(context, journal, resource_set),
+                    ensure_shared(context, journal, SharedObject::CustomRole, role),
+                    ensure_shared(context, journal, SharedObject::ResourceSet, resource_set),
                 )?;
                 ui.done(&format!(
                     "custom role \"{}\" ({role_id}) and resource set \"{}\" ({set_id}) read users and groups, nothing else",
@@ -942,86 +919,33 @@ async fn ensure_role(
     }
 }
 
-/// Makes the custom role what least privilege needs; returns its id. A role this run
-/// creates is recorded for the undo before the create is sent.
-async fn ensure_custom_role(
+/// Makes a shared object of least privilege what it must be; returns its id. One this
+/// run creates is recorded for the undo before the create is sent.
+async fn ensure_shared(
     context: &ApplyContext<'_>,
     journal: &Journal,
+    kind: SharedObject,
     plan: &ObjectPlan,
 ) -> Result<String, Failure> {
     let okta = context.okta;
     match plan {
         ObjectPlan::Keep { id } => Ok(id.clone()),
         ObjectPlan::Converge { id, add, remove } => {
-            for permission in add {
-                okta.add_role_permission(id, permission).await?;
-            }
-            for permission in remove {
-                match okta.delete_role_permission(id, permission).await {
-                    Err(e) if !e.is_not_found() => return Err(e.into()),
-                    _ => {}
-                }
-            }
+            kind.converge(okta, id, add, remove).await?;
             Ok(id.clone())
         }
         ObjectPlan::Create => {
-            journal.record(Undo::DeleteCustomRole { id: None });
-            let created = okta
-                .create_custom_role(
-                    role::CUSTOM_ROLE_LABEL,
-                    role::CUSTOM_ROLE_DESCRIPTION,
-                    &role::CUSTOM_ROLE_PERMISSIONS,
-                )
-                .await?;
+            let unknown = Undo::DeleteShared { kind, id: None };
+            journal.record(unknown.clone());
+            let id = kind.create(okta).await?;
             journal.amend(
-                |undo| matches!(undo, Undo::DeleteCustomRole { id: None }),
-                Undo::DeleteCustomRole {
-                    id: Some(created.id.clone()),
+                |undo| matches!(undo, Undo::DeleteShared { kind: k, id: None } if *k == kind),
+                Undo::DeleteShared {
+                    kind,
+                    id: Some(id.clone()),
                 },
             );
-            Ok(created.id)
-        }
-    }
-}
-
-/// Makes the resource set what least privilege needs; returns its id. A set this run
-/// creates is recorded for the undo before the create is sent.
-async fn ensure_resource_set(
-    context: &ApplyContext<'_>,
-    journal: &Journal,
-    plan: &ObjectPlan,
-) -> Result<String, Failure> {
-    let okta = context.okta;
-    match plan {
-        ObjectPlan::Keep { id } => Ok(id.clone()),
-        ObjectPlan::Converge { id, add, remove } => {
-            if !add.is_empty() {
-                okta.add_resource_set_resources(id, add).await?;
-            }
-            for resource in remove {
-                match okta.delete_resource_set_resource(id, resource).await {
-                    Err(e) if !e.is_not_found() => return Err(e.into()),
-                    _ => {}
-                }
-            }
-            Ok(id.clone())
-        }
-        ObjectPlan::Create => {
-            journal.record(Undo::DeleteResourceSet { id: None });
-            let created = okta
-                .create_resource_set(
-                    role::RESOURCE_SET_LABEL,
-                    role::RESOURCE_SET_DESCRIPTION,
-                    &role::wanted_resources(&okta.issuer()),
-                )
-                .await?;
-            journal.amend(
-                |undo| matches!(undo, Undo::DeleteResourceSet { id: None }),
-                Undo::DeleteResourceSet {
-                    id: Some(created.id.clone()),
-                },
-            );
-            Ok(created.id)
+            Ok(id)
         }
     }
 }

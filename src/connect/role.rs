@@ -110,6 +110,105 @@ impl Serialize for AdminRole {
     }
 }
 
+/// One of the two objects least privilege shares between apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedObject {
+    CustomRole,
+    ResourceSet,
+}
+
+impl SharedObject {
+    /// Both, in the order they are made.
+    pub const BOTH: [SharedObject; 2] = [SharedObject::CustomRole, SharedObject::ResourceSet];
+
+    /// `custom role "Apono Directory Reader"`, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            SharedObject::CustomRole => format!("custom role \"{CUSTOM_ROLE_LABEL}\""),
+            SharedObject::ResourceSet => format!("resource set \"{RESOURCE_SET_LABEL}\""),
+        }
+    }
+
+    /// Creates it as least privilege needs it; returns its id.
+    pub async fn create(self, okta: &OktaClient) -> Result<String, ApiError> {
+        Ok(match self {
+            SharedObject::CustomRole => {
+                okta.create_custom_role(
+                    CUSTOM_ROLE_LABEL,
+                    CUSTOM_ROLE_DESCRIPTION,
+                    &CUSTOM_ROLE_PERMISSIONS,
+                )
+                .await?
+                .id
+            }
+            SharedObject::ResourceSet => {
+                okta.create_resource_set(
+                    RESOURCE_SET_LABEL,
+                    RESOURCE_SET_DESCRIPTION,
+                    &wanted_resources(&okta.issuer()),
+                )
+                .await?
+                .id
+            }
+        })
+    }
+
+    /// Adds what it lacks and removes what it must not hold (see [`ObjectPlan::Converge`]);
+    /// something already gone counts as removed.
+    pub async fn converge(
+        self,
+        okta: &OktaClient,
+        id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), ApiError> {
+        match self {
+            SharedObject::CustomRole => {
+                for permission in add {
+                    okta.add_role_permission(id, permission).await?;
+                }
+            }
+            SharedObject::ResourceSet if !add.is_empty() => {
+                okta.add_resource_set_resources(id, add).await?;
+            }
+            SharedObject::ResourceSet => {}
+        }
+        for item in remove {
+            let removed = match self {
+                SharedObject::CustomRole => okta.delete_role_permission(id, item).await,
+                SharedObject::ResourceSet => okta.delete_resource_set_resource(id, item).await,
+            };
+            match removed {
+                Err(e) if !e.is_not_found() => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Its id, found by its label, if the org has it.
+    pub async fn find(self, okta: &OktaClient) -> Result<Option<String>, ApiError> {
+        Ok(match self {
+            SharedObject::CustomRole => okta
+                .custom_role_by_label(CUSTOM_ROLE_LABEL)
+                .await?
+                .map(|r| r.id),
+            SharedObject::ResourceSet => okta
+                .resource_set_by_label(RESOURCE_SET_LABEL)
+                .await?
+                .map(|r| r.id),
+        })
+    }
+
+    /// Deletes it (Okta refuses while a client's assignment uses it).
+    pub async fn delete(self, okta: &OktaClient, id: &str) -> Result<(), ApiError> {
+        match self {
+            SharedObject::CustomRole => okta.delete_custom_role(id).await,
+            SharedObject::ResourceSet => okta.delete_resource_set(id).await,
+        }
+    }
+}
+
 /// The custom role and resource set as the org has them now.
 #[derive(Debug, Clone, Default)]
 pub struct LeastPrivilegeObjects {

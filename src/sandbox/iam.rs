@@ -80,6 +80,32 @@ fn page(
     Resp::json(200, Value::Object(body))
 }
 
+fn label_of(body: &Value) -> &str {
+    body["label"].as_str().unwrap_or("").trim()
+}
+
+/// A create body's `label` and `description`: both required, the label unused
+/// (`taken` says whether another object of the kind has it).
+fn named(body: &Value, kind: &str, taken: bool) -> Result<(String, String), Resp> {
+    let text = |k: &str| body[k].as_str().unwrap_or("").trim().to_string();
+    let (label, description) = (text("label"), text("description"));
+    for (field, value) in [("label", &label), ("description", &description)] {
+        if value.is_empty() {
+            return Err(validation(
+                field,
+                format!("{field}: The field cannot be left blank"),
+            ));
+        }
+    }
+    if taken {
+        return Err(validation(
+            "label",
+            format!("label: A {kind} with label '{label}' already exists."),
+        ));
+    }
+    Ok((label, description))
+}
+
 pub(crate) fn list_roles(okta: &OktaState, req: &Req, page_size: usize) -> Resp {
     let items = okta
         .custom_roles
@@ -91,19 +117,11 @@ pub(crate) fn list_roles(okta: &OktaState, req: &Req, page_size: usize) -> Resp 
 
 pub(crate) fn create_role(okta: &mut OktaState, req: &Req) -> Resp {
     let body = req.json.clone().unwrap_or_default();
-    let text = |k: &str| body[k].as_str().unwrap_or("").trim().to_string();
-    let (label, description) = (text("label"), text("description"));
-    for (field, value) in [("label", &label), ("description", &description)] {
-        if value.is_empty() {
-            return validation(field, format!("{field}: The field cannot be left blank"));
-        }
-    }
-    if okta.custom_role(&label).is_some() {
-        return validation(
-            "label",
-            format!("label: A role with label '{label}' already exists."),
-        );
-    }
+    let taken = okta.custom_role(label_of(&body)).is_some();
+    let (label, description) = match named(&body, "role", taken) {
+        Ok(named) => named,
+        Err(resp) => return resp,
+    };
     let permissions: Vec<String> = body["permissions"]
         .as_array()
         .map(|a| {
@@ -198,11 +216,7 @@ pub(crate) fn add_permission(okta: &mut OktaState, id: &str, permission: &str) -
             format!("permissionType: '{permission}' is not a valid permission."),
         );
     }
-    let Some(role) = okta
-        .custom_roles
-        .iter_mut()
-        .find(|r| r.id == id || r.label == id)
-    else {
+    let Some(role) = okta.custom_role_mut(id) else {
         return not_found(id, "CustomRole");
     };
     if !role.permissions.iter().any(|p| p == permission) {
@@ -212,11 +226,7 @@ pub(crate) fn add_permission(okta: &mut OktaState, id: &str, permission: &str) -
 }
 
 pub(crate) fn delete_permission(okta: &mut OktaState, id: &str, permission: &str) -> Resp {
-    let Some(role) = okta
-        .custom_roles
-        .iter_mut()
-        .find(|r| r.id == id || r.label == id)
-    else {
+    let Some(role) = okta.custom_role_mut(id) else {
         return not_found(id, "CustomRole");
     };
     if remove_where(&mut role.permissions, |p| p == permission) {
@@ -269,19 +279,11 @@ fn resource_urls(okta: &OktaState, given: &Value, field: &str) -> Result<Vec<Str
 
 pub(crate) fn create_resource_set(okta: &mut OktaState, req: &Req) -> Resp {
     let body = req.json.clone().unwrap_or_default();
-    let text = |k: &str| body[k].as_str().unwrap_or("").trim().to_string();
-    let (label, description) = (text("label"), text("description"));
-    for (field, value) in [("label", &label), ("description", &description)] {
-        if value.is_empty() {
-            return validation(field, format!("{field}: The field cannot be left blank"));
-        }
-    }
-    if okta.resource_set(&label).is_some() {
-        return validation(
-            "label",
-            format!("label: A resource set with label '{label}' already exists."),
-        );
-    }
+    let taken = okta.resource_set(label_of(&body)).is_some();
+    let (label, description) = match named(&body, "resource set", taken) {
+        Ok(named) => named,
+        Err(resp) => return resp,
+    };
     let urls = match resource_urls(okta, &body["resources"], "resources") {
         Ok(urls) if urls.is_empty() => {
             return validation(
@@ -352,11 +354,7 @@ pub(crate) fn add_resources(okta: &mut OktaState, req: &Req, id: &str) -> Resp {
         Err(resp) => return resp,
     };
     let org_url = okta.org_url.clone();
-    let Some(set) = okta
-        .resource_sets
-        .iter_mut()
-        .find(|r| r.id == id || r.label == id)
-    else {
+    let Some(set) = okta.resource_set_mut(id) else {
         return not_found(id, "ResourceSet");
     };
     for url in urls {
@@ -368,11 +366,7 @@ pub(crate) fn add_resources(okta: &mut OktaState, req: &Req, id: &str) -> Resp {
 }
 
 pub(crate) fn delete_resource(okta: &mut OktaState, id: &str, resource: &str) -> Resp {
-    let Some(set) = okta
-        .resource_sets
-        .iter_mut()
-        .find(|r| r.id == id || r.label == id)
-    else {
+    let Some(set) = okta.resource_set_mut(id) else {
         return not_found(id, "ResourceSet");
     };
     if remove_where(&mut set.resources, |r| r.id == resource) {

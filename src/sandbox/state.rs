@@ -636,6 +636,20 @@ impl OktaState {
             .find(|r| r.id == id_or_label || r.label == id_or_label)
     }
 
+    /// A custom role by id or label, to change.
+    pub fn custom_role_mut(&mut self, id_or_label: &str) -> Option<&mut CustomRole> {
+        self.custom_roles
+            .iter_mut()
+            .find(|r| r.id == id_or_label || r.label == id_or_label)
+    }
+
+    /// A resource set by id or label, to change.
+    pub fn resource_set_mut(&mut self, id_or_label: &str) -> Option<&mut ResourceSet> {
+        self.resource_sets
+            .iter_mut()
+            .find(|r| r.id == id_or_label || r.label == id_or_label)
+    }
+
     /// Apps with exactly this label.
     pub fn apps_labelled(&self, label: &str) -> Vec<&App> {
         self.apps.iter().filter(|a| a.label == label).collect()
