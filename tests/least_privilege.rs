@@ -25,19 +25,8 @@ fn connect(h: &Harness, extra: &[&str]) -> Run {
 /// `status` or `disconnect` with a working Okta token.
 fn command(h: &Harness, name: &str, extra: &[&str]) -> Run {
     let token = usable_token(h, &h.sandbox.super_admin_token());
-    let mut cmd = h.command();
-    cmd.args([
-        name,
-        "--okta-url",
-        &h.sandbox.okta_url(),
-        "--apono-url",
-        &h.sandbox.apono_url(),
-        "--non-interactive",
-        "--json",
-    ])
-    .args(extra)
-    .env("APONO_API_TOKEN", h.sandbox.apono_token())
-    .env("OKTA_API_TOKEN", token);
+    let mut cmd = h.service_command(name, Some(&token));
+    cmd.arg("--json").args(extra);
     h.run(cmd, None)
 }
 

@@ -43,18 +43,8 @@ fn answer_with_links(
 
 /// `status --json` with both tokens.
 fn status(h: &Harness) -> Run {
-    let mut cmd = h.command();
-    cmd.args([
-        "status",
-        "--okta-url",
-        &h.sandbox.okta_url(),
-        "--apono-url",
-        &h.sandbox.apono_url(),
-        "--non-interactive",
-        "--json",
-    ])
-    .env("APONO_API_TOKEN", h.sandbox.apono_token())
-    .env("OKTA_API_TOKEN", h.sandbox.super_admin_token());
+    let mut cmd = h.service_command("status", Some(&h.sandbox.super_admin_token()));
+    cmd.arg("--json");
     h.run(cmd, None)
 }
 

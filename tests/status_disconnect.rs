@@ -7,21 +7,9 @@ use apono_okta::sandbox::{Fault, Service};
 use crate::support::harness::{Harness, Run};
 
 fn run(h: &Harness, command: &str, extra: &[&str], with_okta_token: bool) -> Run {
-    let mut cmd = h.command();
-    cmd.args([
-        command,
-        "--okta-url",
-        &h.sandbox.okta_url(),
-        "--apono-url",
-        &h.sandbox.apono_url(),
-        "--non-interactive",
-        "--json",
-    ])
-    .args(extra)
-    .env("APONO_API_TOKEN", h.sandbox.apono_token());
-    if with_okta_token {
-        cmd.env("OKTA_API_TOKEN", h.sandbox.super_admin_token());
-    }
+    let okta_token = with_okta_token.then(|| h.sandbox.super_admin_token());
+    let mut cmd = h.service_command(command, okta_token.as_deref());
+    cmd.arg("--json").args(extra);
     h.run(cmd, None)
 }
 
@@ -124,20 +112,8 @@ fn disconnect_deletes_apono_first_then_the_app_and_revokes() {
 
 /// `disconnect` with a given Okta token (the read-only admin's, say).
 fn disconnect_with(h: &Harness, okta_token: &str, extra: &[&str]) -> Run {
-    let mut cmd = h.command();
-    cmd.args([
-        "disconnect",
-        "--okta-url",
-        &h.sandbox.okta_url(),
-        "--apono-url",
-        &h.sandbox.apono_url(),
-        "--non-interactive",
-        "--json",
-        "--yes",
-    ])
-    .args(extra)
-    .env("APONO_API_TOKEN", h.sandbox.apono_token())
-    .env("OKTA_API_TOKEN", okta_token);
+    let mut cmd = h.service_command("disconnect", Some(okta_token));
+    cmd.args(["--json", "--yes"]).args(extra);
     h.run(cmd, None)
 }
 
@@ -248,17 +224,7 @@ fn status_lists_apps_with_our_label_that_no_integration_references() {
     assert_eq!(report["unreferenced_app_ids"], json!([orphan]));
     assert_eq!(report["drifts"], json!([]));
 
-    let mut text = h.command();
-    text.args([
-        "status",
-        "--okta-url",
-        &h.sandbox.okta_url(),
-        "--apono-url",
-        &h.sandbox.apono_url(),
-        "--non-interactive",
-    ])
-    .env("APONO_API_TOKEN", h.sandbox.apono_token())
-    .env("OKTA_API_TOKEN", h.sandbox.super_admin_token());
+    let text = h.service_command("status", Some(&h.sandbox.super_admin_token()));
     let text = h.run(text, None);
     text.assert_code(0);
     assert!(

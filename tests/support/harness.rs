@@ -105,6 +105,26 @@ impl Harness {
         ]
     }
 
+    /// `status`, `disconnect` (or another command taking the service flags) against the
+    /// sandbox, non-interactive, with the Apono token and, when given, an Okta token.
+    /// The caller adds `--json` or other flags.
+    pub fn service_command(&self, command: &str, okta_token: Option<&str>) -> Command {
+        let mut cmd = self.command();
+        cmd.args([
+            command,
+            "--okta-url",
+            &self.sandbox.okta_url(),
+            "--apono-url",
+            &self.sandbox.apono_url(),
+            "--non-interactive",
+        ])
+        .env("APONO_API_TOKEN", self.sandbox.apono_token());
+        if let Some(token) = okta_token {
+            cmd.env("OKTA_API_TOKEN", token);
+        }
+        cmd
+    }
+
     /// `connect` against the sandbox with the super admin's and Apono's tokens in the
     /// environment, plus `extra` arguments.
     pub fn connect(&self, extra: &[&str]) -> Run {
