@@ -93,13 +93,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             }
         },
         Command::Completions(args) => {
-            let mut command = Cli::command();
-            clap_complete::generate(
-                args.shell,
-                &mut command,
-                "apono-okta",
-                &mut std::io::stdout(),
-            );
+            print_stdout(completion_script(args.shell).trim_end());
             0
         }
         Command::Man => {
@@ -116,6 +110,26 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             }
         }
     }
+}
+
+/// The binary's name, as the shell and `man` know it.
+const BIN_NAME: &str = "apono-okta";
+
+/// The completion script for `shell`. clap_complete (4.6) names bash states after the
+/// binary with `-` read as a subcommand separator in its `case` labels
+/// (`apono__subcmd__okta__subcmd__status)`) but not where it assigns them
+/// (`cmd="apono__okta__subcmd__status"`), so no subcommand flag ever completed; the
+/// labels are rewritten to the assigned names.
+pub fn completion_script(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN_NAME, &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    if shell != clap_complete::Shell::Bash {
+        return script;
+    }
+    let misnamed = format!("{}__subcmd__", BIN_NAME.replace('-', "__subcmd__"));
+    let assigned = format!("{}__subcmd__", BIN_NAME.replace('-', "__"));
+    script.replace(&misnamed, &assigned)
 }
 
 /// The service settings of `status` and `disconnect`, from the process environment.

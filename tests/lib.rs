@@ -12,3 +12,4 @@ mod interrupt;
 mod pagination;
 mod sandbox_contract;
 mod status_disconnect;
+mod terminal;
