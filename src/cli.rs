@@ -11,10 +11,30 @@ pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
 /// The longest `--wait`, in seconds: a day.
 pub const MAX_WAIT_SECONDS: u64 = 86_400;
 
+/// `--version`: the version, then the commit, build date and target (`build.rs`).
+/// `-V` prints the version alone.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("APONO_OKTA_COMMIT"),
+    " ",
+    env!("APONO_OKTA_BUILD_DATE"),
+    ", ",
+    env!("APONO_OKTA_TARGET"),
+    ")"
+);
+
 /// Connect an Okta organization to Apono as its identity provider, in one command,
 /// and leave no standing credentials behind.
 #[derive(Debug, Parser)]
-#[command(name = "apono-okta", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "apono-okta",
+    version,
+    long_version = LONG_VERSION,
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,9 +54,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(hide = true)]
-    Man,
+    /// Print a man page (roff), or write them all with --dir.
+    Man(ManArgs),
 }
 
 /// Output and prompting, shared by the commands that talk to the services.
@@ -211,6 +230,17 @@ pub struct DisconnectArgs {
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (e.g. `connect`); none prints the top page.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+
+    /// Write every page into this directory (apono-okta.1, apono-okta-connect.1, ...).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
