@@ -84,3 +84,52 @@ fn bash_completes_subcommand_flags_and_shell_names() {
         assert!(shells.contains(&shell.to_string()), "{shells:?}");
     }
 }
+
+#[test]
+fn version_names_the_commit_date_and_target_and_short_stays_plain() {
+    let (code, long, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    let long = long.trim();
+    let rest = long
+        .strip_prefix(concat!("apono-okta ", env!("CARGO_PKG_VERSION"), " ("))
+        .unwrap_or_else(|| panic!("{long}"));
+    let (commit_and_date, target) = rest.trim_end_matches(')').split_once(", ").unwrap();
+    let (commit, date) = commit_and_date.split_once(' ').unwrap();
+    assert!(!commit.is_empty() && date.len() == 10, "{long}");
+    assert!(target.contains('-'), "{long}");
+    let (_, short, _) = run(&["-V"]);
+    assert_eq!(
+        short.trim(),
+        concat!("apono-okta ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn man_prints_one_page_per_subcommand_and_writes_them_all() {
+    let (code, top, _) = run(&["man"]);
+    assert_eq!(code, 0);
+    assert!(top.contains(".TH apono-okta 1"), "{top}");
+    let (code, connect, _) = run(&["man", "connect"]);
+    assert_eq!(code, 0);
+    assert!(connect.contains(".TH apono-okta-connect 1"), "{connect}");
+    assert!(
+        connect.contains("least") || connect.contains("reuse"),
+        "{connect}"
+    );
+    let (code, _, stderr) = run(&["man", "nope"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("connect"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    for page in [
+        "apono-okta.1",
+        "apono-okta-connect.1",
+        "apono-okta-status.1",
+        "apono-okta-man.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+    let (_, help, _) = run(&["--help"]);
+    assert!(help.contains("  man "), "{help}");
+}
