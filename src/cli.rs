@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The longest `--timeout`, in seconds: an hour per request is already generous, and
 /// the bound keeps `Instant + Duration` far from overflowing.
@@ -36,8 +36,31 @@ pub const LONG_VERSION: &str = concat!(
     propagate_version = true
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub display: DisplayArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How stderr looks; global, so they go before or after the subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct DisplayArgs {
+    /// When to colour stderr: auto (a terminal, and NO_COLOR unset; CLICOLOR_FORCE forces it), always, never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only errors and the final summary (no progress, notes or warnings on stderr).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,7 +33,7 @@ use crate::error::{ExitKind, Failure};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secret::Secret;
 use crate::settings::OktaTokenNeed;
-use crate::ui::Ui;
+use crate::ui::{Appearance, Ui};
 
 /// Parses the arguments, runs the command, and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
@@ -65,18 +65,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             return ExitKind::Unexpected.code();
         }
     };
+    let appearance = appearance(&cli.display);
     match cli.command {
-        Command::Connect(args) => finish(&args.output.clone(), |ui| {
+        Command::Connect(args) => finish(&args.output.clone(), appearance, |ui| {
             runtime.block_on(connect_command(args, ui))
         }),
-        Command::Demo(args) => finish(&args.output.clone(), |ui| {
+        Command::Demo(args) => finish(&args.output.clone(), appearance, |ui| {
             runtime.block_on(demo_command(ui))
         }),
-        Command::Status(args) => finish(&args.output.clone(), |ui| {
+        Command::Status(args) => finish(&args.output.clone(), appearance, |ui| {
             let service = resolve_service(&args.service, OktaTokenNeed::IfGiven, ui)?;
             runtime.block_on(status::status(&service, ui))
         }),
-        Command::Disconnect(args) => finish(&args.output.clone(), |ui| {
+        Command::Disconnect(args) => finish(&args.output.clone(), appearance, |ui| {
             let service = resolve_service(&args.service, OktaTokenNeed::Required, ui)?;
             let options = disconnect::DisconnectOptions {
                 dry_run: args.dry_run,
@@ -88,7 +89,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
             Ok(()) => 0,
             Err(failure) => {
-                Ui::new(true).error(&secret::redact(&failure.message));
+                Ui::new(true, appearance).error(&secret::redact(&failure.message));
                 failure.exit_code()
             }
         },
@@ -97,6 +98,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             0
         }
         Command::Man(args) => man_command(&args),
+    }
+}
+
+/// How stderr looks: `--color` (auto reads stderr and the environment) and `--quiet`.
+fn appearance(display: &cli::DisplayArgs) -> Appearance {
+    let color = match display.color {
+        cli::ColorWhen::Always => true,
+        cli::ColorWhen::Never => false,
+        cli::ColorWhen::Auto => ui::auto_color(ui::stderr_is_terminal(), &settings::process_env),
+    };
+    Appearance {
+        color,
+        quiet: display.quiet,
     }
 }
 
@@ -255,8 +269,12 @@ impl Summary for disconnect::DisconnectReport {
 
 /// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns
 /// the exit code.
-fn finish<S: Summary>(output: &OutputArgs, command: impl FnOnce(&Ui) -> Result<S, Failure>) -> u8 {
-    let ui = Ui::new(output.non_interactive);
+fn finish<S: Summary>(
+    output: &OutputArgs,
+    appearance: Appearance,
+    command: impl FnOnce(&Ui) -> Result<S, Failure>,
+) -> u8 {
+    let ui = Ui::new(output.non_interactive, appearance);
     match command(&ui) {
         Ok(report) => {
             let text = if output.json {

@@ -133,3 +133,47 @@ fn man_prints_one_page_per_subcommand_and_writes_them_all() {
     let (_, help, _) = run(&["--help"]);
     assert!(help.contains("  man "), "{help}");
 }
+
+/// `demo` with `extra` arguments and environment variables.
+fn demo(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let h = Harness::new();
+    let mut command = h.command();
+    command.arg("demo").args(args).env_remove("NO_COLOR");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn colour_follows_the_color_flag_and_no_color_not_stdout() {
+    // stdout and stderr are both pipes here: `--color always` still colours stderr,
+    // and never stdout.
+    let (code, stdout, stderr) = demo(&["--color", "always"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("\u{1b}["), "{stderr}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    let (_, _, stderr) = demo(&["--color", "auto"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(stderr.contains("\u{1b}["), "{stderr}");
+    for (args, env) in [
+        (vec![], vec![]),
+        (vec!["--color", "never"], vec![("CLICOLOR_FORCE", "1")]),
+        (vec![], vec![("NO_COLOR", "1")]),
+    ] {
+        let (_, _, stderr) = demo(&args, &env);
+        assert!(!stderr.contains('\u{1b}'), "{args:?} {env:?}: {stderr}");
+    }
+}
+
+#[test]
+fn quiet_prints_the_summary_and_nothing_else() {
+    let (code, stdout, stderr) = demo(&["-q"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    assert!(stdout.contains("Connected"), "{stdout}");
+}
