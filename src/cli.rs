@@ -110,7 +110,7 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub base_url: Option<String>,
 
-    /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt.
+    /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt (connect, disconnect; status never asks, and checks Okta only when a token is given).
     #[arg(long, value_name = "PATH")]
     pub okta_api_token_file: Option<PathBuf>,
 
@@ -268,6 +268,10 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Then connect again with a fresh token: a rotation (a new app; the previous one deleted).
+    #[arg(long)]
+    pub rotate: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -32,7 +32,7 @@ use crate::connect::{ConnectSettings, Report};
 use crate::error::{ExitKind, Failure};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secret::Secret;
-use crate::settings::OktaTokenNeed;
+use crate::settings::{OktaTokenNeed, Purpose};
 use crate::ui::{Appearance, Ui};
 
 /// Parses the arguments, runs the command, and returns the process exit code.
@@ -71,14 +71,20 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             runtime.block_on(connect_command(args, ui))
         }),
         Command::Demo(args) => finish(&args.output.clone(), appearance, |ui| {
-            runtime.block_on(demo_command(ui))
+            runtime.block_on(demo_command(args.rotate, ui))
         }),
         Command::Status(args) => finish(&args.output.clone(), appearance, |ui| {
-            let service = resolve_service(&args.service, OktaTokenNeed::IfGiven, ui)?;
+            let service =
+                resolve_service(&args.service, OktaTokenNeed::IfGiven, Purpose::Status, ui)?;
             runtime.block_on(status::status(&service, ui))
         }),
         Command::Disconnect(args) => finish(&args.output.clone(), appearance, |ui| {
-            let service = resolve_service(&args.service, OktaTokenNeed::Required, ui)?;
+            let service = resolve_service(
+                &args.service,
+                OktaTokenNeed::Required,
+                Purpose::Disconnect,
+                ui,
+            )?;
             let options = disconnect::DisconnectOptions {
                 dry_run: args.dry_run,
                 assume_yes: args.yes,
@@ -214,11 +220,12 @@ fn man_command(args: &cli::ManArgs) -> u8 {
 fn resolve_service(
     args: &cli::ServiceArgs,
     need: OktaTokenNeed,
+    purpose: Purpose,
     ui: &Ui,
 ) -> Result<settings::ServiceSettings, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
-    settings::resolve_service(args, need, &env, store.as_ref(), ui)
+    settings::resolve_service(args, need, purpose, &env, store.as_ref(), ui)
 }
 
 /// A command's result, printable as text or as the one JSON object of `--json`.
@@ -329,6 +336,8 @@ async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Fail
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let settings = settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
+    // From here on the flow undoes its own work on Ctrl-C.
+    ui::flow_owns_interrupts();
     let mut report = connect::connect(&settings, ui).await?;
     if !settings.dry_run {
         if args.no_store {
@@ -347,19 +356,42 @@ async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Fail
     Ok(report)
 }
 
-/// `demo`: the whole connect flow against an in-process sandbox.
-async fn demo_command(ui: &Ui) -> Result<Report, Failure> {
+/// `demo`: the whole connect flow against an in-process sandbox; with `rotate`, a second
+/// run with a freshly minted token rotates to a new app.
+async fn demo_command(rotate: bool, ui: &Ui) -> Result<Report, Failure> {
     let sandbox = Sandbox::start(SandboxOptions::default()).map_err(|e| {
         Failure::new(
             ExitKind::Unexpected,
             format!("cannot start the sandbox: {e}"),
         )
     })?;
+    ui::flow_owns_interrupts();
     ui.heading("apono-okta demo: connecting a sandbox Okta org to a sandbox Apono (nothing leaves this machine)");
     ui.info(&format!("  sandbox Okta:  {}", sandbox.okta_url()));
     ui.info(&format!("  sandbox Apono: {}", sandbox.apono_url()));
-    let settings = demo_settings(&sandbox)?;
-    let report = connect::connect(&settings, ui).await?;
+    let mut report =
+        connect::connect(&demo_settings(&sandbox, sandbox.super_admin_token())?, ui).await?;
+    if rotate {
+        let first_app = report.okta.app_id.clone().unwrap_or_default();
+        ui.heading(&format!(
+            "\nRotation: that token is revoked, so the demo mints another super admin token (as `{}` does) and connects again",
+            sandbox.mint_token_command()
+        ));
+        report = connect::connect(
+            &demo_settings(&sandbox, sandbox.mint_super_admin_token())?,
+            ui,
+        )
+        .await?;
+        ui.info(&format!(
+            "Rotated: Apono now uses app {}; the previous app {first_app} was {}.",
+            report.okta.app_id.as_deref().unwrap_or("?"),
+            if report.retired_app_ids.contains(&first_app) {
+                "deleted"
+            } else {
+                "not deleted"
+            }
+        ));
+    }
     let snapshot = sandbox.snapshot();
     ui.info(&format!(
         "The sandbox now holds {} Okta app(s) and {} Apono integration(s); the demo's Okta token is {}.",
@@ -367,10 +399,15 @@ async fn demo_command(ui: &Ui) -> Result<Report, Failure> {
         snapshot.apono.integrations.len(),
         if report.api_token_revoked { "revoked" } else { "still valid" }
     ));
+    if !rotate {
+        ui.info(
+            "To see a rotation (a re-run: new app, previous one deleted): apono-okta demo --rotate",
+        );
+    }
     Ok(report)
 }
 
-fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
+fn demo_settings(sandbox: &Sandbox, okta_token: String) -> Result<ConnectSettings, Failure> {
     let secret = |value: String, what: &str| {
         Secret::parse(&value, what).map_err(|e| Failure::new(ExitKind::Unexpected, e.to_string()))
     };
@@ -380,7 +417,7 @@ fn demo_settings(sandbox: &Sandbox) -> Result<ConnectSettings, Failure> {
     Ok(ConnectSettings {
         okta_url: okta.url,
         domain: okta.domain,
-        okta_token: secret(sandbox.super_admin_token(), "the sandbox Okta token")?,
+        okta_token: secret(okta_token, "the sandbox Okta token")?,
         apono_url: settings::parse_base_url(&sandbox.apono_url(), "the sandbox Apono URL")?,
         apono_token: secret(sandbox.apono_token(), "the sandbox Apono token")?,
         app_label: okta::DEFAULT_APP_LABEL.into(),
@@ -427,9 +464,10 @@ async fn sandbox_command(args: &SandboxArgs) -> Result<(), Failure> {
         sandbox.apono_token()
     ));
     eprintln!(
-        "Sandbox running; try:\n  OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --okta-url {} --apono-url {}\nPress Ctrl-C to stop.",
+        "Sandbox running; try:\n  OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --okta-url {} --apono-url {}\nEach connect revokes its Okta token; for another super admin token (to re-run, i.e. rotate):\n  {}\nPress Ctrl-C to stop.",
         sandbox.okta_url(),
-        sandbox.apono_url()
+        sandbox.apono_url(),
+        sandbox.mint_token_command()
     );
     let _ = tokio::signal::ctrl_c().await;
     drop(sandbox);

@@ -7,6 +7,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use console::{Style, Term};
@@ -153,19 +154,27 @@ impl Ui {
 
     /// Asks yes/no; `default` on Enter. Only call when [`Ui::can_prompt`].
     pub fn confirm(&self, question: &str, default: bool) -> std::io::Result<bool> {
-        dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(default)
-            .interact_on(&Term::stderr())
-            .map_err(into_io)
+        prompting(|| {
+            dialoguer::Confirm::new()
+                .with_prompt(question)
+                .default(default)
+                .interact_on(&Term::stderr())
+        })
     }
 
-    /// Asks for a line of text. Only call when [`Ui::can_prompt`].
-    pub fn ask(&self, question: &str) -> std::io::Result<String> {
-        dialoguer::Input::<String>::new()
-            .with_prompt(question)
-            .interact_text_on(&Term::stderr())
-            .map_err(into_io)
+    /// Asks for a line of text until `check` accepts it; a refusal is shown under the
+    /// prompt at once and the question asked again. Only call when [`Ui::can_prompt`].
+    pub fn ask(
+        &self,
+        question: &str,
+        mut check: impl FnMut(&str) -> Result<(), String>,
+    ) -> std::io::Result<String> {
+        prompting(|| {
+            dialoguer::Input::<String>::new()
+                .with_prompt(question)
+                .validate_with(|answer: &String| check(answer))
+                .interact_text_on(&Term::stderr())
+        })
     }
 
     /// Asks for a secret without echoing it. Only call when [`Ui::can_prompt`].
@@ -174,10 +183,11 @@ impl Ui {
         question: &str,
         what: &str,
     ) -> std::io::Result<Result<Secret, String>> {
-        let raw = dialoguer::Password::new()
-            .with_prompt(question)
-            .interact_on(&Term::stderr())
-            .map_err(into_io)?;
+        let raw = prompting(|| {
+            dialoguer::Password::new()
+                .with_prompt(question)
+                .interact_on(&Term::stderr())
+        })?;
         Ok(Secret::parse(&raw, what).map_err(|e| e.to_string()))
     }
 
@@ -186,6 +196,97 @@ impl Ui {
         if self.stderr_is_terminal {
             let _ = Term::stderr().show_cursor();
         }
+    }
+}
+
+/// A prompt is on screen: Ctrl-C ends the process with 130 (see [`prompting`]).
+static PROMPTING: AtomicBool = AtomicBool::new(false);
+/// The run has its own Ctrl-C handling (connect's undo): outside prompts, leave it be.
+static FLOW_OWNS_INTERRUPTS: AtomicBool = AtomicBool::new(false);
+
+/// Says that from now on the running flow handles Ctrl-C itself (connect and demo undo
+/// their work, then exit 130); only a Ctrl-C at a prompt still ends the process at once.
+pub fn flow_owns_interrupts() {
+    FLOW_OWNS_INTERRUPTS.store(true, Ordering::SeqCst);
+}
+
+/// Runs a dialoguer prompt so that Ctrl-C exits 130 whatever the prompt does with it.
+///
+/// dialoguer reads keys in raw mode and raises SIGINT itself on `^C`; a hidden prompt
+/// reads a line with echo off, where `^C` is SIGINT from the terminal. Without a handler
+/// either kills the process by signal (no exit code 130); with the async runtime's
+/// handler (installed once a run has started) a hidden prompt would wait for Enter. So
+/// the first prompt installs a watcher on a thread of its own: at a prompt, or in a
+/// command that does not handle Ctrl-C itself, it restores the cursor and exits 130.
+/// Known gap: after `^C` at a hidden prompt the terminal's echo stays off until the
+/// shell resets it (bash and zsh do at their next prompt).
+fn prompting<T>(prompt: impl FnOnce() -> dialoguer::Result<T>) -> std::io::Result<T> {
+    watch_interrupts();
+    PROMPTING.store(true, Ordering::SeqCst);
+    let answer = prompt();
+    PROMPTING.store(false, Ordering::SeqCst);
+    answer.map_err(into_io)
+}
+
+fn watch_interrupts() {
+    static WATCHER: std::sync::Once = std::sync::Once::new();
+    WATCHER.call_once(|| {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(_) => return, // Then Ctrl-C kills by signal, as it would anyway.
+        };
+        let (ready, watching) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("apono-okta-interrupts".into())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let mut interrupts = match Interrupts::listen() {
+                        Ok(interrupts) => interrupts,
+                        Err(_) => return,
+                    };
+                    // Registered before the first prompt shows.
+                    let _ = ready.send(());
+                    while interrupts.next().await {
+                        if PROMPTING.load(Ordering::SeqCst)
+                            || !FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
+                        {
+                            let _ = Term::stderr().show_cursor();
+                            eprintln!("\ninterrupted");
+                            std::process::exit(130);
+                        }
+                    }
+                });
+            });
+        if spawned.is_ok() {
+            let _ = watching.recv_timeout(Duration::from_secs(2));
+        }
+    });
+}
+
+/// Ctrl-C as a stream, registered as soon as it is made (`tokio::signal::ctrl_c`
+/// registers only when first polled).
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn listen() -> std::io::Result<Interrupts> {
+        Ok(Interrupts {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for the next Ctrl-C; false when no more can come.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        return self.signal.recv().await.is_some();
+        #[cfg(not(unix))]
+        return tokio::signal::ctrl_c().await.is_ok();
     }
 }
 

@@ -177,3 +177,46 @@ fn quiet_prints_the_summary_and_nothing_else() {
     assert_eq!(stderr, "");
     assert!(stdout.contains("Connected"), "{stdout}");
 }
+
+/// `POST path` to `base` (`http://127.0.0.1:PORT`) over a plain socket; the raw answer.
+fn post(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn the_sandbox_mints_super_admin_tokens_so_a_second_run_rotates() {
+    let h = Harness::new();
+    h.connect(&[]).assert_code(0);
+    let answer = post(&h.sandbox.okta_url(), "/sandbox/tokens");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let body: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let token = body["token"].as_str().unwrap().to_string();
+    let run = h.connect_with_tokens(&token, &h.sandbox.apono_token(), &["--json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "rotated");
+    assert_eq!(run.json()["retired_app_ids"].as_array().unwrap().len(), 1);
+    assert!(h.sandbox.mint_token_command().ends_with("/sandbox/tokens"));
+}
+
+#[test]
+fn demo_rotate_connects_then_rotates() {
+    let (code, stdout, stderr) = demo(&["--rotate"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Rotated"), "{stdout}");
+    assert!(stderr.contains("was deleted"), "{stderr}");
+    let (code, stdout, stderr) = demo(&[], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Connected"), "{stdout}");
+    assert!(stderr.contains("demo --rotate"), "{stderr}");
+}
