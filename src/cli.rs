@@ -73,6 +73,8 @@ pub enum Command {
     Status(Box<StatusArgs>),
     /// Delete the Apono integration, then deactivate and delete the Okta app.
     Disconnect(Box<DisconnectArgs>),
+    /// Forget the Apono API token stored in the OS keyring for this Apono.
+    Logout(LogoutArgs),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
     Sandbox(SandboxArgs),
     /// Print shell completions.
@@ -253,6 +255,21 @@ pub struct DisconnectArgs {
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The Apono API base URL whose stored token to forget (the keyring account is its host).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "APONO_URL",
+        default_value = "https://api.apono.io"
+    )]
+    pub apono_url: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

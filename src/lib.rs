@@ -76,8 +76,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Status(args) => finish(&args.output.clone(), appearance, |ui| {
             let service =
                 resolve_service(&args.service, OktaTokenNeed::IfGiven, Purpose::Status, ui)?;
-            runtime.block_on(status::status(&service, ui))
+            runtime
+                .block_on(status::status(&service, ui))
+                .map_err(|f| service.apono_token_source.explain(f))
         }),
+        Command::Logout(args) => finish(&args.output.clone(), appearance, |ui| logout(&args, ui)),
         Command::Disconnect(args) => finish(&args.output.clone(), appearance, |ui| {
             let service = resolve_service(
                 &args.service,
@@ -90,7 +93,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 assume_yes: args.yes,
                 keep_api_token: args.keep_api_token,
             };
-            runtime.block_on(disconnect::disconnect(&service, options, ui))
+            runtime
+                .block_on(disconnect::disconnect(&service, options, ui))
+                .map_err(|f| service.apono_token_source.explain(f))
         }),
         Command::Sandbox(args) => match runtime.block_on(sandbox_command(&args)) {
             Ok(()) => 0,
@@ -260,6 +265,52 @@ impl Summary for status::StatusReport {
     }
 }
 
+/// What `logout` did.
+#[derive(Debug, serde::Serialize)]
+struct LogoutReport {
+    /// `removed`, or `nothing_stored`.
+    result: &'static str,
+    keyring_service: &'static str,
+    /// The Apono API host the token was stored under.
+    account: String,
+}
+
+impl Summary for LogoutReport {
+    fn to_text(&self) -> String {
+        match self.result {
+            "removed" => format!(
+                "Removed the Apono API token stored for {} from the OS keyring.",
+                self.account
+            ),
+            _ => format!(
+                "No Apono API token was stored for {} in the OS keyring; nothing to remove.",
+                self.account
+            ),
+        }
+    }
+}
+
+/// `logout`: forgets the Apono token stored for this Apono API host. Exit 0 whether or
+/// not one was stored; an unavailable keyring cannot hold one (this tool never falls
+/// back to a file), so that is "nothing stored", with the reason on stderr.
+fn logout(args: &cli::LogoutArgs, ui: &Ui) -> Result<LogoutReport, Failure> {
+    let apono_url = settings::parse_base_url(&args.apono_url, "--apono-url")?;
+    let account = settings::keyring_account(&apono_url);
+    let store = settings::token_store(&settings::process_env);
+    let removed = match store.delete(&account) {
+        Ok(removed) => removed,
+        Err(why) => {
+            ui.info(&format!("note: {why}"));
+            false
+        }
+    };
+    Ok(LogoutReport {
+        result: if removed { "removed" } else { "nothing_stored" },
+        keyring_service: secret::KEYRING_SERVICE,
+        account,
+    })
+}
+
 impl Summary for disconnect::DisconnectReport {
     fn to_text(&self) -> String {
         disconnect::DisconnectReport::to_text(self)
@@ -285,7 +336,11 @@ fn finish<S: Summary>(
     match command(&ui) {
         Ok(report) => {
             let text = if output.json {
-                serde_json::to_string(&report).unwrap_or_default()
+                // Through `Value`, whose maps are sorted: every object this tool prints
+                // has its keys in order, as failures do.
+                serde_json::to_value(&report)
+                    .map(|value| value.to_string())
+                    .unwrap_or_default()
             } else {
                 report.to_text()
             };
@@ -335,10 +390,13 @@ fn report_failure(failure: &Failure, ui: &Ui) {
 async fn connect_command(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
-    let settings = settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
+    let (settings, apono_token_source) =
+        settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
     // From here on the flow undoes its own work on Ctrl-C.
     ui::flow_owns_interrupts();
-    let mut report = connect::connect(&settings, ui).await?;
+    let mut report = connect::connect(&settings, ui)
+        .await
+        .map_err(|f| apono_token_source.explain(f))?;
     if !settings.dry_run {
         if args.no_store {
             ui.info("The Apono token was not stored (--no-store).");

@@ -106,6 +106,8 @@ pub struct ServiceSettings {
     pub okta_token: Option<Secret>,
     pub apono_url: Url,
     pub apono_token: Secret,
+    /// Where the Apono token came from: a rejected token from the keyring gets its own hint.
+    pub apono_token_source: AponoTokenSource,
     pub integration_type: Option<String>,
     pub integration_id: Option<String>,
     /// The label of the app this tool creates and finds.
@@ -142,6 +144,31 @@ impl ServiceSettings {
             &self.domain,
         )
         .await
+    }
+}
+
+/// Where the Apono token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AponoTokenSource {
+    /// `--apono-api-token-file`, `APONO_API_TOKEN` or `APONO_PERSONAL_TOKEN`.
+    Given,
+    /// The OS keyring, stored there by an earlier run.
+    Keyring,
+    /// The hidden prompt.
+    Prompt,
+}
+
+impl AponoTokenSource {
+    /// Adds to a failure where Apono rejected the token what to do about a stale stored
+    /// one: the user did not pass it this time, so they may not know where it came from.
+    pub fn explain(self, failure: Failure) -> Failure {
+        if self == AponoTokenSource::Keyring && failure.kind == ExitKind::AponoRejected {
+            failure.with_hint(
+                "that Apono token came from the OS keyring, stored by an earlier run: run `apono-okta logout` (with the same --apono-url) to forget it, then pass a valid one",
+            )
+        } else {
+            failure
+        }
     }
 }
 
@@ -212,8 +239,8 @@ pub fn resolve_service(
         (None, OktaTokenNeed::IfGiven) => None,
         (None, OktaTokenNeed::Required) => Some(prompt_okta_token(&wizard)?),
     };
-    let apono_token = match given_apono_token {
-        Some(token) => token,
+    let (apono_token, apono_token_source) = match given_apono_token {
+        Some(token) => (token, AponoTokenSource::Given),
         None => stored_or_prompted_apono_token(store, &apono_url, &wizard)?,
     };
     Ok(ServiceSettings {
@@ -222,6 +249,7 @@ pub fn resolve_service(
         okta_token,
         apono_url,
         apono_token,
+        apono_token_source,
         integration_type: args.apono_integration_type.clone(),
         integration_id: args.apono_integration_id.clone(),
         app_label: args.app_label.trim().to_string(),
@@ -233,13 +261,14 @@ pub fn resolve_service(
     })
 }
 
-/// Resolves `connect`'s inputs. `store` is where a stored Apono token may come from.
+/// Resolves `connect`'s inputs, and says where the Apono token came from. `store` is
+/// where a stored Apono token may come from.
 pub fn resolve_connect(
     args: &ConnectArgs,
     env: EnvLookup<'_>,
     store: &dyn TokenStore,
     ui: &Ui,
-) -> Result<ConnectSettings, Failure> {
+) -> Result<(ConnectSettings, AponoTokenSource), Failure> {
     let public_key = match &args.apono_jwk_file {
         Some(path) => read_public_key(path)?,
         None => crate::apono::public_jwk(),
@@ -269,7 +298,7 @@ pub fn resolve_connect(
     let okta_token = service
         .okta_token
         .ok_or_else(|| Failure::usage("no Okta API token given"))?;
-    Ok(ConnectSettings {
+    let settings = ConnectSettings {
         okta_url: service.okta_url,
         domain: service.domain,
         okta_token,
@@ -291,7 +320,8 @@ pub fn resolve_connect(
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
         poll_interval: poll_interval(&service.http),
         http: service.http,
-    })
+    };
+    Ok((settings, service.apono_token_source))
 }
 
 /// An Okta org, normalised.
@@ -736,23 +766,24 @@ fn stored_or_prompted_apono_token(
     store: &dyn TokenStore,
     apono_url: &Url,
     wizard: &Wizard<'_>,
-) -> Result<Secret, Failure> {
+) -> Result<(Secret, AponoTokenSource), Failure> {
     let ui = wizard.ui;
     match store.load(&keyring_account(apono_url)) {
         Ok(Some(token)) => {
-            ui.info("Using the Apono API token stored in the OS keyring.");
-            return Ok(token);
+            ui.info("Using the Apono API token stored in the OS keyring (`apono-okta logout` forgets it).");
+            return Ok((token, AponoTokenSource::Keyring));
         }
         Ok(None) => {}
-        Err(e) => ui.info(&format!("(no stored Apono token: {e})")),
+        Err(e) => ui.info(&format!("note: {e}")),
     }
     if ui.can_prompt() {
         wizard.introduce();
-        return prompt_secret(
+        let token = prompt_secret(
             ui,
             "Apono API token (Apono > Settings > API tokens)",
             "the Apono API token",
-        );
+        )?;
+        return Ok((token, AponoTokenSource::Prompt));
     }
     Err(Failure::usage(
         "no Apono API token given: set APONO_API_TOKEN or pass --apono-api-token-file PATH (`-` reads stdin)",
@@ -880,6 +911,19 @@ pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_keyring_token_points_to_logout() {
+        let rejected = || Failure::new(ExitKind::AponoRejected, "Apono answered 401");
+        let hints = AponoTokenSource::Keyring.explain(rejected()).hints;
+        assert!(
+            hints.iter().any(|h| h.contains("apono-okta logout")),
+            "{hints:?}"
+        );
+        assert!(AponoTokenSource::Given.explain(rejected()).hints.is_empty());
+        let other = Failure::usage("x");
+        assert!(AponoTokenSource::Keyring.explain(other).hints.is_empty());
+    }
 
     #[test]
     fn normalises_admin_console_urls() {

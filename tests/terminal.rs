@@ -220,3 +220,75 @@ fn demo_rotate_connects_then_rotates() {
     assert!(stdout.starts_with("Connected"), "{stdout}");
     assert!(stderr.contains("demo --rotate"), "{stderr}");
 }
+
+/// Panics unless `stdout` is one JSON object whose keys, at every level, are sorted:
+/// `Value` (no `preserve_order`) sorts them, so sorted output reads back unchanged.
+fn assert_key_sorted(what: &str, stdout: &str) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{what}: not one JSON object ({e}): {stdout}"));
+    assert_eq!(
+        stdout.trim(),
+        value.to_string(),
+        "{what}: keys are not sorted"
+    );
+    value
+}
+
+/// `COMMAND --json` against the sandbox, with both tokens.
+fn json_run(h: &Harness, args: &[&str], okta_token: &str) -> crate::support::harness::Run {
+    let mut command = h.command();
+    command
+        .args(args)
+        .args([
+            "--okta-url",
+            &h.sandbox.okta_url(),
+            "--apono-url",
+            &h.sandbox.apono_url(),
+            "--non-interactive",
+            "--json",
+        ])
+        .env("APONO_API_TOKEN", h.sandbox.apono_token())
+        .env("OKTA_API_TOKEN", okta_token);
+    h.run(command, None)
+}
+
+#[test]
+fn every_json_object_has_sorted_keys() {
+    let h = Harness::new();
+    let connected = json_run(
+        &h,
+        &["connect", "--no-store"],
+        &h.sandbox.super_admin_token(),
+    );
+    connected.assert_code(0);
+    let report = assert_key_sorted("connect", &connected.stdout);
+    assert_eq!(report["left_behind"], serde_json::json!([]));
+    let status = json_run(&h, &["status"], &h.sandbox.mint_super_admin_token());
+    status.assert_code(0);
+    let report = assert_key_sorted("status", &status.stdout);
+    assert!(report.get("unreferenced_app_ids").is_some(), "{report}");
+    let disconnected = json_run(
+        &h,
+        &["disconnect", "--yes"],
+        &h.sandbox.mint_super_admin_token(),
+    );
+    disconnected.assert_code(0);
+    let report = assert_key_sorted("disconnect", &disconnected.stdout);
+    assert!(report.get("left_behind").is_some(), "{report}");
+    let failed = json_run(&h, &["connect"], "00-not-a-real-token-at-all");
+    failed.assert_code(3);
+    assert_key_sorted("a failure", &failed.stdout);
+
+    let mut command = h.command();
+    command.args(["logout", "--apono-url", "https://api.apono.io", "--json"]);
+    let logout = h.run(command, None);
+    logout.assert_code(0);
+    let report = assert_key_sorted("logout", &logout.stdout);
+    assert_eq!(report["result"], "nothing_stored");
+    assert_eq!(report["account"], "api.apono.io");
+    assert!(
+        logout.stderr.contains("APONO_OKTA_KEYRING=none"),
+        "{}",
+        logout.stderr
+    );
+}
