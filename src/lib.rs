@@ -6,7 +6,9 @@
 //! [`connect`] (observe, plan, apply) over [`okta`] and [`apono`], both built on the one
 //! HTTP client in [`http`]. [`status`] and [`disconnect`] are the other two commands that
 //! talk to the services. [`ui`] owns the terminal, [`secret`] the tokens, [`sandbox`]
-//! the fake Okta and Apono used by `demo` and the tests.
+//! the fake Okta and Apono used by `demo` and the tests. This file owns the commands that
+//! need no service (`logout`, `completions`, `man`), the sandbox commands, and the edge:
+//! printing a report or a failure (`--json` objects key-sorted) and the exit code.
 
 pub mod apono;
 pub mod cli;

@@ -423,6 +423,8 @@ impl Wizard<'_> {
         if self.introduced.replace(true) {
             return;
         }
+        // A Ctrl-C while the introduction is read exits 130 too, as at the prompt.
+        crate::ui::watch_interrupts();
         self.ui.heading(match self.purpose {
             Purpose::Connect => "apono-okta connect: connect an Okta org to Apono",
             Purpose::Status => "apono-okta status: check the Okta and Apono sides (read-only)",

@@ -228,7 +228,9 @@ fn prompting<T>(prompt: impl FnOnce() -> dialoguer::Result<T>) -> std::io::Resul
     answer.map_err(into_io)
 }
 
-fn watch_interrupts() {
+/// Makes Ctrl-C exit 130 from now on, outside a flow that handles it itself (see
+/// [`prompting`]). Prompts call it; call it earlier to cover what is printed before one.
+pub fn watch_interrupts() {
     static WATCHER: std::sync::Once = std::sync::Once::new();
     WATCHER.call_once(|| {
         let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -65,7 +65,7 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
 
     t.expect("Okta domain");
     t.session.send_line(h.sandbox.okta_url()).unwrap();
-    t.expect("Okta API token");
+    t.expect("Okta API token (");
     t.session.send_line(h.sandbox.super_admin_token()).unwrap();
     t.expect("Apono API token");
     t.session.send_line(h.sandbox.apono_token()).unwrap();
@@ -170,7 +170,7 @@ fn ctrl_c_at_any_prompt_exits_130() {
     .map(String::from)
     .to_vec();
     let mut t = spawn(&h, &args, &[]);
-    t.expect("Okta API token");
+    t.expect("Okta API token (");
     t.session.send(ControlCode::EndOfText).unwrap();
     assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
 
