@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The longest `--timeout`, in seconds: an hour per request is already generous, and
 /// the bound keeps `Instant + Duration` far from overflowing.
@@ -11,13 +11,56 @@ pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
 /// The longest `--wait`, in seconds: a day.
 pub const MAX_WAIT_SECONDS: u64 = 86_400;
 
+/// `--version`: the version, then the commit, build date and target (`build.rs`).
+/// `-V` prints the version alone.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("APONO_OKTA_COMMIT"),
+    " ",
+    env!("APONO_OKTA_BUILD_DATE"),
+    ", ",
+    env!("APONO_OKTA_TARGET"),
+    ")"
+);
+
 /// Connect an Okta organization to Apono as its identity provider, in one command,
 /// and leave no standing credentials behind.
 #[derive(Debug, Parser)]
-#[command(name = "apono-okta", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "apono-okta",
+    version,
+    long_version = LONG_VERSION,
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
+    #[command(flatten)]
+    pub display: DisplayArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How stderr looks; global, so they go before or after the subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct DisplayArgs {
+    /// When to colour stderr: auto (a terminal, and NO_COLOR unset; CLICOLOR_FORCE forces it), always, never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only errors and the final summary (no progress, notes or warnings on stderr).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,13 +73,14 @@ pub enum Command {
     Status(Box<StatusArgs>),
     /// Delete the Apono integration, then deactivate and delete the Okta app.
     Disconnect(Box<DisconnectArgs>),
+    /// Forget the Apono API token stored in the OS keyring for this Apono.
+    Logout(LogoutArgs),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
     Sandbox(SandboxArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(hide = true)]
-    Man,
+    /// Print a man page (roff), or write them all with --dir.
+    Man(ManArgs),
 }
 
 /// Output and prompting, shared by the commands that talk to the services.
@@ -68,7 +112,7 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub base_url: Option<String>,
 
-    /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt.
+    /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt (connect, disconnect; status never asks, and checks Okta only when a token is given).
     #[arg(long, value_name = "PATH")]
     pub okta_api_token_file: Option<PathBuf>,
 
@@ -218,7 +262,37 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The Apono API base URL whose stored token to forget (the keyring account is its host).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "APONO_URL",
+        default_value = "https://api.apono.io"
+    )]
+    pub apono_url: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (e.g. `connect`); none prints the top page.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+
+    /// Write every page into this directory (apono-okta.1, apono-okta-connect.1, ...).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Then connect again with a fresh token: a rotation (a new app; the previous one deleted).
+    #[arg(long)]
+    pub rotate: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -104,7 +104,13 @@ impl From<ApiError> for Failure {
             (ServiceName::Apono, true) => Failure::new(ExitKind::AponoRejected, message).with_hint(
                 "check the Apono personal API token: it must belong to an Apono admin (Apono > Settings > API tokens); pass it with APONO_API_TOKEN or --apono-api-token-file",
             ),
-            _ => Failure::new(ExitKind::Unexpected, message),
+            _ => {
+                let failure = Failure::new(ExitKind::Unexpected, message);
+                match error.transport_hint() {
+                    Some(hint) => failure.with_hint(hint),
+                    None => failure,
+                }
+            }
         }
     }
 }

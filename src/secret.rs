@@ -138,7 +138,15 @@ pub trait TokenStore: Send + Sync {
     fn load(&self, account: &str) -> Result<Option<Secret>, String>;
     /// Stores the token for this Apono API host.
     fn save(&self, account: &str, token: &Secret) -> Result<(), String>;
+    /// Forgets the token of this Apono API host; `false` when none was stored.
+    fn delete(&self, account: &str) -> Result<bool, String>;
 }
+
+/// What is said, in one line, when the platform has no usable keyring (headless Linux
+/// with no D-Bus session or Secret Service, a locked-down CI runner): the library's own
+/// text (`Platform failure: zbus error: ...`) helps nobody, and it would be printed on
+/// every run.
+pub const KEYRING_UNAVAILABLE: &str = "the OS keyring is not available on this machine (no Secret Service, Keychain or Credential Manager answered); set APONO_OKTA_KEYRING=none to stop trying it (connect --no-store skips storing)";
 
 /// The OS keyring (Keychain, Credential Manager, Secret Service), every call bounded in time.
 pub struct OsKeyring;
@@ -155,6 +163,9 @@ impl TokenStore for NoKeyring {
     fn save(&self, _account: &str, _token: &Secret) -> Result<(), String> {
         Err(self.reason.clone())
     }
+    fn delete(&self, _account: &str) -> Result<bool, String> {
+        Err(self.reason.clone())
+    }
 }
 
 impl TokenStore for OsKeyring {
@@ -165,7 +176,7 @@ impl TokenStore for OsKeyring {
             match entry.get_password() {
                 Ok(value) => Ok(Secret::parse(&value, "the Apono token in the keyring").ok()),
                 Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(keyring_error(e)),
             }
         })
     }
@@ -176,22 +187,33 @@ impl TokenStore for OsKeyring {
         with_timeout(move || {
             keyring_entry(&account)?
                 .set_password(token.expose())
-                .map_err(|e| e.to_string())
+                .map_err(keyring_error)
+        })
+    }
+
+    fn delete(&self, account: &str) -> Result<bool, String> {
+        let account = account.to_string();
+        with_timeout(move || match keyring_entry(&account)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(keyring_error(e)),
         })
     }
 }
 
-fn keyring_entry(account: &str) -> Result<keyring::Entry, String> {
-    keyring::Entry::new(KEYRING_SERVICE, account).map_err(|e| match e {
-        keyring::Error::NoDefaultStore => {
-            let why = match keyring::Entry::store_status() {
-                Err(e) => e.to_string(),
-                Ok(()) => "no default store".to_string(),
-            };
-            format!("no OS keyring is available ({why})")
-        }
+/// A keyring error in one line: [`KEYRING_UNAVAILABLE`] when the platform store cannot
+/// be reached at all, else the library's text.
+fn keyring_error(error: keyring::Error) -> String {
+    match error {
+        keyring::Error::NoDefaultStore
+        | keyring::Error::PlatformFailure(_)
+        | keyring::Error::NoStorageAccess(_) => KEYRING_UNAVAILABLE.to_string(),
         other => other.to_string(),
-    })
+    }
+}
+
+fn keyring_entry(account: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)
 }
 
 /// Runs a keyring call on its own thread and gives up after [`KEYRING_TIMEOUT`].
@@ -205,7 +227,7 @@ fn with_timeout<T: Send + 'static>(
     });
     receiver.recv_timeout(KEYRING_TIMEOUT).unwrap_or_else(|_| {
         Err(format!(
-            "the OS keyring did not answer within {}s",
+            "the OS keyring did not answer within {}s; set APONO_OKTA_KEYRING=none to stop trying it (connect --no-store skips storing)",
             KEYRING_TIMEOUT.as_secs()
         ))
     })
@@ -214,6 +236,18 @@ fn with_timeout<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unavailable_keyring_is_one_line_naming_the_way_out() {
+        let message = keyring_error(keyring::Error::NoDefaultStore);
+        assert_eq!(message, KEYRING_UNAVAILABLE);
+        assert!(!message.contains('\n'));
+        assert!(message.contains("--no-store") && message.contains("APONO_OKTA_KEYRING=none"));
+        assert_eq!(
+            keyring_error(keyring::Error::NoEntry),
+            keyring::Error::NoEntry.to_string()
+        );
+    }
 
     #[test]
     fn redacts_in_debug_and_display() {

@@ -107,6 +107,8 @@ pub struct ServiceSettings {
     pub okta_token: Option<Secret>,
     pub apono_url: Url,
     pub apono_token: Secret,
+    /// Where the Apono token came from: a rejected token from the keyring gets its own hint.
+    pub apono_token_source: AponoTokenSource,
     pub integration_type: Option<String>,
     pub integration_id: Option<String>,
     /// The label of the app this tool creates and finds.
@@ -146,6 +148,31 @@ impl ServiceSettings {
     }
 }
 
+/// Where the Apono token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AponoTokenSource {
+    /// `--apono-api-token-file`, `APONO_API_TOKEN` or `APONO_PERSONAL_TOKEN`.
+    Given,
+    /// The OS keyring, stored there by an earlier run.
+    Keyring,
+    /// The hidden prompt.
+    Prompt,
+}
+
+impl AponoTokenSource {
+    /// Adds to a failure where Apono rejected the token what to do about a stale stored
+    /// one: the user did not pass it this time, so they may not know where it came from.
+    pub fn explain(self, failure: Failure) -> Failure {
+        if self == AponoTokenSource::Keyring && failure.kind == ExitKind::AponoRejected {
+            failure.with_hint(
+                "that Apono token came from the OS keyring, stored by an earlier run: run `apono-okta logout` (with the same --apono-url) to forget it, then pass a valid one",
+            )
+        } else {
+            failure
+        }
+    }
+}
+
 /// Whether a command needs the Okta token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OktaTokenNeed {
@@ -161,6 +188,7 @@ pub enum OktaTokenNeed {
 pub fn resolve_service(
     args: &ServiceArgs,
     okta_token_need: OktaTokenNeed,
+    purpose: Purpose,
     env: EnvLookup<'_>,
     store: &dyn TokenStore,
     ui: &Ui,
@@ -193,9 +221,15 @@ pub fn resolve_service(
     let given_apono_token = given_apono_token(args, env)?;
 
     // From here on, only what is missing is asked for.
+    let wizard = Wizard {
+        ui,
+        purpose,
+        apono_url: &apono_url,
+        introduced: std::cell::Cell::new(false),
+    };
     let okta = match given_okta {
         Some(target) => target,
-        None => prompt_okta_target(ui)?,
+        None => prompt_okta_target(&wizard)?,
     };
     if let Some(note) = &okta.note {
         ui.info(note);
@@ -204,11 +238,11 @@ pub fn resolve_service(
         (Some(token), _) => Some(token),
         // Nothing given is fine; something given and broken was refused above.
         (None, OktaTokenNeed::IfGiven) => None,
-        (None, OktaTokenNeed::Required) => Some(prompt_okta_token(ui)?),
+        (None, OktaTokenNeed::Required) => Some(prompt_okta_token(&wizard)?),
     };
-    let apono_token = match given_apono_token {
-        Some(token) => token,
-        None => stored_or_prompted_apono_token(store, &apono_url, ui)?,
+    let (apono_token, apono_token_source) = match given_apono_token {
+        Some(token) => (token, AponoTokenSource::Given),
+        None => stored_or_prompted_apono_token(store, &apono_url, &wizard)?,
     };
     Ok(ServiceSettings {
         okta_url: okta.url,
@@ -216,6 +250,7 @@ pub fn resolve_service(
         okta_token,
         apono_url,
         apono_token,
+        apono_token_source,
         integration_type: args.apono_integration_type.clone(),
         integration_id: args.apono_integration_id.clone(),
         app_label: args.app_label.trim().to_string(),
@@ -227,13 +262,14 @@ pub fn resolve_service(
     })
 }
 
-/// Resolves `connect`'s inputs. `store` is where a stored Apono token may come from.
+/// Resolves `connect`'s inputs, and says where the Apono token came from. `store` is
+/// where a stored Apono token may come from.
 pub fn resolve_connect(
     args: &ConnectArgs,
     env: EnvLookup<'_>,
     store: &dyn TokenStore,
     ui: &Ui,
-) -> Result<ConnectSettings, Failure> {
+) -> Result<(ConnectSettings, AponoTokenSource), Failure> {
     let public_key = match &args.apono_jwk_file {
         Some(path) => read_public_key(path)?,
         None => crate::apono::public_jwk(),
@@ -254,11 +290,18 @@ pub fn resolve_connect(
             check_text(value, flag)?;
         }
     }
-    let service = resolve_service(&args.service, OktaTokenNeed::Required, env, store, ui)?;
+    let service = resolve_service(
+        &args.service,
+        OktaTokenNeed::Required,
+        Purpose::Connect,
+        env,
+        store,
+        ui,
+    )?;
     let okta_token = service
         .okta_token
         .ok_or_else(|| Failure::usage("no Okta API token given"))?;
-    Ok(ConnectSettings {
+    let settings = ConnectSettings {
         okta_url: service.okta_url,
         domain: service.domain,
         okta_token,
@@ -284,7 +327,8 @@ pub fn resolve_connect(
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
         poll_interval: poll_interval(&service.http),
         http: service.http,
-    })
+    };
+    Ok((settings, service.apono_token_source))
 }
 
 /// An Okta org, normalised.
@@ -345,22 +389,77 @@ fn given_okta_target(
     Ok(None)
 }
 
-/// Asks for the Okta domain until it parses, when prompting is allowed.
-fn prompt_okta_target(ui: &Ui) -> Result<OktaTarget, Failure> {
-    if ui.can_prompt() {
-        loop {
-            let answer = ui
-                .ask("Okta domain (as in the admin console's user menu, e.g. example.okta.com)")
-                .map_err(|e| prompt_failure(e, "the Okta domain"))?;
-            match parse_okta_target(&answer) {
-                Ok(target) => return Ok(target),
-                Err(e) => ui.error(&e),
-            }
-        }
+/// Asks for the Okta domain, refusing what [`parse_okta_target`] refuses as it is
+/// typed, before any other question; when prompting is allowed.
+fn prompt_okta_target(wizard: &Wizard<'_>) -> Result<OktaTarget, Failure> {
+    if wizard.ui.can_prompt() {
+        wizard.introduce();
+        let answer = wizard
+            .ui
+            .ask(
+                "Okta domain (as in the admin console's user menu, e.g. example.okta.com)",
+                |answer| parse_okta_target(answer).map(|_| ()),
+            )
+            .map_err(|e| prompt_failure(e, "the Okta domain"))?;
+        return parse_okta_target(&answer).map_err(Failure::usage);
     }
     Err(Failure::usage(
         "no Okta org given: pass --okta-url https://example.okta.com (or set OKTA_URL), or --org-id example --base-url okta.com",
     ))
+}
+
+/// Which command is asking, for the introduction printed before its first prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Connect,
+    Status,
+    Disconnect,
+}
+
+/// The interactive side of resolving inputs: the one introduction, printed before the
+/// first prompt and only when there is one (a fully scripted run prints nothing).
+struct Wizard<'a> {
+    ui: &'a Ui,
+    purpose: Purpose,
+    apono_url: &'a Url,
+    introduced: std::cell::Cell<bool>,
+}
+
+impl Wizard<'_> {
+    fn introduce(&self) {
+        if self.introduced.replace(true) {
+            return;
+        }
+        // A Ctrl-C while the introduction is read exits 130 too, as at the prompt.
+        crate::ui::watch_interrupts();
+        self.ui.heading(match self.purpose {
+            Purpose::Connect => "apono-okta connect: connect an Okta org to Apono",
+            Purpose::Status => "apono-okta status: check the Okta and Apono sides (read-only)",
+            Purpose::Disconnect => {
+                "apono-okta disconnect: remove the Okta app and the Apono integration"
+            }
+        });
+        self.ui.info(&introduction(self.purpose, self.apono_url));
+    }
+}
+
+/// What the command will do and what it needs, said before the first question.
+fn introduction(purpose: Purpose, apono_url: &Url) -> String {
+    let apono = format!(
+        "Apono: {} (another Apono? pass --apono-url URL or set APONO_URL).",
+        apono_url.as_str().trim_end_matches('/')
+    );
+    let token = "The Okta API token must be an Okta super admin's; it is revoked at the end (--keep-api-token keeps it).";
+    let body = match purpose {
+        Purpose::Connect => format!(
+            "This creates, in Okta, an OAuth service app labelled \"Apono Integration\" with read access to users and groups (two scope grants and an admin role, READ_ONLY_ADMIN by default), and registers it in Apono as the org's \"Okta Directory\" integration, so Apono can sync your directory. A re-run rotates: a new app, then the previous one is deleted. Nothing is written before you confirm the plan.\n{token}"
+        ),
+        Purpose::Status => "This only reads: the Apono integration for the org, and the Okta app when an Okta token is given (OKTA_API_TOKEN or --okta-api-token-file); nothing is changed.".to_string(),
+        Purpose::Disconnect => format!(
+            "This deletes the Apono integration for the org, then deactivates and deletes the Okta app; you confirm first.\n{token}"
+        ),
+    };
+    format!("{body}\n{apono}")
 }
 
 /// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
@@ -644,10 +743,11 @@ fn given_okta_token(args: &ServiceArgs, env: EnvLookup<'_>) -> Result<Option<Sec
 }
 
 /// The Okta token from a hidden prompt, when prompting is allowed.
-fn prompt_okta_token(ui: &Ui) -> Result<Secret, Failure> {
-    if ui.can_prompt() {
+fn prompt_okta_token(wizard: &Wizard<'_>) -> Result<Secret, Failure> {
+    if wizard.ui.can_prompt() {
+        wizard.introduce();
         return prompt_secret(
-            ui,
+            wizard.ui,
             "Okta API token (an Okta super admin's; Security > API > Tokens)",
             "the Okta API token",
         );
@@ -674,22 +774,25 @@ fn given_apono_token(args: &ServiceArgs, env: EnvLookup<'_>) -> Result<Option<Se
 fn stored_or_prompted_apono_token(
     store: &dyn TokenStore,
     apono_url: &Url,
-    ui: &Ui,
-) -> Result<Secret, Failure> {
+    wizard: &Wizard<'_>,
+) -> Result<(Secret, AponoTokenSource), Failure> {
+    let ui = wizard.ui;
     match store.load(&keyring_account(apono_url)) {
         Ok(Some(token)) => {
-            ui.info("Using the Apono API token stored in the OS keyring.");
-            return Ok(token);
+            ui.info("Using the Apono API token stored in the OS keyring (`apono-okta logout` forgets it).");
+            return Ok((token, AponoTokenSource::Keyring));
         }
         Ok(None) => {}
-        Err(e) => ui.info(&format!("(no stored Apono token: {e})")),
+        Err(e) => ui.info(&format!("note: {e}")),
     }
     if ui.can_prompt() {
-        return prompt_secret(
+        wizard.introduce();
+        let token = prompt_secret(
             ui,
             "Apono API token (Apono > Settings > API tokens)",
             "the Apono API token",
-        );
+        )?;
+        return Ok((token, AponoTokenSource::Prompt));
     }
     Err(Failure::usage(
         "no Apono API token given: set APONO_API_TOKEN or pass --apono-api-token-file PATH (`-` reads stdin)",
@@ -817,6 +920,19 @@ pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_keyring_token_points_to_logout() {
+        let rejected = || Failure::new(ExitKind::AponoRejected, "Apono answered 401");
+        let hints = AponoTokenSource::Keyring.explain(rejected()).hints;
+        assert!(
+            hints.iter().any(|h| h.contains("apono-okta logout")),
+            "{hints:?}"
+        );
+        assert!(AponoTokenSource::Given.explain(rejected()).hints.is_empty());
+        let other = Failure::usage("x");
+        assert!(AponoTokenSource::Keyring.explain(other).hints.is_empty());
+    }
 
     #[test]
     fn normalises_admin_console_urls() {

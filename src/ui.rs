@@ -1,11 +1,13 @@
 //! What the user sees and answers: progress lines, warnings, hints, spinners, prompts.
 //!
 //! Everything here goes to stderr; stdout carries only data (the summary, or the one
-//! JSON object with `--json`). Colour only on a terminal and never with `NO_COLOR`;
-//! spinners only on a terminal; prompts only when [`Ui::can_prompt`] says so.
+//! JSON object with `--json`). Colour follows [`Appearance`] (decided from stderr, never
+//! stdout: `demo | cat` keeps its colours); spinners only on a terminal; prompts only
+//! when [`Ui::can_prompt`] says so; `--quiet` leaves errors, hints and prompts.
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use console::{Style, Term};
@@ -13,9 +15,32 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::secret::Secret;
 
+/// How stderr should look, decided once from the flags and the environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Appearance {
+    /// Colour the labels (`error:`, `warning:`, `hint:`, `✓`).
+    pub color: bool,
+    /// `--quiet`: only errors, hints and prompts; no progress, notes or warnings.
+    pub quiet: bool,
+}
+
+/// Whether to colour stderr when `--color auto`: stderr is a terminal and `NO_COLOR` is
+/// unset or empty, unless `CLICOLOR_FORCE` is set to anything but `0`.
+pub fn auto_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    if env("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    stderr_is_terminal && env("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Whether stderr is a terminal.
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
 /// The terminal side of a run.
 pub struct Ui {
-    color: bool,
+    appearance: Appearance,
     stderr_is_terminal: bool,
     can_prompt: bool,
     warnings: Mutex<Vec<String>>,
@@ -23,12 +48,11 @@ pub struct Ui {
 
 impl Ui {
     /// `non_interactive`: `--non-interactive` (or `CI`-style use): never prompt.
-    pub fn new(non_interactive: bool) -> Ui {
-        let stderr_is_terminal = std::io::stderr().is_terminal();
+    pub fn new(non_interactive: bool, appearance: Appearance) -> Ui {
+        let stderr_is_terminal = stderr_is_terminal();
         let stdin_is_terminal = std::io::stdin().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ui {
-            color: stderr_is_terminal && !no_color,
+            appearance,
             stderr_is_terminal,
             can_prompt: stdin_is_terminal && stderr_is_terminal && !non_interactive,
             warnings: Mutex::new(Vec::new()),
@@ -40,36 +64,53 @@ impl Ui {
         self.can_prompt
     }
 
+    /// `style` when colouring, else no style. Forced either way: console's own check
+    /// looks at stdout, and whether stdout is piped says nothing about stderr.
     fn style(&self, style: Style) -> Style {
-        if self.color {
-            style
+        if self.appearance.color {
+            style.force_styling(true)
         } else {
             Style::new().force_styling(false)
         }
     }
 
+    /// `--quiet`: progress, notes and warnings are not printed.
+    pub fn is_quiet(&self) -> bool {
+        self.appearance.quiet
+    }
+
     /// A plain progress line.
     pub fn info(&self, message: &str) {
-        eprintln!("{message}");
+        if !self.is_quiet() {
+            eprintln!("{message}");
+        }
     }
 
     /// A step that finished.
     pub fn done(&self, message: &str) {
+        if self.is_quiet() {
+            return;
+        }
         let mark = self.style(Style::new().green()).apply_to("✓");
         eprintln!("{mark} {message}");
     }
 
     /// A heading ("Plan for example.okta.com").
     pub fn heading(&self, message: &str) {
+        if self.is_quiet() {
+            return;
+        }
         eprintln!("{}", self.style(Style::new().bold()).apply_to(message));
     }
 
-    /// A warning: printed now and kept for the summary's `warnings`.
+    /// A warning: printed now (unless `--quiet`) and kept for the summary's `warnings`.
     pub fn warn(&self, message: &str) {
-        let label = self
-            .style(Style::new().yellow().bold())
-            .apply_to("warning:");
-        eprintln!("{label} {message}");
+        if !self.is_quiet() {
+            let label = self
+                .style(Style::new().yellow().bold())
+                .apply_to("warning:");
+            eprintln!("{label} {message}");
+        }
         if let Ok(mut warnings) = self.warnings.lock() {
             warnings.push(message.to_string());
         }
@@ -94,6 +135,9 @@ impl Ui {
 
     /// A spinner on a terminal; on anything else one plain line, and nothing more.
     pub fn spinner(&self, message: &str) -> Spinner {
+        if self.is_quiet() {
+            return Spinner { bar: None };
+        }
         if !self.stderr_is_terminal {
             eprintln!("{message}...");
             return Spinner { bar: None };
@@ -110,19 +154,27 @@ impl Ui {
 
     /// Asks yes/no; `default` on Enter. Only call when [`Ui::can_prompt`].
     pub fn confirm(&self, question: &str, default: bool) -> std::io::Result<bool> {
-        dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(default)
-            .interact_on(&Term::stderr())
-            .map_err(into_io)
+        prompting(|| {
+            dialoguer::Confirm::new()
+                .with_prompt(question)
+                .default(default)
+                .interact_on(&Term::stderr())
+        })
     }
 
-    /// Asks for a line of text. Only call when [`Ui::can_prompt`].
-    pub fn ask(&self, question: &str) -> std::io::Result<String> {
-        dialoguer::Input::<String>::new()
-            .with_prompt(question)
-            .interact_text_on(&Term::stderr())
-            .map_err(into_io)
+    /// Asks for a line of text until `check` accepts it; a refusal is shown under the
+    /// prompt at once and the question asked again. Only call when [`Ui::can_prompt`].
+    pub fn ask(
+        &self,
+        question: &str,
+        mut check: impl FnMut(&str) -> Result<(), String>,
+    ) -> std::io::Result<String> {
+        prompting(|| {
+            dialoguer::Input::<String>::new()
+                .with_prompt(question)
+                .validate_with(|answer: &String| check(answer))
+                .interact_text_on(&Term::stderr())
+        })
     }
 
     /// Asks for a secret without echoing it. Only call when [`Ui::can_prompt`].
@@ -131,10 +183,11 @@ impl Ui {
         question: &str,
         what: &str,
     ) -> std::io::Result<Result<Secret, String>> {
-        let raw = dialoguer::Password::new()
-            .with_prompt(question)
-            .interact_on(&Term::stderr())
-            .map_err(into_io)?;
+        let raw = prompting(|| {
+            dialoguer::Password::new()
+                .with_prompt(question)
+                .interact_on(&Term::stderr())
+        })?;
         Ok(Secret::parse(&raw, what).map_err(|e| e.to_string()))
     }
 
@@ -143,6 +196,99 @@ impl Ui {
         if self.stderr_is_terminal {
             let _ = Term::stderr().show_cursor();
         }
+    }
+}
+
+/// A prompt is on screen: Ctrl-C ends the process with 130 (see [`prompting`]).
+static PROMPTING: AtomicBool = AtomicBool::new(false);
+/// The run has its own Ctrl-C handling (connect's undo): outside prompts, leave it be.
+static FLOW_OWNS_INTERRUPTS: AtomicBool = AtomicBool::new(false);
+
+/// Says that from now on the running flow handles Ctrl-C itself (connect and demo undo
+/// their work, then exit 130); only a Ctrl-C at a prompt still ends the process at once.
+pub fn flow_owns_interrupts() {
+    FLOW_OWNS_INTERRUPTS.store(true, Ordering::SeqCst);
+}
+
+/// Runs a dialoguer prompt so that Ctrl-C exits 130 whatever the prompt does with it.
+///
+/// dialoguer reads keys in raw mode and raises SIGINT itself on `^C`; a hidden prompt
+/// reads a line with echo off, where `^C` is SIGINT from the terminal. Without a handler
+/// either kills the process by signal (no exit code 130); with the async runtime's
+/// handler (installed once a run has started) a hidden prompt would wait for Enter. So
+/// the first prompt installs a watcher on a thread of its own: at a prompt, or in a
+/// command that does not handle Ctrl-C itself, it restores the cursor and exits 130.
+/// Known gap: after `^C` at a hidden prompt the terminal's echo stays off until the
+/// shell resets it (bash and zsh do at their next prompt).
+fn prompting<T>(prompt: impl FnOnce() -> dialoguer::Result<T>) -> std::io::Result<T> {
+    watch_interrupts();
+    PROMPTING.store(true, Ordering::SeqCst);
+    let answer = prompt();
+    PROMPTING.store(false, Ordering::SeqCst);
+    answer.map_err(into_io)
+}
+
+/// Makes Ctrl-C exit 130 from now on, outside a flow that handles it itself (see
+/// [`prompting`]). Prompts call it; call it earlier to cover what is printed before one.
+pub fn watch_interrupts() {
+    static WATCHER: std::sync::Once = std::sync::Once::new();
+    WATCHER.call_once(|| {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(_) => return, // Then Ctrl-C kills by signal, as it would anyway.
+        };
+        let (ready, watching) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("apono-okta-interrupts".into())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let mut interrupts = match Interrupts::listen() {
+                        Ok(interrupts) => interrupts,
+                        Err(_) => return,
+                    };
+                    // Registered before the first prompt shows.
+                    let _ = ready.send(());
+                    while interrupts.next().await {
+                        if PROMPTING.load(Ordering::SeqCst)
+                            || !FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
+                        {
+                            let _ = Term::stderr().show_cursor();
+                            eprintln!("\ninterrupted");
+                            std::process::exit(130);
+                        }
+                    }
+                });
+            });
+        if spawned.is_ok() {
+            let _ = watching.recv_timeout(Duration::from_secs(2));
+        }
+    });
+}
+
+/// Ctrl-C as a stream, registered as soon as it is made (`tokio::signal::ctrl_c`
+/// registers only when first polled).
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn listen() -> std::io::Result<Interrupts> {
+        Ok(Interrupts {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for the next Ctrl-C; false when no more can come.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        return self.signal.recv().await.is_some();
+        #[cfg(not(unix))]
+        return tokio::signal::ctrl_c().await.is_ok();
     }
 }
 
@@ -178,5 +324,28 @@ impl Drop for Spinner {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_colour_reads_stderr_no_color_and_clicolor_force() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(auto_color(true, &env(&[])));
+        assert!(!auto_color(false, &env(&[])));
+        assert!(!auto_color(true, &env(&[("NO_COLOR", "1")])));
+        assert!(auto_color(true, &env(&[("NO_COLOR", "")])));
+        assert!(auto_color(false, &env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!auto_color(false, &env(&[("CLICOLOR_FORCE", "0")])));
     }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use expectrl::{Eof, Expect, Session};
+use expectrl::{ControlCode, Eof, Expect, Session};
 
 use crate::support::harness::Harness;
 
@@ -65,7 +65,7 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
 
     t.expect("Okta domain");
     t.session.send_line(h.sandbox.okta_url()).unwrap();
-    t.expect("Okta API token");
+    t.expect("Okta API token (");
     t.session.send_line(h.sandbox.super_admin_token()).unwrap();
     t.expect("Apono API token");
     t.session.send_line(h.sandbox.apono_token()).unwrap();
@@ -106,4 +106,111 @@ fn declining_the_plan_writes_nothing() {
     assert_eq!(code, 1, "terminal:\n{}", t.text);
     assert!(t.text.contains("nothing was changed"), "{}", t.text);
     assert!(h.writes().is_empty());
+}
+
+/// `apono-okta ARGS` in a pseudo-terminal with `env`, the transcript ready to expect.
+fn spawn(h: &Harness, args: &[String], env: &[(&str, String)]) -> Transcript {
+    let mut command = h.command();
+    command.args(args).env("TERM", "dumb");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut session = Session::spawn(command).expect("the binary starts in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    Transcript {
+        session,
+        text: String::new(),
+    }
+}
+
+fn interactive_connect_args(h: &Harness) -> Vec<String> {
+    h.target_args()
+        .into_iter()
+        .filter(|a| a != "--non-interactive")
+        .collect()
+}
+
+#[test]
+fn the_wizard_introduces_itself_and_refuses_a_bad_domain_before_any_token() {
+    let h = Harness::new();
+    let args: Vec<String> = [
+        "connect",
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--no-store",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut t = spawn(&h, &args, &[]);
+    t.expect("super admin");
+    t.expect(&format!("Apono: {}", h.sandbox.apono_url()));
+    t.expect("--apono-url");
+    t.expect("Okta domain");
+    t.session.send_line("http//127.0.0.1:36669").unwrap();
+    t.expect("missing colon");
+    // Asked again, not moved on to the token.
+    assert!(!t.text.contains("Okta API token ("), "{}", t.text);
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    assert!(h.writes().is_empty());
+}
+
+#[test]
+fn ctrl_c_at_any_prompt_exits_130() {
+    // At the hidden token prompt.
+    let h = Harness::new();
+    let args: Vec<String> = [
+        "connect",
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--no-store",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut t = spawn(&h, &args, &[]);
+    t.expect("Okta API token (");
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+
+    // At the confirmation, after the preflight has run.
+    let mut t = spawn(
+        &h,
+        &interactive_connect_args(&h),
+        &[
+            ("OKTA_API_TOKEN", h.sandbox.super_admin_token()),
+            ("APONO_API_TOKEN", h.sandbox.apono_token()),
+        ],
+    );
+    t.expect("Apply this plan?");
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    assert!(h.writes().is_empty());
+}
+
+/// Mints a fresh super admin token in the sandbox (the first run revokes the first).
+fn fresh_super_admin_token(h: &Harness) -> String {
+    h.sandbox.mint_super_admin_token()
+}
+
+#[test]
+fn a_plan_that_deletes_an_app_defaults_to_no() {
+    let h = Harness::new();
+    h.connect(&[]).assert_code(0);
+    let before = h.sandbox.snapshot().okta.apps.len();
+    let mut t = spawn(
+        &h,
+        &interactive_connect_args(&h),
+        &[
+            ("OKTA_API_TOKEN", fresh_super_admin_token(&h)),
+            ("APONO_API_TOKEN", h.sandbox.apono_token()),
+        ],
+    );
+    t.expect("[y/N]");
+    t.session.send("\r").unwrap();
+    let code = t.finish();
+    assert_eq!(code, 1, "terminal:\n{}", t.text);
+    assert!(t.text.contains("nothing was changed"), "{}", t.text);
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), before);
 }

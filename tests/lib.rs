@@ -15,3 +15,4 @@ mod least_privilege;
 mod pagination;
 mod sandbox_contract;
 mod status_disconnect;
+mod terminal;

@@ -189,7 +189,14 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     if ui.can_prompt()
         && !settings.assume_yes
         && !ui
-            .confirm("Apply this plan?", true)
+            // A plan that deletes an app defaults to No: Enter must never destroy.
+            .confirm(
+                "Apply this plan?",
+                !plan
+                    .steps
+                    .iter()
+                    .any(|step| matches!(step, plan::Step::RetireApp { .. })),
+            )
             .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
     {
         return Err(Failure::new(

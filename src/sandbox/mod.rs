@@ -65,6 +65,14 @@
 //!   (`AppInstance`), key, grant, client, role assignment, user, token, or path.
 //! - 405 `E0000022` "The endpoint does not support the provided HTTP method".
 //! - 409 `E0000090` "Duplicate role assignment exception".
+//!
+//! # Beyond Okta's API
+//! `POST /sandbox/tokens` on the Okta port mints a fresh super admin API token and
+//! answers `{"token": "00...", "user": "..."}` (201): a real org's tokens come from a
+//! person in the admin console, and each `connect` revokes its own, so this is how a
+//! second run (a rotation) gets one. It needs no auth (the sandbox listens on loopback
+//! only) and is not recorded as an exchange. [`Sandbox::mint_super_admin_token`] does the
+//! same in process.
 //! - 429 `E0000047` "API call exceeded rate limit due to too many requests." (injected).
 
 mod apono;
@@ -352,6 +360,22 @@ impl Sandbox {
     /// holding `SUPER_ADMIN`.
     pub fn super_admin_token(&self) -> String {
         self.super_admin_token.clone()
+    }
+
+    /// A fresh Okta API token of the super admin, as `POST /sandbox/tokens` mints one:
+    /// every `connect` revokes its token, so a second run (a rotation) needs another.
+    pub fn mint_super_admin_token(&self) -> String {
+        okta::mint_super_admin_token(&mut lock(&self.shared.state).okta)
+    }
+
+    /// `curl` line that mints a fresh super admin token (`POST /sandbox/tokens`, an
+    /// endpoint of the sandbox, not of Okta).
+    pub fn mint_token_command(&self) -> String {
+        format!(
+            "curl -s -X POST {}{}",
+            self.okta_url(),
+            okta::MINT_TOKEN_PATH
+        )
     }
 
     /// A valid Okta API token of a user holding only `READ_ONLY_ADMIN`: reads work,

@@ -24,6 +24,32 @@ use super::iam;
 use super::state::{App, Grant, Key, OktaState, RoleAssignment, State, base_app_json, role_label};
 use super::util::{Req, Resp, base62, epoch_secs, iso_from_epoch, iso_now, okta_id, remove_where};
 
+/// The sandbox's own endpoint, not part of Okta's API and never recorded as an
+/// exchange: `POST /sandbox/tokens` (no body, no auth; the server listens on loopback
+/// only) answers 201 `{"token": "00...", "user": "ada.admin@example.com"}`, a fresh
+/// `SUPER_ADMIN` API token. Real Okta tokens come from a person in the admin console;
+/// this is how a sandbox shows more than one run (the first run revokes its token).
+pub(crate) const MINT_TOKEN_PATH: &str = "/sandbox/tokens";
+
+/// A fresh API token of the super admin the sandbox starts with (the first token's user).
+pub(crate) fn mint_super_admin_token(okta: &mut OktaState) -> String {
+    let user_id = okta.api_tokens[0].user_id.clone();
+    okta.seed_api_token(&user_id, "apono-okta (minted by the sandbox)")
+}
+
+/// The answer of [`MINT_TOKEN_PATH`].
+pub(crate) fn mint_token_response(okta: &mut OktaState) -> Resp {
+    let token = mint_super_admin_token(okta);
+    let user_id = okta.api_tokens[0].user_id.clone();
+    let login = okta
+        .users
+        .iter()
+        .find(|u| u.id == user_id)
+        .and_then(|u| u.json["profile"]["login"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    Resp::json(201, json!({"token": token, "user": login}))
+}
+
 /// An Okta error response.
 pub(crate) fn error(status: u16, code: &str, summary: &str, causes: &[String]) -> Resp {
     Resp::json(

@@ -1,0 +1,294 @@
+//! What the terminal side offers without any service: shell completions, man pages,
+//! `--version`, colour and quiet output.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use crate::support::harness::Harness;
+
+/// `apono-okta ARGS` with an isolated environment; stdout, stderr and the exit code.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let h = Harness::new();
+    let output = h.command().args(args).output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bash_completion_case_labels_match_the_state_names_it_builds() {
+    let (code, script, _) = run(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    let assigned: BTreeSet<&str> = script
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("cmd=\""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .filter(|state| !state.is_empty())
+        .collect();
+    let labels: BTreeSet<&str> = script
+        .lines()
+        .filter_map(|line| line.trim().strip_suffix(')'))
+        .filter(|label| !label.contains([',', '*', '"', ' ', '$']))
+        .collect();
+    assert!(
+        assigned.contains("apono__okta__subcmd__status"),
+        "{assigned:?}"
+    );
+    for state in &assigned {
+        assert!(
+            labels.contains(state),
+            "the state {state} is built but has no case label; labels: {labels:?}"
+        );
+    }
+    assert!(!script.contains("apono__subcmd__okta"));
+}
+
+/// Runs the bash completion function for `words` (the last one being completed) and
+/// returns what it offers; `None` when bash is not installed.
+fn bash_complete(words: &[&str]) -> Option<Vec<String>> {
+    let (_, script, _) = run(&["completions", "bash"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("apono-okta.bash");
+    std::fs::write(&path, script).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _apono__okta apono-okta '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        path.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let output = Command::new("bash").args(["-c", &program]).output().ok()?;
+    assert!(output.status.success(), "{output:?}");
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn bash_completes_subcommand_flags_and_shell_names() {
+    let Some(flags) = bash_complete(&["apono-okta", "status", "--"]) else {
+        eprintln!("bash is not installed; skipped");
+        return;
+    };
+    assert!(flags.contains(&"--okta-url".to_string()), "{flags:?}");
+    assert!(flags.contains(&"--json".to_string()), "{flags:?}");
+    let shells = bash_complete(&["apono-okta", "completions", ""]).unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        assert!(shells.contains(&shell.to_string()), "{shells:?}");
+    }
+}
+
+#[test]
+fn version_names_the_commit_date_and_target_and_short_stays_plain() {
+    let (code, long, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    let long = long.trim();
+    let rest = long
+        .strip_prefix(concat!("apono-okta ", env!("CARGO_PKG_VERSION"), " ("))
+        .unwrap_or_else(|| panic!("{long}"));
+    let (commit_and_date, target) = rest.trim_end_matches(')').split_once(", ").unwrap();
+    let (commit, date) = commit_and_date.split_once(' ').unwrap();
+    assert!(!commit.is_empty() && date.len() == 10, "{long}");
+    assert!(target.contains('-'), "{long}");
+    let (_, short, _) = run(&["-V"]);
+    assert_eq!(
+        short.trim(),
+        concat!("apono-okta ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn man_prints_one_page_per_subcommand_and_writes_them_all() {
+    let (code, top, _) = run(&["man"]);
+    assert_eq!(code, 0);
+    assert!(top.contains(".TH apono-okta 1"), "{top}");
+    let (code, connect, _) = run(&["man", "connect"]);
+    assert_eq!(code, 0);
+    assert!(connect.contains(".TH apono-okta-connect 1"), "{connect}");
+    assert!(
+        connect.contains("least") || connect.contains("reuse"),
+        "{connect}"
+    );
+    let (code, _, stderr) = run(&["man", "nope"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("connect"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    for page in [
+        "apono-okta.1",
+        "apono-okta-connect.1",
+        "apono-okta-status.1",
+        "apono-okta-man.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+    let (_, help, _) = run(&["--help"]);
+    assert!(help.contains("  man "), "{help}");
+}
+
+/// `demo` with `extra` arguments and environment variables.
+fn demo(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let h = Harness::new();
+    let mut command = h.command();
+    command.arg("demo").args(args).env_remove("NO_COLOR");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn colour_follows_the_color_flag_and_no_color_not_stdout() {
+    // stdout and stderr are both pipes here: `--color always` still colours stderr,
+    // and never stdout.
+    let (code, stdout, stderr) = demo(&["--color", "always"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("\u{1b}["), "{stderr}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    let (_, _, stderr) = demo(&["--color", "auto"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(stderr.contains("\u{1b}["), "{stderr}");
+    for (args, env) in [
+        (vec![], vec![]),
+        (vec!["--color", "never"], vec![("CLICOLOR_FORCE", "1")]),
+        (vec![], vec![("NO_COLOR", "1")]),
+    ] {
+        let (_, _, stderr) = demo(&args, &env);
+        assert!(!stderr.contains('\u{1b}'), "{args:?} {env:?}: {stderr}");
+    }
+}
+
+#[test]
+fn quiet_prints_the_summary_and_nothing_else() {
+    let (code, stdout, stderr) = demo(&["-q"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    assert!(stdout.contains("Connected"), "{stdout}");
+}
+
+/// `POST path` to `base` (`http://127.0.0.1:PORT`) over a plain socket; the raw answer.
+fn post(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn the_sandbox_mints_super_admin_tokens_so_a_second_run_rotates() {
+    let h = Harness::new();
+    h.connect(&[]).assert_code(0);
+    let answer = post(&h.sandbox.okta_url(), "/sandbox/tokens");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let body: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let token = body["token"].as_str().unwrap().to_string();
+    let run = h.connect_with_tokens(&token, &h.sandbox.apono_token(), &["--json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["result"], "rotated");
+    assert_eq!(run.json()["retired_app_ids"].as_array().unwrap().len(), 1);
+    assert!(h.sandbox.mint_token_command().ends_with("/sandbox/tokens"));
+}
+
+#[test]
+fn demo_rotate_connects_then_rotates() {
+    let (code, stdout, stderr) = demo(&["--rotate"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Rotated"), "{stdout}");
+    assert!(stderr.contains("was deleted"), "{stderr}");
+    let (code, stdout, stderr) = demo(&[], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Connected"), "{stdout}");
+    assert!(stderr.contains("demo --rotate"), "{stderr}");
+}
+
+/// Panics unless `stdout` is one JSON object whose keys, at every level, are sorted:
+/// `Value` (no `preserve_order`) sorts them, so sorted output reads back unchanged.
+fn assert_key_sorted(what: &str, stdout: &str) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{what}: not one JSON object ({e}): {stdout}"));
+    assert_eq!(
+        stdout.trim(),
+        value.to_string(),
+        "{what}: keys are not sorted"
+    );
+    value
+}
+
+/// `COMMAND --json` against the sandbox, with both tokens.
+fn json_run(h: &Harness, args: &[&str], okta_token: &str) -> crate::support::harness::Run {
+    let mut command = h.command();
+    command
+        .args(args)
+        .args([
+            "--okta-url",
+            &h.sandbox.okta_url(),
+            "--apono-url",
+            &h.sandbox.apono_url(),
+            "--non-interactive",
+            "--json",
+        ])
+        .env("APONO_API_TOKEN", h.sandbox.apono_token())
+        .env("OKTA_API_TOKEN", okta_token);
+    h.run(command, None)
+}
+
+#[test]
+fn every_json_object_has_sorted_keys() {
+    let h = Harness::new();
+    let connected = json_run(
+        &h,
+        &["connect", "--no-store"],
+        &h.sandbox.super_admin_token(),
+    );
+    connected.assert_code(0);
+    let report = assert_key_sorted("connect", &connected.stdout);
+    assert_eq!(report["left_behind"], serde_json::json!([]));
+    let status = json_run(&h, &["status"], &h.sandbox.mint_super_admin_token());
+    status.assert_code(0);
+    let report = assert_key_sorted("status", &status.stdout);
+    assert!(report.get("unreferenced_app_ids").is_some(), "{report}");
+    let disconnected = json_run(
+        &h,
+        &["disconnect", "--yes"],
+        &h.sandbox.mint_super_admin_token(),
+    );
+    disconnected.assert_code(0);
+    let report = assert_key_sorted("disconnect", &disconnected.stdout);
+    assert!(report.get("left_behind").is_some(), "{report}");
+    let failed = json_run(&h, &["connect"], "00-not-a-real-token-at-all");
+    failed.assert_code(3);
+    assert_key_sorted("a failure", &failed.stdout);
+
+    let mut command = h.command();
+    command.args(["logout", "--apono-url", "https://api.apono.io", "--json"]);
+    let logout = h.run(command, None);
+    logout.assert_code(0);
+    let report = assert_key_sorted("logout", &logout.stdout);
+    assert_eq!(report["result"], "nothing_stored");
+    assert_eq!(report["account"], "api.apono.io");
+    assert!(
+        logout.stderr.contains("APONO_OKTA_KEYRING=none"),
+        "{}",
+        logout.stderr
+    );
+}
