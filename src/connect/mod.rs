@@ -192,10 +192,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             // A plan that deletes an app defaults to No: Enter must never destroy.
             .confirm(
                 "Apply this plan?",
-                !plan
-                    .steps
-                    .iter()
-                    .any(|step| matches!(step, plan::Step::RetireApp { .. })),
+                !plan.steps.iter().any(plan::Step::takes_something_away),
             )
             .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
     {

@@ -166,6 +166,22 @@ pub enum Step {
     RevokeToken,
 }
 
+impl Step {
+    /// Whether the step deletes or takes away something that exists: an app, a role
+    /// assignment, a permission or resource of the shared least-privilege objects.
+    /// A plan with such a step asks "[y/N]".
+    pub fn takes_something_away(&self) -> bool {
+        let removes = |plan: &ObjectPlan| matches!(plan, ObjectPlan::Converge { remove, .. } if !remove.is_empty());
+        match self {
+            Step::RetireApp { .. } | Step::UnassignRoles { .. } => true,
+            Step::EnsureLeastPrivilege { role, resource_set } => {
+                removes(role) || removes(resource_set)
+            }
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
