@@ -15,14 +15,11 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use crate::apono::{AponoClient, Integration};
 use crate::cli::{ConnectArgs, ServiceArgs};
 use crate::connect::ConnectSettings;
-use crate::connect::config::ConfigTemplate;
 use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
-use crate::okta::OktaClient;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 
@@ -114,38 +111,6 @@ pub struct ServiceSettings {
     /// The label of the app this tool creates and finds.
     pub app_label: String,
     pub http: HttpSettings,
-}
-
-impl ServiceSettings {
-    /// The Apono client.
-    pub fn apono_client(&self) -> Result<AponoClient, Failure> {
-        AponoClient::new(self.apono_url.clone(), self.apono_token.clone(), &self.http)
-            .map_err(Failure::usage)
-    }
-
-    /// The Okta client, when an Okta token was given.
-    pub fn okta_client(&self) -> Result<Option<OktaClient>, Failure> {
-        self.okta_token
-            .clone()
-            .map(|token| {
-                OktaClient::new(self.okta_url.clone(), token, &self.http).map_err(Failure::usage)
-            })
-            .transpose()
-    }
-
-    /// This org's Apono integration, with the config template that reads it.
-    pub async fn org_integration(
-        &self,
-        apono: &AponoClient,
-    ) -> Result<(ConfigTemplate, Option<Integration>), Failure> {
-        crate::connect::observe::org_integration(
-            apono,
-            self.integration_type.as_deref(),
-            self.integration_id.as_deref(),
-            &self.domain,
-        )
-        .await
-    }
 }
 
 /// Where the Apono token came from.

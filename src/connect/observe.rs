@@ -86,24 +86,17 @@ pub async fn apono_integrations(
     })
 }
 
-/// This org's integration (for `status` and `disconnect`), with the config template.
-pub async fn org_integration(
-    apono: &AponoClient,
-    integration_type: Option<&str>,
+/// This org's integration among those preflight found for its domain: the one
+/// `--apono-integration-id` names, the only one, or none (`connect`'s plan, `status` and
+/// `disconnect` all pick it this way).
+pub fn org_integration(
+    integrations: &[Integration],
     integration_id: Option<&str>,
     domain: &str,
-) -> Result<(ConfigTemplate, Option<Integration>), Failure> {
-    let config = ConfigInputs {
-        domain: domain.to_string(),
-        ..ConfigInputs::default()
-    };
-    let side = apono_integrations(apono, integration_type, &config).await?;
-    let integration =
-        crate::connect::plan::pick_org_integration(&side.integrations, integration_id, domain)
-            .map_err(|e| {
-                Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
-            })?;
-    Ok((side.template, integration))
+) -> Result<Option<Integration>, Failure> {
+    crate::connect::plan::pick_org_integration(integrations, integration_id, domain).map_err(|e| {
+        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
+    })
 }
 
 /// With `--reuse-app`: what the app to converge in place looks like (its grants and

@@ -10,9 +10,9 @@
 use serde::Serialize;
 
 use crate::apono;
+use crate::commands::Summary;
 use crate::connect::config::ConfigInputs;
-use crate::connect::observe::apono_integrations;
-use crate::connect::plan::pick_org_integration;
+use crate::connect::observe::{self, apono_integrations};
 use crate::connect::role::{self, AdminRole};
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
@@ -101,8 +101,8 @@ impl StatusReport {
 }
 
 /// Runs `status`.
-pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
-    let apono = service.apono_client()?;
+pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
+    let apono = super::apono_client(service)?;
     // Every integration of the type is listed once: this org's is picked from them, and
     // any org's counts as a reference to an app.
     let config = ConfigInputs {
@@ -110,14 +110,11 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
         ..ConfigInputs::default()
     };
     let side = apono_integrations(&apono, service.integration_type.as_deref(), &config).await?;
-    let integration = pick_org_integration(
+    let integration = observe::org_integration(
         &side.integrations,
         service.integration_id.as_deref(),
         &service.domain,
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
-    })?;
+    )?;
     let template = side.template;
     let mut drifts = Vec::new();
     let client_id = integration
@@ -156,7 +153,7 @@ pub async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, 
     let mut app_id = None;
     let mut unreferenced_app_ids = Vec::new();
     let checked = service.okta_token.is_some();
-    if let Some(okta) = service.okta_client()? {
+    if let Some(okta) = super::okta_client(service)? {
         if let Some(client_id) = &client_id {
             app_id = check_okta_app(&service.app_label, &okta, client_id, &mut drifts).await?;
         }
@@ -250,4 +247,13 @@ async fn check_okta_app(
         drifts.extend(role::drifts(&objects, &okta.issuer()));
     }
     Ok(Some(app.id))
+}
+
+impl Summary for StatusReport {
+    fn to_text(&self) -> String {
+        StatusReport::to_text(self)
+    }
+    fn exit_code(&self) -> u8 {
+        StatusReport::exit_code(self)
+    }
 }

@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
+use crate::commands::Summary;
 use crate::connect::config::ConfigInputs;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::observe;
-use crate::connect::plan::pick_org_integration;
 use crate::connect::role::SharedObject;
 use crate::error::{ExitKind, Failure};
 use crate::okta::SERVICE_APP_NAME;
@@ -83,17 +83,17 @@ impl DisconnectReport {
 }
 
 /// Runs `disconnect`.
-pub async fn disconnect(
+pub async fn run(
     service: &ServiceSettings,
     options: DisconnectOptions,
     ui: &Ui,
 ) -> Result<DisconnectReport, Failure> {
-    let okta = service.okta_client()?.ok_or_else(|| {
+    let okta = super::okta_client(service)?.ok_or_else(|| {
         Failure::usage(
             "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",
         )
     })?;
-    let apono = service.apono_client()?;
+    let apono = super::apono_client(service)?;
     // The connect preflight: a token that could not delete the app stops here, before
     // anything is written.
     let config = ConfigInputs {
@@ -111,14 +111,11 @@ pub async fn disconnect(
     )
     .await?;
     let template = &observed.template;
-    let integration = pick_org_integration(
+    let integration = observe::org_integration(
         &observed.integrations,
         service.integration_id.as_deref(),
         &service.domain,
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
-    })?;
+    )?;
     let client_id = integration
         .as_ref()
         .and_then(|i| template.client_id_of(&i.integration_config))
@@ -299,4 +296,18 @@ pub async fn disconnect(
     report.result = "disconnected".into();
     report.warnings = ui.warnings();
     Ok(report)
+}
+
+impl Summary for DisconnectReport {
+    fn to_text(&self) -> String {
+        DisconnectReport::to_text(self)
+    }
+    /// 6 when something is left for a person (an app not deleted, a live token).
+    fn exit_code(&self) -> u8 {
+        if self.left_behind.is_empty() {
+            0
+        } else {
+            ExitKind::LeftBehind.code()
+        }
+    }
 }

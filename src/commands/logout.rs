@@ -1,0 +1,53 @@
+//! `apono-okta logout`: forgets the Apono token stored in the OS keyring.
+
+use crate::cli::LogoutArgs;
+use crate::commands::Summary;
+use crate::error::Failure;
+use crate::ui::Ui;
+use crate::{secret, settings};
+
+/// What `logout` did.
+#[derive(Debug, serde::Serialize)]
+pub struct LogoutReport {
+    /// `removed`, or `nothing_stored`.
+    result: &'static str,
+    keyring_service: &'static str,
+    /// The Apono API host the token was stored under.
+    account: String,
+}
+
+impl Summary for LogoutReport {
+    fn to_text(&self) -> String {
+        match self.result {
+            "removed" => format!(
+                "Removed the Apono API token stored for {} from the OS keyring.",
+                self.account
+            ),
+            _ => format!(
+                "No Apono API token was stored for {} in the OS keyring; nothing to remove.",
+                self.account
+            ),
+        }
+    }
+}
+
+/// `logout`: forgets the Apono token stored for this Apono API host. Exit 0 whether or
+/// not one was stored; an unavailable keyring cannot hold one (this tool never falls
+/// back to a file), so that is "nothing stored", with the reason on stderr.
+pub fn run(args: &LogoutArgs, ui: &Ui) -> Result<LogoutReport, Failure> {
+    let apono_url = settings::parse_base_url(&args.apono_url, "--apono-url")?;
+    let account = settings::keyring_account(&apono_url);
+    let store = settings::token_store(&settings::process_env);
+    let removed = match store.delete(&account) {
+        Ok(removed) => removed,
+        Err(why) => {
+            ui.info(&format!("note: {why}"));
+            false
+        }
+    };
+    Ok(LogoutReport {
+        result: if removed { "removed" } else { "nothing_stored" },
+        keyring_service: secret::KEYRING_SERVICE,
+        account,
+    })
+}

@@ -1,0 +1,127 @@
+//! One module per subcommand: each resolves its settings, builds its clients, runs, and
+//! returns a report (or a [`Failure`]). This module holds what they share: the
+//! [`Summary`] every report implements, and the edge that prints a report or a failure
+//! (text, or the one `--json` object with its keys sorted) and returns the exit code.
+
+pub mod completions;
+pub mod connect;
+pub mod demo;
+pub mod disconnect;
+pub mod logout;
+pub mod man;
+pub mod sandbox;
+pub mod status;
+
+use std::io::Write;
+
+use crate::apono::AponoClient;
+use crate::cli::{OutputArgs, ServiceArgs};
+use crate::error::Failure;
+use crate::okta::OktaClient;
+use crate::secret;
+use crate::settings::{self, OktaTokenNeed, Purpose, ServiceSettings};
+use crate::ui::{Appearance, Ui};
+
+/// The service settings of `status` and `disconnect`, from the process environment.
+pub(crate) fn resolve_service(
+    args: &ServiceArgs,
+    need: OktaTokenNeed,
+    purpose: Purpose,
+    ui: &Ui,
+) -> Result<ServiceSettings, Failure> {
+    let env = settings::process_env;
+    let store = settings::token_store(&env);
+    settings::resolve_service(args, need, purpose, &env, store.as_ref(), ui)
+}
+
+/// The Apono client of `status` and `disconnect`.
+pub(crate) fn apono_client(service: &ServiceSettings) -> Result<AponoClient, Failure> {
+    AponoClient::new(
+        service.apono_url.clone(),
+        service.apono_token.clone(),
+        &service.http,
+    )
+    .map_err(Failure::usage)
+}
+
+/// The Okta client, when an Okta token was given.
+pub(crate) fn okta_client(service: &ServiceSettings) -> Result<Option<OktaClient>, Failure> {
+    service
+        .okta_token
+        .clone()
+        .map(|token| {
+            OktaClient::new(service.okta_url.clone(), token, &service.http).map_err(Failure::usage)
+        })
+        .transpose()
+}
+
+/// A command's result, printable as text or as the one JSON object of `--json`.
+pub trait Summary: serde::Serialize {
+    fn to_text(&self) -> String;
+    /// The exit code of a command that ran to the end (`status` is 5 when unhealthy).
+    fn exit_code(&self) -> u8 {
+        0
+    }
+}
+
+/// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns
+/// the exit code.
+pub(crate) fn finish<S: Summary>(
+    output: &OutputArgs,
+    appearance: Appearance,
+    command: impl FnOnce(&Ui) -> Result<S, Failure>,
+) -> u8 {
+    let ui = Ui::new(output.non_interactive, appearance);
+    match command(&ui) {
+        Ok(report) => {
+            let text = if output.json {
+                // Through `Value`, whose maps are sorted: every object this tool prints
+                // has its keys in order, as failures do.
+                serde_json::to_value(&report)
+                    .map(|value| value.to_string())
+                    .unwrap_or_default()
+            } else {
+                report.to_text()
+            };
+            // A belt: server text is redacted where it enters an error already.
+            print_stdout(&secret::redact(&text));
+            report.exit_code()
+        }
+        Err(failure) => {
+            report_failure(&failure, &ui);
+            if output.json {
+                print_stdout(&crate::connect::failure_json(&failure).to_string());
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+/// Prints a line on stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+/// Prints a failure on stderr: the message, what was undone, what is left behind, and
+/// the hints, each with both tokens redacted (a belt: see [`secret::redact`]).
+fn report_failure(failure: &Failure, ui: &Ui) {
+    use secret::redact;
+    ui.error(&redact(&failure.message));
+    if !failure.undone.is_empty() {
+        ui.info("Undone:");
+        for item in &failure.undone {
+            ui.info(&format!("  - {}", redact(item)));
+        }
+    }
+    if !failure.left_behind.is_empty() {
+        ui.info("Left behind (clean these up, or re-run `apono-okta connect`):");
+        for item in &failure.left_behind {
+            ui.info(&format!("  - {}", redact(item)));
+        }
+    }
+    for hint in &failure.hints {
+        ui.hint(&redact(hint));
+    }
+}
