@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::http::{ApiClient, ApiError, Auth, HttpSettings, Page, ServiceName, path_segment};
 use crate::secret::Secret;
-pub use models::{CatalogEntry, CatalogParam, Integration};
+pub use models::{CatalogEntry, CatalogParam, Integration, IntegrationStatus};
 
 /// The default Apono API base URL.
 pub const DEFAULT_API_URL: &str = "https://api.apono.io";

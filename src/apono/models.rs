@@ -48,6 +48,42 @@ pub struct OffsetPagination {
     pub offset: u64,
 }
 
+/// An integration's status, as Apono reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum IntegrationStatus {
+    #[default]
+    Initializing,
+    Refreshing,
+    Active,
+    Error,
+    Warning,
+    Disabled,
+    /// A status this tool does not know (a newer Apono): read as "not settled yet".
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl IntegrationStatus {
+    /// `Active` or `Warning`: Apono is done syncing and found the integration working.
+    pub fn is_healthy(&self) -> bool {
+        matches!(self, IntegrationStatus::Active | IntegrationStatus::Warning)
+    }
+
+    /// `Error` or `Disabled`: Apono found it broken, or it is turned off.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, IntegrationStatus::Error | IntegrationStatus::Disabled)
+    }
+}
+
+impl std::fmt::Display for IntegrationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntegrationStatus::Other(status) => f.write_str(status),
+            known => write!(f, "{known:?}"),
+        }
+    }
+}
+
 /// An integration (v4).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Integration {
@@ -58,9 +94,8 @@ pub struct Integration {
     pub integration_type: String,
     #[serde(default)]
     pub category: Option<String>,
-    /// `Initializing`, `Refreshing`, `Active`, `Error`, `Warning` or `Disabled`.
     #[serde(default)]
-    pub status: String,
+    pub status: IntegrationStatus,
     #[serde(default)]
     pub last_sync_time: Option<String>,
     #[serde(default)]
@@ -92,4 +127,26 @@ pub struct TokenPagination {
 pub struct IntegrationDetails {
     #[serde(default)]
     pub details: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IntegrationStatus;
+
+    #[test]
+    fn statuses_read_and_print_as_apono_spells_them() {
+        let read = |s: &str| serde_json::from_value::<IntegrationStatus>(s.into()).unwrap();
+        assert_eq!(read("Active"), IntegrationStatus::Active);
+        assert_eq!(read("Paused"), IntegrationStatus::Other("Paused".into()));
+        assert!(!read("Paused").is_healthy() && !read("Paused").is_failed());
+        assert_eq!(read("Warning").to_string(), "Warning");
+        assert_eq!(
+            serde_json::to_value(read("Paused")).unwrap(),
+            serde_json::json!("Paused")
+        );
+        assert_eq!(
+            serde_json::to_value(IntegrationStatus::Error).unwrap(),
+            serde_json::json!("Error")
+        );
+    }
 }

@@ -22,11 +22,22 @@ pub struct DisconnectOptions {
     pub keep_api_token: bool,
 }
 
+/// A `disconnect`'s `result` in `--json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisconnectOutcome {
+    Disconnected,
+    /// `--dry-run`: nothing was deleted.
+    Planned,
+    /// Nothing was connected, and nothing was left to remove.
+    Unchanged,
+}
+
 /// What `disconnect` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct DisconnectReport {
     /// `disconnected`, `planned` (`--dry-run`) or `unchanged` (nothing was connected).
-    pub result: String,
+    pub result: DisconnectOutcome,
     pub domain: String,
     pub integration_id: Option<String>,
     pub deleted_app_ids: Vec<String>,
@@ -41,12 +52,14 @@ pub struct DisconnectReport {
 impl DisconnectReport {
     /// The human summary for stdout.
     pub fn to_text(&self) -> String {
-        let headline = match self.result.as_str() {
-            "planned" => format!(
+        let headline = match self.result {
+            DisconnectOutcome::Planned => format!(
                 "Planned (dry run): disconnect {}; nothing was deleted.",
                 self.domain
             ),
-            "unchanged" => format!("{} is not connected to Apono; nothing to do.", self.domain),
+            DisconnectOutcome::Unchanged => {
+                format!("{} is not connected to Apono; nothing to do.", self.domain)
+            }
             _ if self.integration_id.is_none() => format!(
                 "Finished disconnecting {}: removed what an earlier run left.",
                 self.domain
@@ -162,7 +175,7 @@ pub async fn run(
         .collect();
 
     let mut report = DisconnectReport {
-        result: "unchanged".into(),
+        result: DisconnectOutcome::Unchanged,
         domain: service.domain.clone(),
         integration_id: integration.as_ref().map(|i| i.id.clone()),
         deleted_app_ids: Vec::new(),
@@ -218,7 +231,7 @@ pub async fn run(
         ui.info(&format!("  {}. {step}", n + 1));
     }
     if options.dry_run {
-        report.result = "planned".into();
+        report.result = DisconnectOutcome::Planned;
         report.warnings = ui.warnings();
         return Ok(report);
     }
@@ -293,7 +306,7 @@ pub async fn run(
             }
         }
     }
-    report.result = "disconnected".into();
+    report.result = DisconnectOutcome::Disconnected;
     report.warnings = ui.warnings();
     Ok(report)
 }

@@ -6,11 +6,18 @@ use crate::error::Failure;
 use crate::ui::Ui;
 use crate::{secret, settings};
 
+/// A `logout`'s `result` in `--json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogoutOutcome {
+    Removed,
+    NothingStored,
+}
+
 /// What `logout` did.
 #[derive(Debug, serde::Serialize)]
 pub struct LogoutReport {
-    /// `removed`, or `nothing_stored`.
-    result: &'static str,
+    result: LogoutOutcome,
     keyring_service: &'static str,
     /// The Apono API host the token was stored under.
     account: String,
@@ -19,11 +26,11 @@ pub struct LogoutReport {
 impl Summary for LogoutReport {
     fn to_text(&self) -> String {
         match self.result {
-            "removed" => format!(
+            LogoutOutcome::Removed => format!(
                 "Removed the Apono API token stored for {} from the OS keyring.",
                 self.account
             ),
-            _ => format!(
+            LogoutOutcome::NothingStored => format!(
                 "No Apono API token was stored for {} in the OS keyring; nothing to remove.",
                 self.account
             ),
@@ -46,7 +53,11 @@ pub fn run(args: &LogoutArgs, ui: &Ui) -> Result<LogoutReport, Failure> {
         }
     };
     Ok(LogoutReport {
-        result: if removed { "removed" } else { "nothing_stored" },
+        result: if removed {
+            LogoutOutcome::Removed
+        } else {
+            LogoutOutcome::NothingStored
+        },
         keyring_service: secret::KEYRING_SERVICE,
         account,
     })

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::apono;
+use crate::apono::{self, IntegrationStatus};
 use crate::commands::Summary;
 use crate::connect::config::ConfigInputs;
 use crate::connect::observe::{self, apono_integrations};
@@ -47,7 +47,7 @@ pub struct AponoStatus {
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub integration_type: String,
-    pub status: Option<String>,
+    pub status: Option<IntegrationStatus>,
 }
 
 impl StatusReport {
@@ -76,7 +76,10 @@ impl StatusReport {
             self.apono.name.as_deref().unwrap_or("-"),
             self.apono.integration_id.as_deref().unwrap_or("none"),
             self.apono.integration_type,
-            self.apono.status.as_deref().unwrap_or("-")
+            self.apono
+                .status
+                .as_ref()
+                .map_or_else(|| "-".to_string(), ToString::to_string)
         ));
         lines.push(if self.okta.checked {
             format!(
@@ -126,14 +129,14 @@ pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Fai
             "Apono has no Okta integration for {}",
             service.domain
         )),
-        Some(i) if i.status == "Warning" => {
+        Some(i) if i.status == IntegrationStatus::Warning => {
             let details = apono.integration_details(&i.id).await.ok().flatten();
             ui.warn(&format!(
                 "Apono reports the integration with status Warning{}",
                 details.map(|d| format!(": {d}")).unwrap_or_default()
             ));
         }
-        Some(i) if i.status != "Active" => {
+        Some(i) if i.status != IntegrationStatus::Active => {
             let details = apono.integration_details(&i.id).await.ok().flatten();
             drifts.push(format!(
                 "Apono reports the integration with status {}{}",

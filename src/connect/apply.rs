@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use crate::apono::{AponoClient, Integration};
+use crate::apono::{AponoClient, Integration, IntegrationStatus};
 use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{Plan, RetireReason, Step};
@@ -698,7 +698,7 @@ pub async fn apply(
                     after_update: rewritten_by_this_run,
                     // A status that is not yet settled proves Apono saw our write.
                     saw_sync: created_by_this_run
-                        || (rewritten_by_this_run && !is_settled(&current.status)),
+                        || (rewritten_by_this_run && !current.status.is_healthy()),
                     expected_client_id: app.as_ref().map(|a| a.client_id().to_string()),
                     previous_client_id: observed_client_id.clone(),
                     settled_reads: 0,
@@ -1003,18 +1003,13 @@ impl Freshness {
 
     /// Reads one answer about this run's app; true when a settled status can be trusted.
     fn settled_and_trusted(&mut self, integration: &Integration) -> bool {
-        if !is_settled(&integration.status) {
+        if !integration.status.is_healthy() {
             self.saw_sync = true;
             return false;
         }
         self.settled_reads += 1;
         self.saw_sync || self.settled_reads >= SETTLED_READS_AFTER_UPDATE
     }
-}
-
-/// `Active` or `Warning`: Apono is done syncing.
-fn is_settled(status: &str) -> bool {
-    matches!(status, "Active" | "Warning")
 }
 
 /// Polls the integration until Apono settles on a status. The caller bounds the
@@ -1056,18 +1051,18 @@ async fn wait_until_healthy(
             }
         }
         let trusted = freshness.settled_and_trusted(&integration);
-        match integration.status.as_str() {
-            "Active" | "Warning" if !trusted => {
+        match &integration.status {
+            status if status.is_healthy() && !trusted => {
                 spinner.set_message("waiting for Apono to sync with the new app");
             }
-            "Active" => {
+            IntegrationStatus::Active => {
                 spinner.finish();
                 context
                     .ui
                     .done(&format!("Apono reports the integration {id} Active"));
                 return Ok(integration);
             }
-            "Warning" => {
+            IntegrationStatus::Warning => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
                 context.ui.warn(&format!(
@@ -1075,7 +1070,7 @@ async fn wait_until_healthy(
                 ));
                 return Ok(integration);
             }
-            "Error" | "Disabled" => {
+            status if status.is_failed() => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
                 return Err(Failure::new(

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::apono::AponoClient;
+use crate::apono::{AponoClient, IntegrationStatus};
 use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::http::HttpSettings;
@@ -25,7 +25,7 @@ use crate::secret::Secret;
 use crate::ui::Ui;
 use apply::{Applied, ApplyContext, Journal};
 use config::ConfigInputs;
-use plan::{Plan, PlanInputs, Step};
+use plan::{Outcome, Plan, PlanInputs, Step};
 
 /// Everything `connect` needs, resolved: no clap, no environment, no prompts.
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ pub struct ConnectSettings {
 /// The summary: printed as text, or as the one JSON object of `--json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub result: String,
+    pub result: Outcome,
     pub okta: OktaReport,
     pub apono: AponoReport,
     pub retired_app_ids: Vec<String>,
@@ -92,7 +92,7 @@ pub struct AponoReport {
     pub name: String,
     #[serde(rename = "type")]
     pub integration_type: String,
-    pub status: Option<String>,
+    pub status: Option<IntegrationStatus>,
 }
 
 /// Runs `connect`. On failure the returned [`Failure`] says what was undone.
@@ -320,7 +320,7 @@ fn planned_report(
         })
         .unwrap_or_default();
     Report {
-        result: "planned".into(),
+        result: Outcome::Planned,
         okta: OktaReport {
             domain: settings.domain.clone(),
             app_id: plan.reused_app.as_ref().map(|a| a.id.clone()),
@@ -347,7 +347,7 @@ fn applied_report(plan: &Plan, applied: Applied, settings: &ConnectSettings, ui:
         ui.info("The Okta API token is revoked. Okta cannot mint tokens through its API, so the next run (to rotate) needs a fresh token from an Okta super admin.");
     }
     Report {
-        result: plan.kind.result_word().into(),
+        result: plan.kind.outcome(),
         okta: OktaReport {
             domain: settings.domain.clone(),
             app_id: Some(applied.app.id.clone()),
@@ -382,24 +382,24 @@ impl Report {
     /// The human summary for stdout.
     pub fn to_text(&self) -> String {
         let none = || "-".to_string();
-        let headline = match self.result.as_str() {
-            "planned" => format!(
+        let headline = match self.result {
+            Outcome::Planned => format!(
                 "Planned (dry run): {} to Apono; nothing was written.",
                 self.okta.domain
             ),
-            "repaired" => format!(
+            Outcome::Repaired => format!(
                 "Repaired the Apono integration of {} in place.",
                 self.okta.domain
             ),
-            "unchanged" => format!(
+            Outcome::Unchanged => format!(
                 "Nothing to change: {} is connected to Apono.",
                 self.okta.domain
             ),
-            "rotated" => format!(
+            Outcome::Rotated => format!(
                 "Rotated the Apono integration of {} to a new Okta app.",
                 self.okta.domain
             ),
-            _ => format!("Connected {} to Apono.", self.okta.domain),
+            Outcome::Created => format!("Connected {} to Apono.", self.okta.domain),
         };
         let retired = if self.retired_app_ids.is_empty() {
             "none".to_string()
@@ -433,11 +433,14 @@ impl Report {
             ),
             format!(
                 "  Apono status       {}",
-                self.apono.status.clone().unwrap_or_else(none)
+                self.apono
+                    .status
+                    .as_ref()
+                    .map_or_else(none, ToString::to_string)
             ),
             format!("  retired apps       {retired}"),
         ];
-        if self.result != "planned" {
+        if self.result != Outcome::Planned {
             lines.push(format!("  Okta API token     {token}"));
         }
         if !self.left_behind.is_empty() {

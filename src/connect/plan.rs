@@ -101,15 +101,27 @@ pub enum PlanKind {
 }
 
 impl PlanKind {
-    /// The word `--json` uses once the plan is carried out.
-    pub fn result_word(self) -> &'static str {
+    /// What `--json` reports once the plan is carried out.
+    pub fn outcome(self) -> Outcome {
         match self {
-            PlanKind::Create => "created",
-            PlanKind::Rotate => "rotated",
-            PlanKind::Repair => "repaired",
-            PlanKind::Unchanged => "unchanged",
+            PlanKind::Create => Outcome::Created,
+            PlanKind::Rotate => Outcome::Rotated,
+            PlanKind::Repair => Outcome::Repaired,
+            PlanKind::Unchanged => Outcome::Unchanged,
         }
     }
+}
+
+/// A `connect`'s `result` in `--json` (`"created"`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Created,
+    Rotated,
+    Repaired,
+    Unchanged,
+    /// `--dry-run`: nothing was written.
+    Planned,
 }
 
 /// Why an app is retired.
@@ -537,7 +549,7 @@ fn describe_assignment(assignment: &RoleAssignment) -> String {
 
 /// Apono is done syncing and found the integration working.
 fn is_healthy(integration: &Integration) -> bool {
-    matches!(integration.status.as_str(), "Active" | "Warning")
+    integration.status.is_healthy()
 }
 
 /// What it takes to converge an existing app and the integration in place.
