@@ -64,7 +64,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let appearance = appearance(&cli.display);
     match cli.command {
         Command::Connect(args) => finish(&args.output.clone(), appearance, |ui| {
-            runtime.block_on(commands::connect::run(args, ui))
+            commands::connect::run(args, &runtime, ui)
         }),
         Command::Demo(args) => finish(&args.output.clone(), appearance, |ui| {
             runtime.block_on(commands::demo::run(args.rotate, ui))

@@ -5,18 +5,40 @@ use crate::cli::ConnectArgs;
 use crate::commands::Summary;
 use crate::connect::{self, Report};
 use crate::error::{ExitKind, Failure};
+use crate::secret::TokenStore;
 use crate::settings;
 use crate::ui::{self, Ui};
 
-/// Runs `connect`.
-pub async fn run(args: Box<ConnectArgs>, ui: &Ui) -> Result<Report, Failure> {
+/// Runs `connect`. The inputs, prompts included, are resolved before the async runtime
+/// runs anything (a prompt blocks; it must not block a runtime thread).
+pub fn run(
+    args: Box<ConnectArgs>,
+    runtime: &tokio::runtime::Runtime,
+    ui: &Ui,
+) -> Result<Report, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let (settings, apono_token_source) =
         settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
+    runtime.block_on(run_resolved(
+        &args,
+        &settings,
+        apono_token_source,
+        store.as_ref(),
+        ui,
+    ))
+}
+
+async fn run_resolved(
+    args: &ConnectArgs,
+    settings: &connect::ConnectSettings,
+    apono_token_source: settings::AponoTokenSource,
+    store: &dyn TokenStore,
+    ui: &Ui,
+) -> Result<Report, Failure> {
     // From here on the flow undoes its own work on Ctrl-C.
     ui::flow_owns_interrupts();
-    let mut report = connect::connect(&settings, ui)
+    let mut report = connect::connect(settings, ui)
         .await
         .map_err(|f| apono_token_source.explain(f))?;
     if !settings.dry_run {
