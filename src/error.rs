@@ -65,6 +65,11 @@ impl Failure {
         }
     }
 
+    /// The user said no at a confirmation: like Ctrl-C, exit 130 ("interrupted").
+    pub fn cancelled(what_happened: &str) -> Failure {
+        Failure::new(ExitKind::Interrupted, format!("cancelled; {what_happened}"))
+    }
+
     /// A usage error (exit 2).
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure::new(ExitKind::Usage, message)

@@ -140,9 +140,16 @@ fn a_young_unreferenced_app_is_left_for_the_run_that_may_own_it() {
     run.assert_code(0);
     assert_eq!(run.json()["retired_app_ids"], json!([old]));
     assert!(
-        run.stderr.contains(&format!("keep the app {young}")) && run.stderr.contains("15 minutes"),
+        run.stderr.contains(&format!("keeping the app {young}"))
+            && run.stderr.contains("15 minutes"),
         "{}",
         run.stderr
     );
     assert!(h.sandbox.snapshot().okta.apps.iter().any(|a| a.id == young));
+    // Said in --json too, for CI.
+    assert!(
+        run.json()["warnings"].to_string().contains(&young),
+        "{}",
+        run.stdout
+    );
 }

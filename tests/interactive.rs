@@ -103,7 +103,7 @@ fn declining_the_plan_writes_nothing() {
     t.expect("Apply this plan?");
     t.session.send("n").unwrap();
     let code = t.finish();
-    assert_eq!(code, 1, "terminal:\n{}", t.text);
+    assert_eq!(code, 130, "terminal:\n{}", t.text);
     assert!(t.text.contains("nothing was changed"), "{}", t.text);
     assert!(h.writes().is_empty());
 }
@@ -210,7 +210,7 @@ fn a_plan_that_deletes_an_app_defaults_to_no() {
     t.expect("[y/N]");
     t.session.send("\r").unwrap();
     let code = t.finish();
-    assert_eq!(code, 1, "terminal:\n{}", t.text);
+    assert_eq!(code, 130, "terminal:\n{}", t.text);
     assert!(t.text.contains("nothing was changed"), "{}", t.text);
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), before);
 }

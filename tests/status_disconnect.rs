@@ -239,3 +239,46 @@ fn status_lists_apps_with_our_label_that_no_integration_references() {
     apono_only.assert_code(0);
     assert_eq!(apono_only.json()["unreferenced_app_ids"], json!([]));
 }
+
+#[test]
+fn disconnect_without_a_terminal_needs_yes_and_writes_nothing() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    h.sandbox.clear_exchanges();
+    let mut cmd = h.service_command("disconnect", Some(&h.sandbox.super_admin_token()));
+    cmd.arg("--json");
+    let run = h.run(cmd, None);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    assert_eq!(run.json()["exit_code"], 2);
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+}
+
+#[test]
+fn disconnect_with_nothing_to_remove_still_revokes_the_token() {
+    let h = Harness::new();
+    let run = disconnect_with(&h, &h.sandbox.super_admin_token(), &[]);
+    run.assert_code(0);
+    let report = run.json();
+    assert_eq!(report["result"], "unchanged");
+    assert_eq!(report["api_token_revoked"], true);
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn status_with_several_integrations_for_the_org_is_unhealthy() {
+    let h = Harness::new();
+    h.connect(&["--keep-api-token"]).assert_code(0);
+    let domain = h.sandbox.okta_domain();
+    h.sandbox.with_state(|state| {
+        let client_id = state.okta.apps[0].client_id.clone();
+        let config = json!({"okta_domain": domain, "client_id": client_id});
+        state
+            .apono
+            .seed_integration("Okta again", "okta-directory", config);
+    });
+    let status = run(&h, "status", &[], true);
+    status.assert_code(5);
+    let drifts = status.json()["drifts"].to_string();
+    assert!(drifts.contains("2 integrations"), "{drifts}");
+}

@@ -10,7 +10,7 @@ use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::observe;
 use crate::connect::role::SharedObject;
 use crate::error::{ExitKind, Failure};
-use crate::okta::SERVICE_APP_NAME;
+use crate::okta::{OktaClient, SERVICE_APP_NAME};
 use crate::settings::ServiceSettings;
 use crate::ui::Ui;
 
@@ -189,6 +189,11 @@ pub async fn run(
             "Apono has no Okta integration for {}, and no app labelled \"{}\" is left.",
             service.domain, service.app_label
         ));
+        // Nothing to delete, but the token this run was given must not stay valid.
+        if !options.dry_run {
+            revoke_unless_kept(&okta, service, options, &mut report, ui).await;
+        }
+        report.warnings = ui.warnings();
         return Ok(report);
     }
 
@@ -235,16 +240,19 @@ pub async fn run(
         report.warnings = ui.warnings();
         return Ok(report);
     }
-    if ui.can_prompt()
-        && !options.assume_yes
-        && !ui
+    if !options.assume_yes {
+        // Default No: with nobody to ask, deleting needs an explicit --yes.
+        if !ui.can_prompt() {
+            return Err(Failure::usage(
+                "disconnect deletes the integration and the app: pass --yes to confirm without a prompt (--dry-run shows what would go)",
+            ));
+        }
+        if !ui
             .confirm("Delete these?", false)
             .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
-    {
-        return Err(Failure::new(
-            ExitKind::Unexpected,
-            "cancelled; nothing was deleted",
-        ));
+        {
+            return Err(Failure::cancelled("nothing was deleted"));
+        }
     }
 
     // Apono first, so it never points at an app that no longer exists.
@@ -290,10 +298,25 @@ pub async fn run(
             }
         }
     }
+    revoke_unless_kept(&okta, service, options, &mut report, ui).await;
+    report.result = DisconnectOutcome::Disconnected;
+    report.warnings = ui.warnings();
+    Ok(report)
+}
+
+/// Revokes the Okta token at the end (a failure is a debt in `left_behind`), unless
+/// `--keep-api-token`.
+async fn revoke_unless_kept(
+    okta: &OktaClient,
+    service: &ServiceSettings,
+    options: DisconnectOptions,
+    report: &mut DisconnectReport,
+    ui: &Ui,
+) {
     if options.keep_api_token {
         ui.warn("--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
     } else {
-        match guard::revoke_token(&okta, crate::settings::poll_interval(&service.http)).await {
+        match guard::revoke_token(okta, crate::settings::poll_interval(&service.http)).await {
             Ok(()) => {
                 ui.done("revoked the Okta API token");
                 report.api_token_revoked = true;
@@ -306,9 +329,6 @@ pub async fn run(
             }
         }
     }
-    report.result = DisconnectOutcome::Disconnected;
-    report.warnings = ui.warnings();
-    Ok(report)
 }
 
 impl Summary for DisconnectReport {

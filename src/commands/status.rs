@@ -13,6 +13,7 @@ use crate::apono::{self, IntegrationStatus};
 use crate::commands::Summary;
 use crate::connect::config::ConfigInputs;
 use crate::connect::observe::{self, apono_integrations};
+use crate::connect::plan::{PlanError, pick_org_integration};
 use crate::connect::role::{self, AdminRole};
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
@@ -113,13 +114,22 @@ pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Fai
         ..ConfigInputs::default()
     };
     let side = apono_integrations(&apono, service.integration_type.as_deref(), &config).await?;
-    let integration = observe::org_integration(
+    // Several integrations for the org are a state to report (exit 5), not a usage error.
+    let mut drifts = Vec::new();
+    let integration = match pick_org_integration(
         &side.integrations,
         service.integration_id.as_deref(),
         &service.domain,
-    )?;
+    ) {
+        Err(several @ PlanError::SeveralIntegrations { .. }) => {
+            drifts.push(format!(
+                "{several}; one org should have one (pick one with --apono-integration-id ID, and delete the others in the Apono web app)"
+            ));
+            None
+        }
+        other => observe::org_integration_picked(other)?,
+    };
     let template = side.template;
-    let mut drifts = Vec::new();
     let client_id = integration
         .as_ref()
         .and_then(|i| template.client_id_of(&i.integration_config))

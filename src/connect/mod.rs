@@ -196,10 +196,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             )
             .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
     {
-        return Err(Failure::new(
-            ExitKind::Unexpected,
-            "cancelled; nothing was changed",
-        ));
+        return Err(Failure::cancelled("nothing was changed"));
     }
 
     let preexisting_app_ids: Vec<String> = observed
@@ -292,8 +289,8 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
         ));
     }
     for young in &plan.young_apps {
-        ui.info(&format!(
-            "  - keep the app {young} (same label, not used by Apono, created in the last 15 minutes: another run may be about to use it; a later run retires it)"
+        ui.warn(&format!(
+            "keeping the app {young} (same label, not used by Apono, created in the last 15 minutes: another run may be about to use it; a later run retires it)"
         ));
     }
     for warning in &plan.warnings {

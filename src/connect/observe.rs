@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::apono::{AponoClient, Integration};
 use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
 use crate::connect::guard;
-use crate::connect::plan::{Observed, ReusedApp};
+use crate::connect::plan::{Observed, PlanError, ReusedApp};
 use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::okta::OktaClient;
@@ -94,7 +94,18 @@ pub fn org_integration(
     integration_id: Option<&str>,
     domain: &str,
 ) -> Result<Option<Integration>, Failure> {
-    crate::connect::plan::pick_org_integration(integrations, integration_id, domain).map_err(|e| {
+    org_integration_picked(crate::connect::plan::pick_org_integration(
+        integrations,
+        integration_id,
+        domain,
+    ))
+}
+
+/// A pick's error as the usage error it is, with what to do.
+pub fn org_integration_picked(
+    picked: Result<Option<Integration>, PlanError>,
+) -> Result<Option<Integration>, Failure> {
+    picked.map_err(|e| {
         Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
     })
 }
