@@ -501,6 +501,15 @@ pub struct TlsSandbox {
 
 impl TlsSandbox {
     pub fn start() -> TlsSandbox {
+        use std::net::ToSocketAddrs;
+        let resolves = ("localhost", 443)
+            .to_socket_addrs()
+            .map(|mut addrs| addrs.any(|a| a.ip().is_loopback()))
+            .unwrap_or(false);
+        assert!(
+            resolves,
+            "`localhost` does not resolve to a loopback address here (no /etc/hosts entry?); the TLS tests connect to https://localhost:PORT: add `127.0.0.1 localhost` to /etc/hosts (.ci/run does)"
+        );
         let harness = super::harness::Harness::new();
         let ca = TestCa::new();
         let okta = TlsFront::start(&ca, sandbox_addr(&harness.sandbox.okta_url()));
