@@ -9,7 +9,7 @@
 use std::process::Command;
 
 use crate::support::harness::{Harness, Run};
-use crate::support::real::SecretService;
+use crate::support::secret_service::SecretService;
 
 const SERVICE: &str = "apono-okta";
 
