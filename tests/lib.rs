@@ -13,6 +13,12 @@ mod interactive;
 mod interrupt;
 mod least_privilege;
 mod pagination;
+mod real_bash_completion;
+// The Secret Service is the keyring of Linux and the BSDs; macOS and Windows have their own.
+#[cfg(all(unix, not(target_os = "macos")))]
+mod real_keyring;
+mod real_proxy;
+mod real_tls;
 mod sandbox_contract;
 mod status_disconnect;
 mod terminal;

@@ -3,3 +3,7 @@
 pub mod contract;
 pub mod endstate;
 pub mod harness;
+pub mod real;
+// The Secret Service is the keyring of Linux and the BSDs; macOS and Windows have their own.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod secret_service;

@@ -1,0 +1,122 @@
+//! The Apono token in a real Secret Service: gnome-keyring-daemon on a private D-Bus
+//! session bus, started by the test (see `support::real`). The binary runs with that bus
+//! and the OS keyring on (no `APONO_OKTA_KEYRING=none`); what it stored is read back
+//! with `secret-tool` (libsecret), independent of the binary's keyring crate.
+//!
+//! Needs the Debian packages dbus, gnome-keyring and libsecret-tools (`.ci/run` installs
+//! them); without them the test fails naming them, unless `APONO_OKTA_SKIP_REAL=1`.
+
+use std::process::Command;
+
+use crate::support::harness::{Harness, Run};
+use crate::support::secret_service::SecretService;
+
+const SERVICE: &str = "apono-okta";
+
+/// `connect` against the sandbox with the OS keyring on, on the private bus.
+fn connect(h: &Harness, bus: &str, apono_token: Option<&str>) -> Run {
+    let mut command: Command = h.command();
+    command
+        .env_remove("APONO_OKTA_KEYRING")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .args([
+            "connect",
+            "--okta-url",
+            &h.sandbox.okta_url(),
+            "--apono-url",
+            &h.sandbox.apono_url(),
+            "--non-interactive",
+            // The same Okta token serves every run of this test.
+            "--keep-api-token",
+        ])
+        .env("OKTA_API_TOKEN", h.sandbox.super_admin_token());
+    if let Some(token) = apono_token {
+        command.env("APONO_API_TOKEN", token);
+    }
+    h.run(command, None)
+}
+
+#[test]
+fn the_apono_token_is_stored_in_the_secret_service_and_reused() {
+    let Some(keyring) = SecretService::start("real_keyring") else {
+        return;
+    };
+    let h = Harness::new();
+    // The account is the Apono API host:port.
+    let account = h
+        .sandbox
+        .apono_url()
+        .trim_start_matches("http://")
+        .to_string();
+    assert_eq!(keyring.lookup(SERVICE, &account), None);
+
+    let first = connect(&h, &keyring.address, Some(&h.sandbox.apono_token()));
+    first.assert_code(0);
+    assert!(
+        first.stderr.contains(&format!(
+            "Stored the Apono token in the OS keyring (service apono-okta, account {account})."
+        )),
+        "no store message:\n{}",
+        first.stderr
+    );
+    assert_eq!(
+        keyring.lookup(SERVICE, &account).as_deref(),
+        Some(h.sandbox.apono_token().as_str()),
+        "secret-tool does not find the token under service {SERVICE}, account {account}"
+    );
+
+    // No APONO_API_TOKEN: the stored token is used, and the run succeeds with it.
+    let second = connect(&h, &keyring.address, None);
+    second.assert_code(0);
+    assert!(
+        second
+            .stderr
+            .contains("Using the Apono API token stored in the OS keyring"),
+        "the stored token was not used:\n{}",
+        second.stderr
+    );
+    assert_eq!(h.sandbox.snapshot().apono.integrations.len(), 1);
+
+    // `logout` forgets it; then the binary finds nothing stored and, non-interactive,
+    // stops with exit 2 naming the input.
+    let mut logout = h.command();
+    logout
+        .env_remove("APONO_OKTA_KEYRING")
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+        .args(["logout", "--apono-url", &h.sandbox.apono_url(), "--json"]);
+    let logout = h.run(logout, None);
+    logout.assert_code(0);
+    assert_eq!(logout.json()["result"], "removed");
+    assert_eq!(keyring.lookup(SERVICE, &account), None);
+    let third = connect(&h, &keyring.address, None);
+    third.assert_code(2);
+    assert!(
+        third.stderr.contains("no Apono API token given"),
+        "unexpected message:\n{}",
+        third.stderr
+    );
+}
+
+#[test]
+fn a_bus_without_a_secret_service_is_reported_and_the_run_goes_on() {
+    // No gnome-keyring, no programs needed: a bus address where nothing listens.
+    let h = Harness::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bus = format!("unix:path={}", dir.path().join("no-bus").display());
+    let started = std::time::Instant::now();
+    let run = connect(&h, &bus, Some(&h.sandbox.apono_token()));
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("could not store the Apono token in the OS keyring"),
+        "no warning about the keyring:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("nothing was written to disk"),
+        "{}",
+        run.stderr
+    );
+    // Every keyring call is bounded (3 s each: a load and a store).
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
