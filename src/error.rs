@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::http::{ApiError, ServiceName};
+use crate::http::{ApiError, ClientError, ServiceName};
 
 /// The documented exit codes (README, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +41,69 @@ impl ExitKind {
     }
 }
 
-/// A failed command: the message, hints, and the undo report.
+/// Why a command failed, typed until the edge: [`Failure::exit_code`] is the one place
+/// that turns it into an exit code, and a service's error keeps its [`ApiError`] (so a
+/// 401 from Okta is exit 3 and from Apono exit 4 however deep it was raised).
+#[derive(Debug)]
+pub enum Cause {
+    /// A service answered with an error, or could not be reached.
+    Api(Box<ApiError>),
+    /// An HTTP client could not be set up (a URL the https rule refuses, a bad
+    /// `--ca-bundle`).
+    Client(Box<ClientError>),
+    /// Bad usage or a missing input.
+    Usage,
+    /// The Okta token's owner lacks the privileges (not a super admin).
+    OktaPrivileges,
+    /// Apono reported the integration unhealthy, or the wait ran out.
+    Unhealthy,
+    /// Another run changed the org at the same time.
+    ConcurrentChange,
+    /// Ctrl-C, or "no" at a confirmation: one kind.
+    Interrupted,
+    /// Anything else: a bug, or a state the plan says cannot happen.
+    Unexpected,
+}
+
+impl Cause {
+    /// The exit code's kind (DESIGN.md §3, "Exit codes").
+    pub fn exit_kind(&self) -> ExitKind {
+        match self {
+            Cause::Api(e) => match (e.service(), e.is_auth_rejection()) {
+                (ServiceName::Okta, true) => ExitKind::OktaRejected,
+                (ServiceName::Apono, true) => ExitKind::AponoRejected,
+                _ => ExitKind::Unexpected,
+            },
+            Cause::Client(_) | Cause::Usage => ExitKind::Usage,
+            Cause::OktaPrivileges => ExitKind::OktaRejected,
+            Cause::Unhealthy => ExitKind::Unhealthy,
+            Cause::ConcurrentChange => ExitKind::ConcurrentChange,
+            Cause::Interrupted => ExitKind::Interrupted,
+            Cause::Unexpected => ExitKind::Unexpected,
+        }
+    }
+
+    /// What to do about it, for the causes that always call for the same thing.
+    fn hint(&self) -> Option<String> {
+        match self {
+            Cause::Api(e) => match (e.service(), e.is_auth_rejection()) {
+                (ServiceName::Okta, true) => Some(
+                    "create a new API token as an Okta super admin (Security > API > Tokens) and pass it with OKTA_API_TOKEN or --okta-api-token-file".into(),
+                ),
+                (ServiceName::Apono, true) => Some(
+                    "check the Apono personal API token: it must belong to an Apono admin (Apono > Settings > API tokens); pass it with APONO_API_TOKEN or --apono-api-token-file".into(),
+                ),
+                _ => e.transport_hint(),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A failed command: why, the message, hints, and the undo report.
 #[derive(Debug)]
 pub struct Failure {
-    pub kind: ExitKind,
+    pub cause: Cause,
     pub message: String,
     /// `hint: ...` lines: what to do next.
     pub hints: Vec<String>,
@@ -55,9 +114,9 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(kind: ExitKind, message: impl Into<String>) -> Failure {
+    fn with_cause(cause: Cause, message: impl Into<String>) -> Failure {
         Failure {
-            kind,
+            cause,
             message: message.into(),
             hints: Vec::new(),
             undone: Vec::new(),
@@ -65,14 +124,39 @@ impl Failure {
         }
     }
 
-    /// The user said no at a confirmation: like Ctrl-C, exit 130 ("interrupted").
-    pub fn cancelled(what_happened: &str) -> Failure {
-        Failure::new(ExitKind::Interrupted, format!("cancelled; {what_happened}"))
+    /// A usage error or a missing input (exit 2).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::Usage, message)
     }
 
-    /// A usage error (exit 2).
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure::new(ExitKind::Usage, message)
+    /// The Okta token's owner lacks the privileges (exit 3).
+    pub fn okta_privileges(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::OktaPrivileges, message)
+    }
+
+    /// Apono reported the integration unhealthy, or the wait ran out (exit 5).
+    pub fn unhealthy(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::Unhealthy, message)
+    }
+
+    /// Another run changed the org (exit 7).
+    pub fn concurrent_change(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::ConcurrentChange, message)
+    }
+
+    /// Ctrl-C (exit 130).
+    pub fn interrupted(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::Interrupted, message)
+    }
+
+    /// The user said no at a confirmation: like Ctrl-C, exit 130.
+    pub fn cancelled(what_happened: &str) -> Failure {
+        Failure::interrupted(format!("cancelled; {what_happened}"))
+    }
+
+    /// Anything else (exit 1).
+    pub fn unexpected(message: impl Into<String>) -> Failure {
+        Failure::with_cause(Cause::Unexpected, message)
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
@@ -80,10 +164,10 @@ impl Failure {
         self
     }
 
-    /// The exit code: 6 whenever something is left behind.
+    /// The exit code: 6 whenever something is left behind, else the cause's.
     pub fn exit_code(&self) -> u8 {
         if self.left_behind.is_empty() {
-            self.kind.code()
+            self.cause.exit_kind().code()
         } else {
             ExitKind::LeftBehind.code()
         }
@@ -96,26 +180,71 @@ impl fmt::Display for Failure {
     }
 }
 
-impl std::error::Error for Failure {}
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            Cause::Api(e) => Some(e.as_ref()),
+            Cause::Client(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<ApiError> for Failure {
-    /// 401/403 from Okta is exit 3, from Apono exit 4, with what to do about it.
+    /// Keeps the error; its exit code and hint follow from it (see [`Cause`]).
     fn from(error: ApiError) -> Failure {
         let message = error.to_string();
-        match (error.service(), error.is_auth_rejection()) {
-            (ServiceName::Okta, true) => Failure::new(ExitKind::OktaRejected, message).with_hint(
-                "create a new API token as an Okta super admin (Security > API > Tokens) and pass it with OKTA_API_TOKEN or --okta-api-token-file",
-            ),
-            (ServiceName::Apono, true) => Failure::new(ExitKind::AponoRejected, message).with_hint(
-                "check the Apono personal API token: it must belong to an Apono admin (Apono > Settings > API tokens); pass it with APONO_API_TOKEN or --apono-api-token-file",
-            ),
-            _ => {
-                let failure = Failure::new(ExitKind::Unexpected, message);
-                match error.transport_hint() {
-                    Some(hint) => failure.with_hint(hint),
-                    None => failure,
-                }
-            }
+        let cause = Cause::Api(Box::new(error));
+        let hints = cause.hint().into_iter().collect();
+        Failure {
+            hints,
+            ..Failure::with_cause(cause, message)
         }
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Failure {
+        let message = error.to_string();
+        Failure::with_cause(Cause::Client(Box::new(error)), message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::StatusError;
+    use reqwest::{Method, StatusCode};
+
+    fn answered(service: ServiceName, status: u16) -> Failure {
+        Failure::from(ApiError::Status(Box::new(StatusError {
+            service,
+            method: Method::GET,
+            path: "/x".into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            code: None,
+            summary: String::new(),
+            request_id: None,
+        })))
+    }
+
+    #[test]
+    fn one_mapping_from_cause_to_exit_code() {
+        assert_eq!(answered(ServiceName::Okta, 401).exit_code(), 3);
+        assert_eq!(answered(ServiceName::Okta, 403).exit_code(), 3);
+        assert_eq!(answered(ServiceName::Apono, 401).exit_code(), 4);
+        assert_eq!(answered(ServiceName::Apono, 500).exit_code(), 1);
+        let insecure = Failure::from(ClientError::Insecure("http://example.com".into()));
+        assert_eq!(insecure.exit_code(), 2);
+        assert_eq!(Failure::usage("x").exit_code(), 2);
+        assert_eq!(Failure::okta_privileges("x").exit_code(), 3);
+        assert_eq!(Failure::unhealthy("x").exit_code(), 5);
+        assert_eq!(Failure::concurrent_change("x").exit_code(), 7);
+        assert_eq!(Failure::cancelled("nothing was changed").exit_code(), 130);
+        let mut debt = Failure::unhealthy("x");
+        debt.left_behind.push("an app".into());
+        assert_eq!(debt.exit_code(), 6, "anything left behind wins");
+        // The hint follows from the kept error.
+        assert!(answered(ServiceName::Okta, 401).hints[0].contains("super admin"));
     }
 }

@@ -88,6 +88,28 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Why an HTTP client could not be set up (before any request).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The base URL breaks the https rule (see [`check_secure_url`]).
+    #[error("{0}")]
+    Insecure(String),
+    #[error("cannot read --ca-bundle {}: {source}", path.display())]
+    CaBundleRead {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--ca-bundle {} is not a PEM certificate bundle: {source}", path.display())]
+    CaBundleParse {
+        path: std::path::PathBuf,
+        source: reqwest::Error,
+    },
+    #[error("--ca-bundle {} holds no certificate", path.display())]
+    CaBundleEmpty { path: std::path::PathBuf },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
 /// How a client authenticates.
 #[derive(Debug, Clone)]
 pub enum Auth {
@@ -268,8 +290,8 @@ impl ApiClient {
         base: Url,
         auth: Auth,
         settings: &HttpSettings,
-    ) -> Result<ApiClient, String> {
-        check_secure_url(&base)?;
+    ) -> Result<ApiClient, ClientError> {
+        check_secure_url(&base).map_err(ClientError::Insecure)?;
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT_VALUE)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
@@ -280,9 +302,7 @@ impl ApiClient {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        let http = builder
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let http = builder.build().map_err(ClientError::Build)?;
         Ok(ApiClient {
             http,
             base,
@@ -599,20 +619,21 @@ impl ApiClient {
     }
 }
 
-fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read --ca-bundle {}: {e}", path.display()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        format!(
-            "--ca-bundle {} is not a PEM certificate bundle: {e}",
-            path.display()
-        )
+fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let pem = std::fs::read(path).map_err(|source| ClientError::CaBundleRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| {
+        ClientError::CaBundleParse {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     if certs.is_empty() {
-        return Err(format!(
-            "--ca-bundle {} holds no certificate",
-            path.display()
-        ));
+        return Err(ClientError::CaBundleEmpty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(certs)
 }

@@ -128,7 +128,8 @@ impl AponoTokenSource {
     /// Adds to a failure where Apono rejected the token what to do about a stale stored
     /// one: the user did not pass it this time, so they may not know where it came from.
     pub fn explain(self, failure: Failure) -> Failure {
-        if self == AponoTokenSource::Keyring && failure.kind == ExitKind::AponoRejected {
+        if self == AponoTokenSource::Keyring && failure.cause.exit_kind() == ExitKind::AponoRejected
+        {
             failure.with_hint(
                 "that Apono token came from the OS keyring, stored by an earlier run: run `apono-okta logout` (with the same --apono-url) to forget it, then pass a valid one",
             )
@@ -430,7 +431,7 @@ fn introduction(purpose: Purpose, apono_url: &Url) -> String {
 /// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
 pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
     if error.kind() == std::io::ErrorKind::Interrupted {
-        Failure::new(ExitKind::Interrupted, "interrupted")
+        Failure::interrupted("interrupted")
     } else {
         Failure::usage(format!("could not read {what}: {error}"))
     }
@@ -888,13 +889,27 @@ mod tests {
 
     #[test]
     fn a_rejected_keyring_token_points_to_logout() {
-        let rejected = || Failure::new(ExitKind::AponoRejected, "Apono answered 401");
+        let rejected = || {
+            Failure::from(crate::http::ApiError::Status(Box::new(
+                crate::http::StatusError {
+                    service: crate::http::ServiceName::Apono,
+                    method: reqwest::Method::GET,
+                    path: "/api/admin/v4/integrations".into(),
+                    status: reqwest::StatusCode::UNAUTHORIZED,
+                    code: None,
+                    summary: "Unauthorized".into(),
+                    request_id: None,
+                },
+            )))
+        };
         let hints = AponoTokenSource::Keyring.explain(rejected()).hints;
         assert!(
             hints.iter().any(|h| h.contains("apono-okta logout")),
             "{hints:?}"
         );
-        assert!(AponoTokenSource::Given.explain(rejected()).hints.is_empty());
+        // A given token gets only the general hint about Apono tokens.
+        let given = AponoTokenSource::Given.explain(rejected()).hints;
+        assert!(!given.iter().any(|h| h.contains("logout")), "{given:?}");
         let other = Failure::usage("x");
         assert!(AponoTokenSource::Keyring.explain(other).hints.is_empty());
     }

@@ -10,7 +10,9 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::http::{ApiClient, ApiError, Auth, HttpSettings, Page, ServiceName, path_segment};
+use crate::http::{
+    ApiClient, ApiError, Auth, ClientError, HttpSettings, Page, ServiceName, path_segment,
+};
 use crate::secret::Secret;
 pub use models::{CatalogEntry, CatalogParam, Integration, IntegrationStatus};
 
@@ -36,7 +38,11 @@ pub struct AponoClient {
 }
 
 impl AponoClient {
-    pub fn new(base: Url, token: Secret, settings: &HttpSettings) -> Result<AponoClient, String> {
+    pub fn new(
+        base: Url,
+        token: Secret,
+        settings: &HttpSettings,
+    ) -> Result<AponoClient, ClientError> {
         let api = ApiClient::new(ServiceName::Apono, base, Auth::Bearer(token), settings)?;
         Ok(AponoClient { api })
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::connect::{self, ConnectSettings, Report};
-use crate::error::{ExitKind, Failure};
+use crate::error::Failure;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secret::Secret;
 use crate::ui::{self, Ui};
@@ -13,12 +13,8 @@ use crate::{apono, http, okta, settings};
 /// `demo`: the whole connect flow against an in-process sandbox; with `rotate`, a second
 /// run with a freshly minted token rotates to a new app.
 pub async fn run(rotate: bool, ui: &Ui) -> Result<Report, Failure> {
-    let sandbox = Sandbox::start(SandboxOptions::default()).map_err(|e| {
-        Failure::new(
-            ExitKind::Unexpected,
-            format!("cannot start the sandbox: {e}"),
-        )
-    })?;
+    let sandbox = Sandbox::start(SandboxOptions::default())
+        .map_err(|e| Failure::unexpected(format!("cannot start the sandbox: {e}")))?;
     ui::flow_owns_interrupts();
     ui.heading("apono-okta demo: connecting a sandbox Okta org to a sandbox Apono (nothing leaves this machine)");
     ui.info(&format!("  sandbox Okta:  {}", sandbox.okta_url()));
@@ -63,7 +59,7 @@ pub async fn run(rotate: bool, ui: &Ui) -> Result<Report, Failure> {
 
 fn demo_settings(sandbox: &Sandbox, okta_token: String) -> Result<ConnectSettings, Failure> {
     let secret = |value: String, what: &str| {
-        Secret::parse(&value, what).map_err(|e| Failure::new(ExitKind::Unexpected, e.to_string()))
+        Secret::parse(&value, what).map_err(|e| Failure::unexpected(e.to_string()))
     };
     let okta = settings::parse_okta_target(&sandbox.okta_url()).map_err(Failure::usage)?;
     let env = settings::process_env;

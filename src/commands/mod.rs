@@ -41,7 +41,7 @@ pub(crate) fn apono_client(service: &ServiceSettings) -> Result<AponoClient, Fai
         service.apono_token.clone(),
         &service.http,
     )
-    .map_err(Failure::usage)
+    .map_err(Failure::from)
 }
 
 /// The Okta client, when an Okta token was given.
@@ -50,7 +50,7 @@ pub(crate) fn okta_client(service: &ServiceSettings) -> Result<Option<OktaClient
         .okta_token
         .clone()
         .map(|token| {
-            OktaClient::new(service.okta_url.clone(), token, &service.http).map_err(Failure::usage)
+            OktaClient::new(service.okta_url.clone(), token, &service.http).map_err(Failure::from)
         })
         .transpose()
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::SandboxArgs;
 use crate::commands::print_stdout;
-use crate::error::{ExitKind, Failure};
+use crate::error::Failure;
 use crate::sandbox::{Sandbox, SandboxOptions};
 
 /// `sandbox`: serve until Ctrl-C.
@@ -12,12 +12,8 @@ pub async fn run(args: &SandboxArgs) -> Result<(), Failure> {
         client_privileges_setting: args.client_privileges,
         ..SandboxOptions::default()
     };
-    let sandbox = Sandbox::start(options).map_err(|e| {
-        Failure::new(
-            ExitKind::Unexpected,
-            format!("cannot start the sandbox: {e}"),
-        )
-    })?;
+    let sandbox = Sandbox::start(options)
+        .map_err(|e| Failure::unexpected(format!("cannot start the sandbox: {e}")))?;
     print_stdout(&format!(
         "okta_url={}\napono_url={}\nokta_super_admin_token={}\nokta_read_only_admin_token={}\napono_token={}",
         sandbox.okta_url(),

@@ -24,7 +24,7 @@ use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{Plan, RetireReason, Step};
 use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
-use crate::error::{ExitKind, Failure};
+use crate::error::Failure;
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
 use crate::ui::Ui;
@@ -636,10 +636,7 @@ pub async fn apply(
             Step::UpdateIntegration { id, name } => {
                 let new_app = app.as_ref().ok_or_else(no_app)?;
                 let previous = plan.existing_integration.as_ref().ok_or_else(|| {
-                    Failure::new(
-                        ExitKind::Unexpected,
-                        "the plan updates an integration it did not observe",
-                    )
+                    Failure::unexpected("the plan updates an integration it did not observe")
                 })?;
                 // The premise of the update: the integration still uses the app this run
                 // observed, and it is still the only one for the domain.
@@ -689,10 +686,7 @@ pub async fn apply(
             }
             Step::WaitForActive => {
                 let current = integration.as_ref().ok_or_else(|| {
-                    Failure::new(
-                        ExitKind::Unexpected,
-                        "the plan waits for an integration it did not write",
-                    )
+                    Failure::unexpected("the plan waits for an integration it did not write")
                 })?;
                 let freshness = Freshness {
                     after_update: rewritten_by_this_run,
@@ -770,8 +764,8 @@ pub async fn apply(
     }
     journal.commit();
     let app = app.ok_or_else(no_app)?;
-    let integration = integration
-        .ok_or_else(|| Failure::new(ExitKind::Unexpected, "the plan wrote no Apono integration"))?;
+    let integration =
+        integration.ok_or_else(|| Failure::unexpected("the plan wrote no Apono integration"))?;
     Ok(Applied {
         app,
         scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
@@ -820,7 +814,7 @@ async fn check_sole_integration(
 
 /// Exit 7: another run changed the org; this run's own work is undone by the caller.
 fn concurrent_change(message: String) -> Failure {
-    Failure::new(ExitKind::ConcurrentChange, message).with_hint(
+    Failure::concurrent_change(message).with_hint(
         "another apono-okta run (or a person) is changing this org: wait for it to finish, then run `apono-okta connect` again",
     )
 }
@@ -844,21 +838,15 @@ fn describe_integrations(integrations: &[Integration], template: &ConfigTemplate
 }
 
 fn wait_ran_out(context: &ApplyContext<'_>, id: &str) -> Failure {
-    Failure::new(
-        ExitKind::Unhealthy,
-        format!(
-            "Apono did not report the integration {id} Active within {}s",
-            context.wait_timeout.as_secs()
-        ),
-    )
+    Failure::unhealthy(format!(
+        "Apono did not report the integration {id} Active within {}s",
+        context.wait_timeout.as_secs()
+    ))
     .with_hint("raise --wait SECONDS, or check the integration in the Apono web app")
 }
 
 fn no_app() -> Failure {
-    Failure::new(
-        ExitKind::Unexpected,
-        "the plan configures an app it did not create",
-    )
+    Failure::unexpected("the plan configures an app it did not create")
 }
 
 /// Adds the missing scopes, concurrently. An app this run just created has none, so
@@ -906,8 +894,7 @@ async fn ensure_role(
                 .await
         }
         (AdminRole::LeastPrivilege, None) => {
-            return Err(Failure::new(
-                ExitKind::Unexpected,
+            return Err(Failure::unexpected(
                 "the plan assigns the custom role before making it",
             ));
         }
@@ -1073,13 +1060,10 @@ async fn wait_until_healthy(
             status if status.is_failed() => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
-                return Err(Failure::new(
-                    ExitKind::Unhealthy,
-                    format!(
-                        "Apono reports the integration {id} with status {}{details}",
-                        integration.status
-                    ),
-                ));
+                return Err(Failure::unhealthy(format!(
+                    "Apono reports the integration {id} with status {}{details}",
+                    integration.status
+                )));
             }
             other => spinner.set_message(&format!(
                 "waiting for Apono to sync with Okta (status {other})"

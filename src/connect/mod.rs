@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::apono::{AponoClient, IntegrationStatus};
 use crate::connect::role::AdminRole;
-use crate::error::{ExitKind, Failure};
+use crate::error::Failure;
 use crate::http::HttpSettings;
 use crate::okta::OktaClient;
 use crate::secret::Secret;
@@ -102,13 +102,13 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         settings.okta_token.clone(),
         &settings.http,
     )
-    .map_err(Failure::usage)?;
+    .map_err(Failure::from)?;
     let apono = AponoClient::new(
         settings.apono_url.clone(),
         settings.apono_token.clone(),
         &settings.http,
     )
-    .map_err(Failure::usage)?;
+    .map_err(Failure::from)?;
     let config_inputs = ConfigInputs {
         domain: settings.domain.clone(),
         manager_attribute: settings.manager_attribute.clone(),
@@ -224,7 +224,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         outcome = apply::apply(&plan, &context, &journal) => outcome,
         _ = tokio::signal::ctrl_c() => {
             ui.restore_terminal();
-            Err(Failure::new(ExitKind::Interrupted, "interrupted"))
+            Err(Failure::interrupted("interrupted"))
         }
     };
     match outcome {
@@ -258,7 +258,7 @@ async fn until_interrupted<T>(
 ) -> Result<T, Failure> {
     tokio::select! {
         result = phase => result,
-        _ = tokio::signal::ctrl_c() => Err(Failure::new(ExitKind::Interrupted, "interrupted; nothing was written")),
+        _ = tokio::signal::ctrl_c() => Err(Failure::interrupted("interrupted; nothing was written")),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
 use crate::connect::guard;
 use crate::connect::plan::{Observed, PlanError, ReusedApp};
 use crate::connect::role::AdminRole;
-use crate::error::{ExitKind, Failure};
+use crate::error::Failure;
 use crate::okta::OktaClient;
 
 /// What preflight needs besides the two clients.
@@ -180,9 +180,7 @@ async fn super_admin_login(okta: &OktaClient) -> Result<String, Failure> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    Err(Failure::new(
-        ExitKind::OktaRejected,
-        format!("the Okta API token belongs to {login}, who is not a super admin (holds {held})"),
+    Err(Failure::okta_privileges(format!("the Okta API token belongs to {login}, who is not a super admin (holds {held})"),
     )
     .with_hint("creating an OAuth app and granting it scopes requires super admin privileges: be one, or ask your organization's Okta admin to create the API token until the integration is complete"))
 }

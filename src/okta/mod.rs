@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::http::{ApiClient, ApiError, Auth, HttpSettings, ServiceName, path_segment};
+use crate::http::{
+    ApiClient, ApiError, Auth, ClientError, HttpSettings, ServiceName, path_segment,
+};
 use crate::secret::Secret;
 pub use models::{
     App, CustomRole, Grant, Permission, ResourceSet, ResourceSetResource, RoleAssignment, User,
@@ -32,7 +34,11 @@ pub struct OktaClient {
 
 impl OktaClient {
     /// `org_url` is the org's origin (`https://example.okta.com`).
-    pub fn new(org_url: Url, token: Secret, settings: &HttpSettings) -> Result<OktaClient, String> {
+    pub fn new(
+        org_url: Url,
+        token: Secret,
+        settings: &HttpSettings,
+    ) -> Result<OktaClient, ClientError> {
         let api = ApiClient::new(ServiceName::Okta, org_url, Auth::Ssws(token), settings)?;
         Ok(OktaClient { api })
     }
