@@ -22,7 +22,9 @@ use serde_json::Value;
 use crate::apono::{AponoClient, Integration, IntegrationStatus};
 use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
-use crate::connect::plan::{Plan, RetireReason, Step};
+use crate::connect::plan::{
+    AppPlan, IntegrationPlan, LeastPrivilegePlan, Plan, RetireReason, Retirement, Unassign,
+};
 use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::error::Failure;
 use crate::http::ApiError;
@@ -425,347 +427,111 @@ async fn restore_integration(
     )))
 }
 
-/// Runs the plan. On failure the journal still holds the writes to undo; the caller
-/// rolls it back (so Ctrl-C and errors share one path).
+/// Runs the plan, top to bottom. On failure the journal still holds the writes to
+/// undo; the caller rolls it back (so Ctrl-C and errors share one path).
 pub async fn apply(
     plan: &Plan,
     context: &ApplyContext<'_>,
     journal: &Journal,
 ) -> Result<Applied, Failure> {
-    let ui = context.ui;
-    // Repair starts from the existing app and integration; create and rotate make new ones.
-    let mut app: Option<App> = plan.reused_app.clone();
-    let mut integration: Option<Integration> = plan.existing_integration.clone();
-    let mut retired_app_ids = Vec::new();
-    let mut left_behind = Vec::new();
-    let mut api_token_revoked = false;
-    let mut created_by_this_run = false;
-    let mut rewritten_by_this_run = false;
-    let mut app_is_new = false;
+    let least_privilege_ids = match &plan.least_privilege {
+        Some(lp) => Some(ensure_least_privilege(context, journal, lp).await?),
+        None => None,
+    };
+    let app = match &plan.app {
+        AppPlan::Create { label } => create_app(context, journal, label).await?,
+        AppPlan::Reuse {
+            app,
+            activate,
+            add_key,
+        } => {
+            converge_app(context, app, *activate, *add_key).await?;
+            app.clone()
+        }
+    };
+    let app_is_new = matches!(plan.app, AppPlan::Create { .. });
+    let apono_now = okta_wave(
+        context,
+        plan,
+        &app,
+        app_is_new,
+        least_privilege_ids.as_ref(),
+    )
+    .await?;
+
     // The client id Apono used when this run observed it: the premise of an update.
     let observed_client_id = plan
         .existing_integration
         .as_ref()
         .and_then(|i| context.template.client_id_of(&i.integration_config))
         .map(str::to_string);
+    let (integration, written) = match &plan.integration {
+        IntegrationPlan::Create {
+            name,
+            integration_type,
+        } => {
+            let created =
+                create_integration(context, journal, &app, name, integration_type, apono_now)
+                    .await?;
+            // Two runs that both found nothing both create: both yield, and a re-run
+            // starts clean. The check runs beside the first status read when there is
+            // a wait, else here.
+            if !plan.wait_for_active {
+                check_sole_integration(context, &created.id).await?;
+            }
+            (created, Written::Created)
+        }
+        IntegrationPlan::Update { previous } => {
+            let updated = update_integration(
+                context,
+                journal,
+                &app,
+                previous,
+                observed_client_id.as_deref(),
+                apono_now,
+            )
+            .await?;
+            (updated, Written::Updated)
+        }
+        IntegrationPlan::Keep => (
+            plan.existing_integration.clone().ok_or_else(|| {
+                Failure::unexpected("the plan keeps an integration it did not observe")
+            })?,
+            Written::Nothing,
+        ),
+    };
+    let integration = if plan.wait_for_active {
+        wait_for_active(context, &app, integration, written, observed_client_id).await?
+    } else {
+        integration
+    };
+    // Apono confirmed the new app works (or nothing is waited for): nothing from here
+    // on is undone. What cannot be finished is a debt (exit 6), listed.
+    journal.commit();
 
-    // The ids of the custom role and resource set, once known (least privilege).
-    let mut least_privilege_ids: Option<(String, String)> = None;
-    // Apono re-read beside the grants, for the integration step that follows.
-    let mut apono_now: Option<guard::AponoView> = None;
-    // An integration this run created, still to be checked for a twin from another run.
-    let mut created_alongside: Option<String> = None;
-    let mut steps = plan.steps.iter().peekable();
-    while let Some(step) = steps.next() {
-        match step {
-            Step::EnsureLeastPrivilege { role, resource_set } => {
-                let (role_id, set_id) = tokio::try_join!(
-                    ensure_shared(context, journal, SharedObject::CustomRole, role),
-                    ensure_shared(context, journal, SharedObject::ResourceSet, resource_set),
-                )?;
-                ui.done(&format!(
-                    "custom role \"{}\" ({role_id}) and resource set \"{}\" ({set_id}) read users and groups, nothing else",
-                    role::CUSTOM_ROLE_LABEL,
-                    role::RESOURCE_SET_LABEL
-                ));
-                least_privilege_ids = Some((role_id, set_id));
-            }
-            Step::UnassignRoles {
-                app_id,
-                assignments,
-            } => {
-                let target = app.as_ref().ok_or_else(no_app)?;
-                for (id, what) in assignments {
-                    match context
-                        .okta
-                        .unassign_client_role(target.client_id(), id)
-                        .await
-                    {
-                        Err(e) if !e.is_not_found() => {
-                            ui.warn(&format!(
-                                "could not remove the role {what} from the app {app_id}: {e}"
-                            ));
-                            left_behind.push(format!(
-                                "the Okta app {app_id} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again"
-                            ));
-                        }
-                        _ => ui.done(&format!("removed the role {what} from the app {app_id}")),
-                    }
-                }
-            }
-            Step::CreateApp { label } => {
-                journal.record(Undo::FindCreatedApp {
-                    label: label.clone(),
-                    look: Duration::ZERO,
-                });
-                let created = match context
-                    .okta
-                    .create_service_app(label, context.public_key)
-                    .await
-                {
-                    Ok(created) => created,
-                    Err(e) => {
-                        if e.answer_lost() {
-                            journal.amend_last(|undo| undo.looking_for(context.look_window));
-                        }
-                        return Err(e.into());
-                    }
-                };
-                journal.amend_last(|_| Undo::DeleteApp(AppRef::from(&created)));
-                ui.done(&format!(
-                    "created Okta app \"{label}\" ({}, client id {})",
-                    created.id,
-                    created.client_id()
-                ));
-                app = Some(created);
-                app_is_new = true;
-            }
-            Step::ActivateApp { app_id } => {
-                context.okta.activate_app(app_id).await?;
-                ui.done(&format!("activated the app {app_id}"));
-            }
-            Step::AddKey { app_id } => {
-                context.okta.add_key(app_id, context.public_key).await?;
-                ui.done(&format!("added Apono's public key to the app {app_id}"));
-            }
-            Step::GrantScopes { scopes: wanted } => {
-                let target = app.as_ref().ok_or_else(no_app)?;
-                // Grants and the role are independent: run them together.
-                let role = match steps.peek() {
-                    Some(Step::AssignRole { role }) => {
-                        steps.next();
-                        Some(role)
-                    }
-                    _ => None,
-                };
-                // The re-read of Apono that must precede pointing it at the app runs in
-                // the same wave (DESIGN.md §3, "Concurrent runs"): no round trip of its own.
-                let reads_apono_next = plan.steps.iter().any(|s| {
-                    matches!(
-                        s,
-                        Step::CreateIntegration { .. } | Step::UpdateIntegration { .. }
-                    )
-                });
-                let (_, _, view) = tokio::try_join!(
-                    ensure_grants(context.okta, &target.id, wanted, app_is_new),
-                    async {
-                        match role {
-                            Some(role) => {
-                                let ids = least_privilege_ids.as_ref();
-                                ensure_role(context.okta, target.client_id(), role, ids, app_is_new)
-                                    .await
-                            }
-                            None => Ok(()),
-                        }
-                    },
-                    async {
-                        if reads_apono_next {
-                            let view =
-                                guard::read_apono(context.apono, context.template, context.domain)
-                                    .await?;
-                            Ok(Some(view))
-                        } else {
-                            Ok(None)
-                        }
-                    }
-                )?;
-                apono_now = view;
-                ui.done(&format!("granted {}", wanted.join(" and ")));
-                if let Some(role) = role {
-                    ui.done(&format!("assigned admin role {role}"));
-                }
-            }
-            Step::AssignRole { role } => {
-                let target = app.as_ref().ok_or_else(no_app)?;
-                let ids = least_privilege_ids.as_ref();
-                ensure_role(context.okta, target.client_id(), role, ids, app_is_new).await?;
-                ui.done(&format!("assigned admin role {role}"));
-            }
-            Step::CreateIntegration {
-                name,
-                integration_type,
-            } => {
-                let new_app = app.as_ref().ok_or_else(no_app)?;
-                // Another run may have connected the org since preflight.
-                let before = match apono_now.take() {
-                    Some(view) => view,
-                    None => {
-                        guard::read_apono(context.apono, context.template, context.domain).await?
-                    }
-                };
-                if let Some(other) = before.for_domain.first() {
-                    return Err(concurrent_change(format!(
-                        "another run created the Apono integration {} for {} while this run was working",
-                        other.id, context.domain
-                    )));
-                }
-                let config = context.template.with_client_id(new_app.client_id());
-                journal.record(Undo::DeleteIntegrationsFor {
-                    integration_type: integration_type.clone(),
-                    client_id_key: context.template.client_id_key.clone(),
-                    client_id: new_app.client_id().to_string(),
-                    look: Duration::ZERO,
-                });
-                let created = match context
-                    .apono
-                    .create_integration(name, integration_type, &config)
-                    .await
-                {
-                    Ok(created) => created,
-                    Err(e) if e.answer_lost() => {
-                        journal.amend_last(|undo| undo.looking_for(context.look_window));
-                        return Err(e.into());
-                    }
-                    Err(e) => return Err(refused_create(context, e).await),
-                };
-                ui.done(&format!(
-                    "created Apono integration \"{name}\" ({})",
-                    created.id
-                ));
-                // Two runs that both found nothing both create: both yield, and a re-run
-                // starts clean. The check runs beside the first status read when there
-                // is a wait, else here.
-                if plan.steps.contains(&Step::WaitForActive) {
-                    created_alongside = Some(created.id.clone());
-                } else {
-                    check_sole_integration(context, &created.id).await?;
-                }
-                created_by_this_run = true;
-                integration = Some(created);
-            }
-            Step::UpdateIntegration { id, name } => {
-                let new_app = app.as_ref().ok_or_else(no_app)?;
-                let previous = plan.existing_integration.as_ref().ok_or_else(|| {
-                    Failure::unexpected("the plan updates an integration it did not observe")
-                })?;
-                // The premise of the update: the integration still uses the app this run
-                // observed, and it is still the only one for the domain.
-                let now = match apono_now.take() {
-                    Some(view) => view,
-                    None => {
-                        guard::read_apono(context.apono, context.template, context.domain).await?
-                    }
-                };
-                let current = now.for_domain.iter().find(|i| i.id == previous.id);
-                let current_client_id =
-                    current.and_then(|i| context.template.client_id_of(&i.integration_config));
-                if current.is_none()
-                    || now.for_domain.len() > 1
-                    || current_client_id != observed_client_id.as_deref()
-                {
-                    return Err(concurrent_change(format!(
-                        "the Apono integration {} for {} changed while this run was working (now: {})",
-                        previous.id,
-                        context.domain,
-                        describe_integrations(&now.for_domain, context.template)
-                    )));
-                }
-                // Keep whatever else the config holds; overwrite what this tool manages.
-                let mut config = previous.integration_config.clone();
-                config.extend(context.template.with_client_id(new_app.client_id()));
-                journal.record(Undo::RestoreIntegration {
-                    previous: Box::new(previous.clone()),
-                    client_id: new_app.client_id().to_string(),
-                    look: Duration::ZERO,
-                });
-                let updated = context
-                    .apono
-                    .update_integration(previous, &config)
-                    .await
-                    .inspect_err(|e| {
-                        if e.answer_lost() {
-                            journal.amend_last(|undo| undo.looking_for(context.look_window));
-                        }
-                    })?;
-                rewritten_by_this_run = true;
-                ui.done(&format!(
-                    "pointed Apono integration \"{name}\" ({id}) at client id {}",
-                    new_app.client_id()
-                ));
-                integration = Some(updated);
-            }
-            Step::WaitForActive => {
-                let current = integration.as_ref().ok_or_else(|| {
-                    Failure::unexpected("the plan waits for an integration it did not write")
-                })?;
-                let freshness = Freshness {
-                    after_update: rewritten_by_this_run,
-                    // A status that is not yet settled proves Apono saw our write.
-                    saw_sync: created_by_this_run
-                        || (rewritten_by_this_run && !current.status.is_healthy()),
-                    expected_client_id: app.as_ref().map(|a| a.client_id().to_string()),
-                    previous_client_id: observed_client_id.clone(),
-                    settled_reads: 0,
-                };
-                let id = current.id.clone();
-                let waited = async {
-                    match tokio::time::timeout(
-                        context.wait_timeout,
-                        wait_until_healthy(context, &id, freshness),
-                    )
-                    .await
-                    {
-                        Ok(result) => result,
-                        Err(_) => Err(wait_ran_out(context, &id)),
-                    }
-                };
-                let created_id = created_alongside.take();
-                let sole = async {
-                    match &created_id {
-                        Some(created_id) => check_sole_integration(context, created_id).await,
-                        None => Ok(()),
-                    }
-                };
-                let ((), healthy) = tokio::try_join!(sole, waited)?;
-                integration = Some(healthy);
-                // Apono confirmed the new app works: nothing from here on is undone.
-                journal.commit();
-            }
-            Step::RetireApp { app_id, reason } => {
-                let what = match reason {
-                    RetireReason::Previous => "previous",
-                    RetireReason::Orphan => "orphaned",
-                };
-                let target = AppRef {
-                    id: app_id.clone(),
-                    client_id: app_id.clone(),
-                };
-                match retire_app(context.okta, context.apono, context.template, &target).await {
-                    Ok(Retired::Deleted) => {
-                        ui.done(&format!("deactivated and deleted the {what} app {app_id}"));
-                        retired_app_ids.push(app_id.clone());
-                    }
-                    Ok(Retired::InUse) => ui.warn(&format!(
-                        "kept the {what} app {app_id}: an Apono integration uses it now"
-                    )),
-                    Err(e) => {
-                        ui.warn(&format!("could not retire the {what} app {app_id}: {e}"));
-                        left_behind.push(format!(
-                            "the {what} Okta app {app_id} was not retired ({e}): run `apono-okta connect` again, or deactivate and delete it in the Okta admin console"
-                        ));
-                    }
-                }
-            }
-            Step::RevokeToken => {
-                match guard::revoke_token(context.okta, context.poll_interval).await {
-                    Ok(()) => {
-                        ui.done("revoked the Okta API token");
-                        api_token_revoked = true;
-                    }
-                    Err(e) => {
-                        ui.warn(&format!("could not revoke the Okta API token: {e}"));
-                        left_behind.push(format!(
-                        "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
-                    ));
-                    }
-                }
-            }
+    let mut left_behind = Vec::new();
+    if let Some(unassign) = &plan.unassign {
+        left_behind.extend(remove_old_roles(context, &app, unassign).await);
+    }
+    let mut retired_app_ids = Vec::new();
+    for retirement in &plan.retire {
+        match retire(context, retirement).await {
+            Ok(true) => retired_app_ids.push(retirement.app_id.clone()),
+            Ok(false) => {}
+            Err(debt) => left_behind.push(debt),
         }
     }
-    journal.commit();
-    let app = app.ok_or_else(no_app)?;
-    let integration =
-        integration.ok_or_else(|| Failure::unexpected("the plan wrote no Apono integration"))?;
+    let api_token_revoked = if plan.revoke_token {
+        match revoke(context).await {
+            Ok(()) => true,
+            Err(debt) => {
+                left_behind.push(debt);
+                false
+            }
+        }
+    } else {
+        false
+    };
     Ok(Applied {
         app,
         scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
@@ -775,6 +541,364 @@ pub async fn apply(
         api_token_revoked,
         left_behind,
     })
+}
+
+/// What this run wrote to the integration, which tells a fresh status read from one
+/// about the previous app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Created,
+    Updated,
+    Nothing,
+}
+
+/// Makes the custom role and resource set what least privilege needs; returns their ids.
+async fn ensure_least_privilege(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    lp: &LeastPrivilegePlan,
+) -> Result<(String, String), Failure> {
+    let (role_id, set_id) = tokio::try_join!(
+        ensure_shared(context, journal, SharedObject::CustomRole, &lp.role),
+        ensure_shared(
+            context,
+            journal,
+            SharedObject::ResourceSet,
+            &lp.resource_set
+        ),
+    )?;
+    context.ui.done(&format!(
+        "custom role \"{}\" ({role_id}) and resource set \"{}\" ({set_id}) read users and groups, nothing else",
+        role::CUSTOM_ROLE_LABEL,
+        role::RESOURCE_SET_LABEL
+    ));
+    Ok((role_id, set_id))
+}
+
+/// Creates the service app; its undo is recorded before the create is sent (and looks
+/// for the app when the answer was lost).
+async fn create_app(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    label: &str,
+) -> Result<App, Failure> {
+    journal.record(Undo::FindCreatedApp {
+        label: label.to_string(),
+        look: Duration::ZERO,
+    });
+    let created = match context
+        .okta
+        .create_service_app(label, context.public_key)
+        .await
+    {
+        Ok(created) => created,
+        Err(e) => {
+            if e.answer_lost() {
+                journal.amend_last(|undo| undo.looking_for(context.look_window));
+            }
+            return Err(e.into());
+        }
+    };
+    journal.amend_last(|_| Undo::DeleteApp(AppRef::from(&created)));
+    context.ui.done(&format!(
+        "created Okta app \"{label}\" ({}, client id {})",
+        created.id,
+        created.client_id()
+    ));
+    Ok(created)
+}
+
+/// Repair: activates the app and adds Apono's key, as the plan says.
+async fn converge_app(
+    context: &ApplyContext<'_>,
+    app: &App,
+    activate: bool,
+    add_key: bool,
+) -> Result<(), Failure> {
+    if activate {
+        context.okta.activate_app(&app.id).await?;
+        context.ui.done(&format!("activated the app {}", app.id));
+    }
+    if add_key {
+        context.okta.add_key(&app.id, context.public_key).await?;
+        context
+            .ui
+            .done(&format!("added Apono's public key to the app {}", app.id));
+    }
+    Ok(())
+}
+
+/// The grants, the role, and the re-read of Apono that must precede pointing it at
+/// the app (DESIGN.md §3, "Concurrent runs"), all in one wave: they depend on nothing
+/// but the app. Returns Apono as re-read, when the integration is to be written.
+async fn okta_wave(
+    context: &ApplyContext<'_>,
+    plan: &Plan,
+    app: &App,
+    app_is_new: bool,
+    least_privilege_ids: Option<&(String, String)>,
+) -> Result<Option<guard::AponoView>, Failure> {
+    let grants = async {
+        if plan.grants.is_empty() {
+            return Ok(());
+        }
+        ensure_grants(context.okta, &app.id, &plan.grants, app_is_new).await
+    };
+    let role = async {
+        match &plan.role {
+            Some(role) => {
+                ensure_role(
+                    context.okta,
+                    app.client_id(),
+                    role,
+                    least_privilege_ids,
+                    app_is_new,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let apono = async {
+        if matches!(plan.integration, IntegrationPlan::Keep) {
+            return Ok(None);
+        }
+        guard::read_apono(context.apono, context.template, context.domain)
+            .await
+            .map(Some)
+            .map_err(Failure::from)
+    };
+    let ((), (), view) = tokio::try_join!(grants, role, apono)?;
+    if !plan.grants.is_empty() {
+        context
+            .ui
+            .done(&format!("granted {}", plan.grants.join(" and ")));
+    }
+    if let Some(role) = &plan.role {
+        context.ui.done(&format!("assigned admin role {role}"));
+    }
+    Ok(view)
+}
+
+/// Creates the integration unless another run created one for the domain since
+/// preflight (exit 7); its undo is recorded before the create is sent.
+async fn create_integration(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    app: &App,
+    name: &str,
+    integration_type: &str,
+    apono_now: Option<guard::AponoView>,
+) -> Result<Integration, Failure> {
+    let before = match apono_now {
+        Some(view) => view,
+        None => guard::read_apono(context.apono, context.template, context.domain).await?,
+    };
+    if let Some(other) = before.for_domain.first() {
+        return Err(concurrent_change(format!(
+            "another run created the Apono integration {} for {} while this run was working",
+            other.id, context.domain
+        )));
+    }
+    let config = context.template.with_client_id(app.client_id());
+    journal.record(Undo::DeleteIntegrationsFor {
+        integration_type: integration_type.to_string(),
+        client_id_key: context.template.client_id_key.clone(),
+        client_id: app.client_id().to_string(),
+        look: Duration::ZERO,
+    });
+    let created = match context
+        .apono
+        .create_integration(name, integration_type, &config)
+        .await
+    {
+        Ok(created) => created,
+        Err(e) if e.answer_lost() => {
+            journal.amend_last(|undo| undo.looking_for(context.look_window));
+            return Err(e.into());
+        }
+        Err(e) => return Err(refused_create(context, e).await),
+    };
+    context.ui.done(&format!(
+        "created Apono integration \"{name}\" ({})",
+        created.id
+    ));
+    Ok(created)
+}
+
+/// Points the integration at the app, if it still is as this run observed it (the
+/// same client id, the only one for the domain), else exit 7. Its undo is recorded
+/// before the update is sent.
+async fn update_integration(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    app: &App,
+    previous: &Integration,
+    observed_client_id: Option<&str>,
+    apono_now: Option<guard::AponoView>,
+) -> Result<Integration, Failure> {
+    let now = match apono_now {
+        Some(view) => view,
+        None => guard::read_apono(context.apono, context.template, context.domain).await?,
+    };
+    let current = now.for_domain.iter().find(|i| i.id == previous.id);
+    let current_client_id =
+        current.and_then(|i| context.template.client_id_of(&i.integration_config));
+    if current.is_none() || now.for_domain.len() > 1 || current_client_id != observed_client_id {
+        return Err(concurrent_change(format!(
+            "the Apono integration {} for {} changed while this run was working (now: {})",
+            previous.id,
+            context.domain,
+            describe_integrations(&now.for_domain, context.template)
+        )));
+    }
+    // Keep whatever else the config holds; overwrite what this tool manages.
+    let mut config = previous.integration_config.clone();
+    config.extend(context.template.with_client_id(app.client_id()));
+    journal.record(Undo::RestoreIntegration {
+        previous: Box::new(previous.clone()),
+        client_id: app.client_id().to_string(),
+        look: Duration::ZERO,
+    });
+    let updated = context
+        .apono
+        .update_integration(previous, &config)
+        .await
+        .inspect_err(|e| {
+            if e.answer_lost() {
+                journal.amend_last(|undo| undo.looking_for(context.look_window));
+            }
+        })?;
+    context.ui.done(&format!(
+        "pointed Apono integration \"{}\" ({}) at client id {}",
+        previous.name,
+        previous.id,
+        app.client_id()
+    ));
+    Ok(updated)
+}
+
+/// Waits, within `--wait`, for Apono to report the integration healthy with this run's
+/// app; an integration this run created is checked for a twin beside the first read.
+async fn wait_for_active(
+    context: &ApplyContext<'_>,
+    app: &App,
+    integration: Integration,
+    written: Written,
+    observed_client_id: Option<String>,
+) -> Result<Integration, Failure> {
+    let updated = written == Written::Updated;
+    let freshness = Freshness {
+        after_update: updated,
+        // A status that is not yet settled proves Apono saw our write.
+        saw_sync: written == Written::Created || (updated && !integration.status.is_healthy()),
+        expected_client_id: Some(app.client_id().to_string()),
+        previous_client_id: observed_client_id,
+        settled_reads: 0,
+    };
+    let id = integration.id.clone();
+    let waited = async {
+        match tokio::time::timeout(
+            context.wait_timeout,
+            wait_until_healthy(context, &id, freshness),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(wait_ran_out(context, &id)),
+        }
+    };
+    let sole = async {
+        match written {
+            Written::Created => check_sole_integration(context, &id).await,
+            _ => Ok(()),
+        }
+    };
+    let ((), healthy) = tokio::try_join!(sole, waited)?;
+    Ok(healthy)
+}
+
+/// After a switch of role kind in place: removes the old assignments; what cannot be
+/// removed is returned as debts.
+async fn remove_old_roles(
+    context: &ApplyContext<'_>,
+    app: &App,
+    unassign: &Unassign,
+) -> Vec<String> {
+    let mut debts = Vec::new();
+    for (id, what) in &unassign.assignments {
+        match context.okta.unassign_client_role(app.client_id(), id).await {
+            Err(e) if !e.is_not_found() => {
+                context.ui.warn(&format!(
+                    "could not remove the role {what} from the app {}: {e}",
+                    unassign.app_id
+                ));
+                debts.push(format!(
+                    "the Okta app {} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again",
+                    unassign.app_id
+                ));
+            }
+            _ => context.ui.done(&format!(
+                "removed the role {what} from the app {}",
+                unassign.app_id
+            )),
+        }
+    }
+    debts
+}
+
+/// Retires a previous or orphaned app unless Apono uses it now: `Ok(true)` when it
+/// went, `Ok(false)` when it stays in use, `Err` the debt when it could not go.
+async fn retire(context: &ApplyContext<'_>, retirement: &Retirement) -> Result<bool, String> {
+    let what = match retirement.reason {
+        RetireReason::Previous => "previous",
+        RetireReason::Orphan => "orphaned",
+    };
+    let app_id = &retirement.app_id;
+    let target = AppRef {
+        id: app_id.clone(),
+        client_id: app_id.clone(),
+    };
+    match retire_app(context.okta, context.apono, context.template, &target).await {
+        Ok(Retired::Deleted) => {
+            context
+                .ui
+                .done(&format!("deactivated and deleted the {what} app {app_id}"));
+            Ok(true)
+        }
+        Ok(Retired::InUse) => {
+            context.ui.warn(&format!(
+                "kept the {what} app {app_id}: an Apono integration uses it now"
+            ));
+            Ok(false)
+        }
+        Err(e) => {
+            context
+                .ui
+                .warn(&format!("could not retire the {what} app {app_id}: {e}"));
+            Err(format!(
+                "the {what} Okta app {app_id} was not retired ({e}): run `apono-okta connect` again, or deactivate and delete it in the Okta admin console"
+            ))
+        }
+    }
+}
+
+/// Revokes the Okta token until Okta confirms it; `Err` is the debt.
+async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
+    match guard::revoke_token(context.okta, context.poll_interval).await {
+        Ok(()) => {
+            context.ui.done("revoked the Okta API token");
+            Ok(())
+        }
+        Err(e) => {
+            context
+                .ui
+                .warn(&format!("could not revoke the Okta API token: {e}"));
+            Err(format!(
+                "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
+            ))
+        }
+    }
 }
 
 /// Why Apono refused this run's integration create. Two runs that both found no
@@ -843,10 +967,6 @@ fn wait_ran_out(context: &ApplyContext<'_>, id: &str) -> Failure {
         context.wait_timeout.as_secs()
     ))
     .with_hint("raise --wait SECONDS, or check the integration in the Apono web app")
-}
-
-fn no_app() -> Failure {
-    Failure::unexpected("the plan configures an app it did not create")
 }
 
 /// Adds the missing scopes, concurrently. An app this run just created has none, so

@@ -25,7 +25,7 @@ use crate::secret::Secret;
 use crate::ui::Ui;
 use apply::{Applied, ApplyContext, Journal};
 use config::ConfigInputs;
-use plan::{Outcome, Plan, PlanInputs, Step};
+use plan::{Outcome, Plan, PlanInputs};
 
 /// Everything `connect` needs, resolved: no clap, no environment, no prompts.
 #[derive(Debug, Clone)]
@@ -190,10 +190,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         && !settings.assume_yes
         && !ui
             // A plan that deletes an app defaults to No: Enter must never destroy.
-            .confirm(
-                "Apply this plan?",
-                !plan.steps.iter().any(plan::Step::takes_something_away),
-            )
+            .confirm("Apply this plan?", !plan.takes_something_away())
             .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
     {
         return Err(Failure::cancelled("nothing was changed"));
@@ -280,7 +277,7 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
         plan::PlanKind::Unchanged => "unchanged: nothing to converge",
     };
     ui.heading(&format!("Plan ({verb}) for {}:", settings.domain));
-    for (n, step) in plan.steps.iter().enumerate() {
+    for (n, step) in plan.steps().iter().enumerate() {
         ui.info(&format!("  {}. {step}", n + 1));
     }
     for orphan in &plan.kept_orphans {
@@ -294,7 +291,7 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
         ));
     }
     for warning in &plan.warnings {
-        ui.warn(warning);
+        ui.warn(&warning.to_string());
     }
 }
 
@@ -306,22 +303,17 @@ fn planned_report(
     ui: &Ui,
 ) -> Report {
     let existing = plan.existing_integration.as_ref();
-    let name = plan
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            Step::CreateIntegration { name, .. } | Step::UpdateIntegration { name, .. } => {
-                Some(name.clone())
-            }
-            _ => None,
-        })
-        .unwrap_or_default();
+    let name = match &plan.integration {
+        plan::IntegrationPlan::Create { name, .. } => name.clone(),
+        plan::IntegrationPlan::Update { previous } => previous.name.clone(),
+        plan::IntegrationPlan::Keep => existing.map(|i| i.name.clone()).unwrap_or_default(),
+    };
     Report {
         result: Outcome::Planned,
         okta: OktaReport {
             domain: settings.domain.clone(),
-            app_id: plan.reused_app.as_ref().map(|a| a.id.clone()),
-            client_id: plan.reused_app.as_ref().map(|a| a.client_id().to_string()),
+            app_id: plan.reused_app().map(|a| a.id.clone()),
+            client_id: plan.reused_app().map(|a| a.client_id().to_string()),
             label: settings.app_label.clone(),
             scopes: sorted_scopes(),
             admin_role: inputs.admin_role.clone(),

@@ -281,22 +281,214 @@ impl fmt::Display for Step {
     }
 }
 
-/// The whole plan.
+/// The whole plan, as data: what happens to each thing `connect` manages. Apply reads
+/// it top to bottom; [`Plan::steps`] derives the numbered list that is printed.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub kind: PlanKind,
-    pub steps: Vec<Step>,
-    /// The integration this run updates (rotate, repair).
+    /// Least privilege: what the shared custom role and resource set need.
+    pub least_privilege: Option<LeastPrivilegePlan>,
+    /// The app Apono will use.
+    pub app: AppPlan,
+    /// Scopes to grant the app (none when it has them).
+    pub grants: Vec<String>,
+    /// The role to assign the app (none when it holds it).
+    pub role: Option<AdminRole>,
+    /// What happens to the integration.
+    pub integration: IntegrationPlan,
+    /// Wait for Apono to report the integration healthy (the retirements, role
+    /// removals and the revoke happen only after it did).
+    pub wait_for_active: bool,
+    /// After `Active`: the app's role assignments of the other kind (a switch in place).
+    pub unassign: Option<Unassign>,
+    /// After `Active`: apps to deactivate and delete.
+    pub retire: Vec<Retirement>,
+    /// Last: revoke the Okta API token.
+    pub revoke_token: bool,
+    /// The integration this run updates or keeps (rotate, repair).
     pub existing_integration: Option<Integration>,
-    /// The app converged in place (repair, unchanged).
-    pub reused_app: Option<App>,
     /// Orphans left alone because of `--keep-orphans`.
     pub kept_orphans: Vec<String>,
     /// Unreferenced apps with our label created in the last [`YOUNG_APP_GRACE`]:
     /// another run may be about to use them, so they are left alone.
     pub young_apps: Vec<String>,
     /// Things the user should know before confirming.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<PlanWarning>,
+}
+
+/// The custom role and the resource set of least privilege, and what each needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeastPrivilegePlan {
+    pub role: ObjectPlan,
+    pub resource_set: ObjectPlan,
+}
+
+/// The app Apono will use.
+#[derive(Debug, Clone)]
+pub enum AppPlan {
+    /// A new app (create, rotate): it has no grants and no roles yet.
+    Create { label: String },
+    /// The existing app, converged in place (repair, unchanged).
+    Reuse {
+        app: App,
+        activate: bool,
+        add_key: bool,
+    },
+}
+
+/// What happens to the integration.
+#[derive(Debug, Clone)]
+pub enum IntegrationPlan {
+    Create {
+        name: String,
+        integration_type: String,
+    },
+    /// Point it at the app (and make Apono sync again); `previous` is as observed.
+    Update { previous: Box<Integration> },
+    /// It is right as it is.
+    Keep,
+}
+
+/// Role assignments to remove from the app once Apono works with the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unassign {
+    pub app_id: String,
+    /// (assignment id, what it is, for messages).
+    pub assignments: Vec<(String, String)>,
+}
+
+/// An app to deactivate and delete after `Active`, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retirement {
+    pub app_id: String,
+    pub reason: RetireReason,
+}
+
+/// What the user should know before confirming.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanWarning {
+    /// `clientPrivilegesSetting` is on: the new app becomes a super admin.
+    ClientPrivileges,
+    /// The app Apono uses does not carry our label: it is left alone.
+    UnlabelledPrevious { client_id: String, label: String },
+    /// The previous app is also another integration's: it is kept.
+    SharedPrevious { app_id: String },
+    /// `--no-wait`: nothing is retired and the token is kept.
+    NoWait,
+    /// `--keep-api-token`.
+    KeepApiToken,
+}
+
+impl fmt::Display for PlanWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanWarning::ClientPrivileges => f.write_str(
+                "the Okta org setting clientPrivilegesSetting is on: Okta makes every new service app a super admin once it is granted scopes, so this app will be one; turn the setting off (Security > API > Client privileges) unless that is intended",
+            ),
+            PlanWarning::UnlabelledPrevious { client_id, label } => write!(
+                f,
+                "the app Apono uses now (client id {client_id}) has no label \"{label}\"; it is left alone, delete it yourself if it is no longer needed"
+            ),
+            PlanWarning::SharedPrevious { app_id } => write!(
+                f,
+                "the previous app {app_id} is also used by another Apono integration; it is kept"
+            ),
+            PlanWarning::NoWait => f.write_str(
+                "--no-wait: Apono has not confirmed the integration works, so no app is retired and the Okta API token is not revoked; re-run without --no-wait to finish",
+            ),
+            PlanWarning::KeepApiToken => f.write_str(
+                "--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console (Security > API > Tokens) when you are done",
+            ),
+        }
+    }
+}
+
+impl Plan {
+    /// The app this plan converges in place, if it reuses one.
+    pub fn reused_app(&self) -> Option<&App> {
+        match &self.app {
+            AppPlan::Reuse { app, .. } => Some(app),
+            AppPlan::Create { .. } => None,
+        }
+    }
+
+    /// The numbered list that is printed (and that `--dry-run` shows), in the order
+    /// apply carries it out.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = Vec::new();
+        if let Some(lp) = &self.least_privilege {
+            steps.push(Step::EnsureLeastPrivilege {
+                role: lp.role.clone(),
+                resource_set: lp.resource_set.clone(),
+            });
+        }
+        match &self.app {
+            AppPlan::Create { label } => steps.push(Step::CreateApp {
+                label: label.clone(),
+            }),
+            AppPlan::Reuse {
+                app,
+                activate,
+                add_key,
+            } => {
+                if *activate {
+                    steps.push(Step::ActivateApp {
+                        app_id: app.id.clone(),
+                    });
+                }
+                if *add_key {
+                    steps.push(Step::AddKey {
+                        app_id: app.id.clone(),
+                    });
+                }
+            }
+        }
+        if !self.grants.is_empty() {
+            steps.push(Step::GrantScopes {
+                scopes: self.grants.clone(),
+            });
+        }
+        if let Some(role) = &self.role {
+            steps.push(Step::AssignRole { role: role.clone() });
+        }
+        match &self.integration {
+            IntegrationPlan::Create {
+                name,
+                integration_type,
+            } => steps.push(Step::CreateIntegration {
+                name: name.clone(),
+                integration_type: integration_type.clone(),
+            }),
+            IntegrationPlan::Update { previous } => steps.push(Step::UpdateIntegration {
+                id: previous.id.clone(),
+                name: previous.name.clone(),
+            }),
+            IntegrationPlan::Keep => {}
+        }
+        if self.wait_for_active {
+            steps.push(Step::WaitForActive);
+        }
+        if let Some(unassign) = &self.unassign {
+            steps.push(Step::UnassignRoles {
+                app_id: unassign.app_id.clone(),
+                assignments: unassign.assignments.clone(),
+            });
+        }
+        steps.extend(self.retire.iter().map(|r| Step::RetireApp {
+            app_id: r.app_id.clone(),
+            reason: r.reason,
+        }));
+        if self.revoke_token {
+            steps.push(Step::RevokeToken);
+        }
+        steps
+    }
+
+    /// Whether the plan deletes or takes away something that exists (it then asks
+    /// "[y/N]").
+    pub fn takes_something_away(&self) -> bool {
+        self.steps().iter().any(Step::takes_something_away)
+    }
 }
 
 /// Why no plan could be made.
@@ -352,21 +544,17 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     let existing = pick_integration(observed, inputs)?;
     let mut warnings = Vec::new();
     if observed.client_privileges == Some(true) {
-        warnings.push(
-            "the Okta org setting clientPrivilegesSetting is on: Okta makes every new service app a super admin once it is granted scopes, so this app will be one; turn the setting off (Security > API > Client privileges) unless that is intended"
-                .to_string(),
-        );
+        warnings.push(PlanWarning::ClientPrivileges);
     }
-
     let previous = previous_app(observed, existing.as_ref());
     let previous_client_id = existing
         .as_ref()
         .and_then(|i| observed.template.client_id_of(&i.integration_config));
     if let (Some(cid), None) = (previous_client_id, previous) {
-        warnings.push(format!(
-            "the app Apono uses now (client id {cid}) has no label \"{}\"; it is left alone, delete it yourself if it is no longer needed",
-            inputs.app_label
-        ));
+        warnings.push(PlanWarning::UnlabelledPrevious {
+            client_id: cid.to_string(),
+            label: inputs.app_label.clone(),
+        });
     }
     let kept_app = observed.reused_app.as_ref().map(|r| &r.app).or(previous);
     // An orphan is an app this tool (or the Terraform module) made, that nothing uses:
@@ -376,166 +564,125 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
         .iter()
         .filter(|a| kept_app.is_none_or(|k| k.id != a.id))
         .filter(|a| a.name == SERVICE_APP_NAME)
-        .filter(|a| {
-            !observed
-                .referenced_client_ids
-                .iter()
-                .any(|cid| cid == a.client_id() || cid == &a.id)
-        })
+        .filter(|a| !references(observed, a, 1))
         .partition(|a| is_young(a, observed.okta_now));
     let orphans: Vec<String> = old.into_iter().map(|a| a.id.clone()).collect();
     let young_apps: Vec<String> = young.into_iter().map(|a| a.id.clone()).collect();
-    let new_integration = || Step::CreateIntegration {
+
+    let mut plan = match &observed.reused_app {
+        Some(reused) => repair_plan(reused, existing.as_ref(), observed, inputs),
+        None => {
+            // Another integration (another org's, or a second one for this org) may use
+            // the same app: then it stays.
+            let shared = previous.filter(|p| references(observed, p, 2));
+            if let Some(app) = shared {
+                warnings.push(PlanWarning::SharedPrevious {
+                    app_id: app.id.clone(),
+                });
+            }
+            let retire_previous = previous.filter(|_| shared.is_none());
+            let (kind, integration) = match &existing {
+                Some(i) => (
+                    PlanKind::Rotate,
+                    IntegrationPlan::Update {
+                        previous: Box::new(i.clone()),
+                    },
+                ),
+                None => (PlanKind::Create, new_integration(observed, inputs)),
+            };
+            Plan {
+                kind,
+                least_privilege: least_privilege_plan(observed, inputs, true),
+                app: AppPlan::Create {
+                    label: inputs.app_label.clone(),
+                },
+                grants: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+                role: Some(inputs.admin_role.clone()),
+                integration,
+                wait_for_active: false,
+                unassign: None,
+                retire: retire_previous
+                    .map(|app| Retirement {
+                        app_id: app.id.clone(),
+                        reason: RetireReason::Previous,
+                    })
+                    .into_iter()
+                    .collect(),
+                revoke_token: false,
+                existing_integration: None,
+                kept_orphans: Vec::new(),
+                young_apps: Vec::new(),
+                warnings: Vec::new(),
+            }
+        }
+    };
+
+    let healthy = existing.as_ref().is_some_and(is_healthy);
+    if inputs.wait {
+        plan.wait_for_active = plan.kind != PlanKind::Unchanged || !healthy;
+        if inputs.keep_orphans {
+            plan.kept_orphans = orphans;
+        } else {
+            plan.retire
+                .extend(orphans.into_iter().map(|app_id| Retirement {
+                    app_id,
+                    reason: RetireReason::Orphan,
+                }));
+        }
+        plan.revoke_token = !inputs.keep_api_token;
+        if inputs.keep_api_token {
+            warnings.push(PlanWarning::KeepApiToken);
+        }
+    } else {
+        // Nothing is retired or removed before Apono confirmed the new state.
+        warnings.push(PlanWarning::NoWait);
+        plan.retire.clear();
+        plan.unassign = None;
+        plan.kept_orphans = orphans;
+    }
+    plan.existing_integration = existing;
+    plan.young_apps = young_apps;
+    plan.warnings = warnings;
+    Ok(plan)
+}
+
+/// Whether at least `at_least` integrations (of any org) use the app.
+fn references(observed: &Observed, app: &App, at_least: usize) -> bool {
+    observed
+        .referenced_client_ids
+        .iter()
+        .filter(|cid| *cid == app.client_id() || *cid == &app.id)
+        .count()
+        >= at_least
+}
+
+/// A new integration, named by `--apono-integration-name` or after the domain.
+fn new_integration(observed: &Observed, inputs: &PlanInputs) -> IntegrationPlan {
+    IntegrationPlan::Create {
         name: inputs
             .integration_name
             .clone()
             .unwrap_or_else(|| default_integration_name(&inputs.domain)),
         integration_type: observed.template.integration_type.clone(),
-    };
-    let update_integration = |i: &Integration| Step::UpdateIntegration {
-        id: i.id.clone(),
-        name: i.name.clone(),
-    };
-
-    let (kind, mut steps, retire_previous) = match &observed.reused_app {
-        Some(reused) => {
-            let steps = repair_steps(
-                reused,
-                existing.as_ref(),
-                observed,
-                inputs,
-                new_integration,
-                update_integration,
-            );
-            let kind = if steps.is_empty() {
-                PlanKind::Unchanged
-            } else {
-                PlanKind::Repair
-            };
-            (kind, steps, None)
-        }
-        None => {
-            let mut steps = least_privilege_step(observed, inputs, true);
-            steps.extend([
-                Step::CreateApp {
-                    label: inputs.app_label.clone(),
-                },
-                Step::GrantScopes {
-                    scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
-                },
-                Step::AssignRole {
-                    role: inputs.admin_role.clone(),
-                },
-            ]);
-            let kind = match &existing {
-                Some(integration) => {
-                    steps.push(update_integration(integration));
-                    PlanKind::Rotate
-                }
-                None => {
-                    steps.push(new_integration());
-                    PlanKind::Create
-                }
-            };
-            // Another integration (another org's, or a second one for this org) may use
-            // the same app: then it stays.
-            let shared = previous.filter(|p| {
-                observed
-                    .referenced_client_ids
-                    .iter()
-                    .filter(|cid| *cid == p.client_id() || *cid == &p.id)
-                    .count()
-                    > 1
-            });
-            if let Some(app) = shared {
-                warnings.push(format!(
-                    "the previous app {} is also used by another Apono integration; it is kept",
-                    app.id
-                ));
-            }
-            (kind, steps, previous.filter(|_| shared.is_none()))
-        }
-    };
-
-    let healthy = existing.as_ref().is_some_and(is_healthy);
-    let mut kept_orphans = Vec::new();
-    if inputs.wait {
-        if kind != PlanKind::Unchanged || !healthy {
-            steps.push(Step::WaitForActive);
-        }
-        if let Some(reused) = &observed.reused_app
-            && !inputs.admin_role.is_held(&reused.roles, None)
-        {
-            let old: Vec<(String, String)> = inputs
-                .admin_role
-                .other_kind(&reused.roles)
-                .into_iter()
-                .map(|a| (a.id.clone(), describe_assignment(a)))
-                .collect();
-            if !old.is_empty() {
-                steps.push(Step::UnassignRoles {
-                    app_id: reused.app.id.clone(),
-                    assignments: old,
-                });
-            }
-        }
-        if let Some(app) = retire_previous {
-            steps.push(Step::RetireApp {
-                app_id: app.id.clone(),
-                reason: RetireReason::Previous,
-            });
-        }
-        if inputs.keep_orphans {
-            kept_orphans = orphans;
-        } else {
-            steps.extend(orphans.into_iter().map(|app_id| Step::RetireApp {
-                app_id,
-                reason: RetireReason::Orphan,
-            }));
-        }
-        if !inputs.keep_api_token {
-            steps.push(Step::RevokeToken);
-        }
-    } else {
-        warnings.push(
-            "--no-wait: Apono has not confirmed the integration works, so no app is retired and the Okta API token is not revoked; re-run without --no-wait to finish"
-                .to_string(),
-        );
-        kept_orphans = orphans;
     }
-    if inputs.keep_api_token && inputs.wait {
-        warnings.push(
-            "--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console (Security > API > Tokens) when you are done"
-                .to_string(),
-        );
-    }
-    Ok(Plan {
-        kind,
-        steps,
-        reused_app: observed.reused_app.as_ref().map(|r| r.app.clone()),
-        existing_integration: existing,
-        kept_orphans,
-        young_apps,
-        warnings,
-    })
 }
 
-/// With least privilege: the step that makes the custom role and resource set right,
-/// when they need work or an assignment will need their ids (`assigning`).
-fn least_privilege_step(observed: &Observed, inputs: &PlanInputs, assigning: bool) -> Vec<Step> {
+/// With least privilege: what the custom role and resource set need, when they need
+/// work or an assignment will need their ids (`assigning`).
+fn least_privilege_plan(
+    observed: &Observed,
+    inputs: &PlanInputs,
+    assigning: bool,
+) -> Option<LeastPrivilegePlan> {
     if inputs.admin_role != AdminRole::LeastPrivilege {
-        return Vec::new();
+        return None;
     }
     let objects = observed.least_privilege.clone().unwrap_or_default();
     let role = role::role_plan(&objects);
     let resource_set = role::resource_set_plan(&objects, &inputs.org_url);
     let needs_work = !matches!(role, ObjectPlan::Keep { .. })
         || !matches!(resource_set, ObjectPlan::Keep { .. });
-    if needs_work || assigning {
-        vec![Step::EnsureLeastPrivilege { role, resource_set }]
-    } else {
-        Vec::new()
-    }
+    (needs_work || assigning).then_some(LeastPrivilegePlan { role, resource_set })
 }
 
 /// `READ_ONLY_ADMIN (irb...)`, or the custom role's label, for the plan.
@@ -552,56 +699,80 @@ fn is_healthy(integration: &Integration) -> bool {
     integration.status.is_healthy()
 }
 
-/// What it takes to converge an existing app and the integration in place.
-fn repair_steps(
+/// What it takes to converge an existing app and the integration in place; `Unchanged`
+/// when nothing.
+fn repair_plan(
     reused: &ReusedApp,
     existing: Option<&Integration>,
     observed: &Observed,
     inputs: &PlanInputs,
-    new_integration: impl Fn() -> Step,
-    update_integration: impl Fn(&Integration) -> Step,
-) -> Vec<Step> {
+) -> Plan {
     let app = &reused.app;
-    let mut steps = Vec::new();
-    if !app.is_active() {
-        steps.push(Step::ActivateApp {
-            app_id: app.id.clone(),
-        });
-    }
-    if !reused.carries_key {
-        steps.push(Step::AddKey {
-            app_id: app.id.clone(),
-        });
-    }
-    let missing: Vec<String> = REQUIRED_SCOPES
+    let grants: Vec<String> = REQUIRED_SCOPES
         .iter()
         .filter(|scope| !reused.scopes.iter().any(|s| s == *scope))
         .map(|s| s.to_string())
         .collect();
-    if !missing.is_empty() {
-        steps.push(Step::GrantScopes { scopes: missing });
-    }
     let assign = !inputs.admin_role.is_held(&reused.roles, None);
-    steps.extend(least_privilege_step(observed, inputs, assign));
-    if assign {
-        steps.push(Step::AssignRole {
-            role: inputs.admin_role.clone(),
-        });
-    }
-    match existing {
-        None => steps.push(new_integration()),
+    let least_privilege = least_privilege_plan(observed, inputs, assign);
+    let activate = !app.is_active();
+    let add_key = !reused.carries_key;
+    let okta_changes =
+        activate || add_key || !grants.is_empty() || assign || least_privilege.is_some();
+    let integration = match existing {
+        None => new_integration(observed, inputs),
         // A new client id, a fixed Okta side, or an unhealthy integration: write the
         // integration, which makes Apono sync again (Apono keeps an Error until then).
         Some(i)
             if observed.template.client_id_of(&i.integration_config) != Some(app.client_id())
-                || !steps.is_empty()
+                || okta_changes
                 || !is_healthy(i) =>
         {
-            steps.push(update_integration(i));
+            IntegrationPlan::Update {
+                previous: Box::new(i.clone()),
+            }
         }
-        Some(_) => {}
+        Some(_) => IntegrationPlan::Keep,
+    };
+    let changes = okta_changes || !matches!(integration, IntegrationPlan::Keep);
+    // A switch of kind in place: the old assignments go once Apono works with the new.
+    let old: Vec<(String, String)> = if assign {
+        inputs
+            .admin_role
+            .other_kind(&reused.roles)
+            .into_iter()
+            .map(|a| (a.id.clone(), describe_assignment(a)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Plan {
+        kind: if changes {
+            PlanKind::Repair
+        } else {
+            PlanKind::Unchanged
+        },
+        least_privilege,
+        app: AppPlan::Reuse {
+            app: app.clone(),
+            activate,
+            add_key,
+        },
+        grants,
+        role: assign.then(|| inputs.admin_role.clone()),
+        integration,
+        wait_for_active: false,
+        unassign: (!old.is_empty()).then(|| Unassign {
+            app_id: app.id.clone(),
+            assignments: old,
+        }),
+        retire: Vec::new(),
+        revoke_token: false,
+        existing_integration: None,
+        kept_orphans: Vec::new(),
+        young_apps: Vec::new(),
+        warnings: Vec::new(),
     }
-    steps
 }
 
 fn pick_integration(
@@ -700,7 +871,7 @@ mod tests {
         let plan = plan(&observed(vec![], vec![]), &inputs()).unwrap();
         assert_eq!(plan.kind, PlanKind::Create);
         assert_eq!(
-            plan.steps,
+            plan.steps(),
             vec![
                 Step::CreateApp {
                     label: "Apono Integration".into()
@@ -729,17 +900,14 @@ mod tests {
         );
         let plan = plan(&seen, &inputs()).unwrap();
         assert_eq!(plan.kind, PlanKind::Rotate);
-        assert!(plan.steps.contains(&Step::UpdateIntegration {
+        assert!(plan.steps().contains(&Step::UpdateIntegration {
             id: "i1".into(),
             name: "Okta".into()
         }));
         let retired: Vec<_> = plan
-            .steps
+            .retire
             .iter()
-            .filter_map(|s| match s {
-                Step::RetireApp { app_id, reason } => Some((app_id.as_str(), *reason)),
-                _ => None,
-            })
+            .map(|r| (r.app_id.as_str(), r.reason))
             .collect();
         assert_eq!(
             retired,
@@ -759,7 +927,7 @@ mod tests {
         assert_eq!(plan_keep.kept_orphans, vec!["0oaORPHAN".to_string()]);
         assert!(
             !plan_keep
-                .steps
+                .steps()
                 .iter()
                 .any(|s| matches!(s, Step::RetireApp { .. }))
         );
@@ -767,10 +935,10 @@ mod tests {
         let mut no_wait = inputs();
         no_wait.wait = false;
         let plan_no_wait = plan(&seen, &no_wait).unwrap();
-        assert!(!plan_no_wait.steps.contains(&Step::RevokeToken));
+        assert!(!plan_no_wait.steps().contains(&Step::RevokeToken));
         assert!(
             !plan_no_wait
-                .steps
+                .steps()
                 .iter()
                 .any(|s| matches!(s, Step::RetireApp { .. }))
         );
@@ -825,7 +993,7 @@ mod tests {
         ));
         let plan = plan(&seen, &inputs()).unwrap();
         assert_eq!(plan.kind, PlanKind::Unchanged);
-        assert_eq!(plan.steps, vec![Step::RevokeToken]);
+        assert_eq!(plan.steps(), vec![Step::RevokeToken]);
     }
 
     #[test]
@@ -840,7 +1008,7 @@ mod tests {
         let plan = plan(&seen, &inputs()).unwrap();
         assert_eq!(plan.kind, PlanKind::Repair);
         assert_eq!(
-            plan.steps,
+            plan.steps(),
             vec![
                 Step::ActivateApp {
                     app_id: "0oaOLD".into()
@@ -887,13 +1055,13 @@ mod tests {
         seen.okta_now = humantime::parse_rfc3339("2026-01-01T00:20:00Z").unwrap();
         let plan = plan(&seen, &inputs()).unwrap();
         assert_eq!(plan.young_apps, vec!["0oaYOUNG".to_string()]);
-        assert!(plan.steps.contains(&Step::RetireApp {
+        assert!(plan.steps().contains(&Step::RetireApp {
             app_id: "0oaOLD".into(),
             reason: RetireReason::Orphan
         }));
         assert!(
             !plan
-                .steps
+                .steps()
                 .iter()
                 .any(|s| matches!(s, Step::RetireApp { app_id, .. } if app_id == "0oaYOUNG"))
         );
@@ -915,14 +1083,7 @@ mod tests {
         );
         seen.referenced_client_ids = vec!["0oaOTHERORG".into()];
         let plan = plan(&seen, &inputs()).unwrap();
-        let retired: Vec<&str> = plan
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::RetireApp { app_id, .. } => Some(app_id.as_str()),
-                _ => None,
-            })
-            .collect();
+        let retired: Vec<&str> = plan.retire.iter().map(|r| r.app_id.as_str()).collect();
         assert_eq!(retired, vec!["0oaORPHAN"]);
     }
 }
