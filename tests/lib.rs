@@ -10,5 +10,6 @@ mod inputs_and_edges;
 mod interactive;
 mod interrupt;
 mod pagination;
+mod perf_facts;
 mod sandbox_contract;
 mod status_disconnect;
