@@ -13,6 +13,7 @@ mod interactive;
 mod interrupt;
 mod least_privilege;
 mod pagination;
+mod perf_facts;
 mod real_bash_completion;
 // The Secret Service is the keyring of Linux and the BSDs; macOS and Windows have their own.
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -36,8 +36,17 @@ pub(crate) fn rate_limited() -> Resp {
     )
 }
 
+/// When an `Initializing` integration settles (see [`SandboxOptions`](super::SandboxOptions)).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settle {
+    /// Reads answered `Initializing` before the next one evaluates.
+    pub after_reads: u32,
+    /// If set, instead: time since the create or update before a read evaluates.
+    pub after_time: Option<std::time::Duration>,
+}
+
 /// Answers one Apono request.
-pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_after: u32) -> Resp {
+pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize, settle_after: Settle) -> Resp {
     let token = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -339,6 +348,7 @@ fn create_integration(state: &mut State, req: &Req) -> Result<Resp, Resp> {
         last_sync_epoch: None,
         polls: 0,
         extra: extras(&body),
+        changed_at: Some(std::time::Instant::now()),
     };
     let out = integration.render_v4();
     state.apono.integrations.push(integration);
@@ -364,17 +374,25 @@ fn update_integration(state: &mut State, req: &Req, id: &str) -> Result<Resp, Re
     integration.status = "Initializing".into();
     integration.details = None;
     integration.polls = 0;
+    integration.changed_at = Some(std::time::Instant::now());
     Ok(Resp::json(200, integration.render_v4()))
 }
 
-/// A read of an integration: while `Initializing`, the first `settle_after` reads answer
-/// `Initializing`; the next one evaluates the Okta side, as Apono's first sync would.
-fn poll<'a>(state: &'a mut State, id: &str, settle_after: u32) -> Option<&'a Integration> {
+/// A read of an integration: while `Initializing`, the first `settle_after.after_reads`
+/// reads answer `Initializing` (or, with `after_time`, the reads until that much time has
+/// passed since the create or update); the next one evaluates the Okta side, as Apono's
+/// first sync would.
+fn poll<'a>(state: &'a mut State, id: &str, settle_after: Settle) -> Option<&'a Integration> {
     let pos = state.apono.integrations.iter().position(|i| i.id == id)?;
     let needs_eval = {
         let i = &mut state.apono.integrations[pos];
         if i.status == "Initializing" {
-            if i.polls < settle_after {
+            let waiting = match (settle_after.after_time, i.changed_at) {
+                (Some(activation), Some(changed)) => changed.elapsed() < activation,
+                (Some(_), None) => false,
+                (None, _) => i.polls < settle_after.after_reads,
+            };
+            if waiting {
                 i.polls += 1;
                 false
             } else {

@@ -37,9 +37,11 @@
 //! (`GET /api/v2/integrations-catalog[/{type}]`, paginated with `limit` and `offset` as
 //! `PaginationInfo` says), integrations v4 (list with `type`/`name`/`category`/`status`/
 //! `limit`/`page_token`, create, get, update, delete) and v2 `GET /api/v2/integrations/{id}`.
+//! Both services answer gzip when the request's `Accept-Encoding` allows it.
 //! Errors are `{"error_code": "...", "error_details": "..."}`. An integration's status is
 //! `Initializing` for [`SandboxOptions::polls_until_settled`] reads after a create or
-//! update; the next read evaluates the Okta side as Apono's first sync would, and settles
+//! update (or, with [`SandboxOptions::activation`], until that much time has passed);
+//! the next read evaluates the Okta side as Apono's first sync would, and settles
 //! on `Active` (with `last_sync_time`) or `Error` with a message in `details` (an extra
 //! field of the v4 body, present only when set; the v2 body's own `details` field).
 //!
@@ -91,7 +93,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use record::{Exchange, Service};
+pub use record::{Exchange, Service, TimedExchange, Timing, dependent_round_trips};
 pub use state::{
     ApiToken, AponoState, App, CatalogEntry, CustomRole, Grant, Group, Integration, Key, OktaState,
     ResourceSet, ResourceSetResource, RoleAssignment, State, User,
@@ -119,6 +121,11 @@ pub struct SandboxOptions {
     /// How many `GET /api/admin/v4/integrations/{id}` answer `Initializing` after a create
     /// or update before the status is evaluated (default 1).
     pub polls_until_settled: u32,
+    /// Apono's activation time: when set, an integration stays `Initializing` until this
+    /// much time has passed since its create or update, and the first read after that
+    /// evaluates it (whatever [`polls_until_settled`](Self::polls_until_settled) says).
+    /// A benchmark sets it to model a real activation; default `None` (count reads).
+    pub activation: Option<Duration>,
 }
 
 impl Default for SandboxOptions {
@@ -127,6 +134,7 @@ impl Default for SandboxOptions {
             client_privileges_setting: false,
             page_size: 20,
             polls_until_settled: 1,
+            activation: None,
         }
     }
 }
@@ -391,6 +399,15 @@ impl Sandbox {
 
     /// Every request answered so far by either service, in the order answered.
     pub fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.shared.exchanges)
+            .iter()
+            .map(|t| t.exchange.clone())
+            .collect()
+    }
+
+    /// [`exchanges`](Self::exchanges) with when each started and finished (since the
+    /// sandbox started), for telling which requests were in flight together.
+    pub fn timed_exchanges(&self) -> Vec<TimedExchange> {
         lock(&self.shared.exchanges).clone()
     }
 

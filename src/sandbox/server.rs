@@ -4,8 +4,9 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -14,7 +15,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use super::record::{Exchange, Service};
+use super::record::{Exchange, Service, TimedExchange, Timing};
 use super::state::State;
 use super::util::{Req, Resp, base62, epoch_secs, http_date};
 use super::{Fault, FaultAction, SandboxOptions, apono, okta};
@@ -37,7 +38,9 @@ pub(crate) struct Armed {
 pub(crate) struct Shared {
     pub options: SandboxOptions,
     pub state: Mutex<State>,
-    pub exchanges: Mutex<Vec<Exchange>>,
+    pub exchanges: Mutex<Vec<TimedExchange>>,
+    /// When the sandbox started: the origin of every [`Timing`].
+    pub epoch: Instant,
     pub faults: Mutex<Vec<Armed>>,
     pub latency: Mutex<Duration>,
     /// (start of the current minute, calls in it) for Okta's rate-limit headers.
@@ -62,6 +65,7 @@ impl Shared {
             options,
             state: Mutex::new(state),
             exchanges: Mutex::new(Vec::new()),
+            epoch: Instant::now(),
             faults: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
             rate: Mutex::new((0, 0)),
@@ -98,7 +102,11 @@ impl Shared {
         let resp = match service {
             Service::Okta => okta::handle(&mut state, req, page_size),
             Service::Apono => {
-                apono::handle(&mut state, req, page_size, self.options.polls_until_settled)
+                let settle = apono::Settle {
+                    after_reads: self.options.polls_until_settled,
+                    after_time: self.options.activation,
+                };
+                apono::handle(&mut state, req, page_size, settle)
             }
         };
         drop(state);
@@ -163,7 +171,7 @@ impl Shared {
         self.finish(service, resp)
     }
 
-    fn record(&self, service: Service, req: &Req, resp: Option<&Resp>) {
+    fn record(&self, service: Service, req: &Req, resp: Option<&Resp>, started: Instant) {
         let exchange = Exchange {
             service,
             method: req.method.clone(),
@@ -175,7 +183,11 @@ impl Shared {
             response_headers: resp.map(|r| r.headers.clone()).unwrap_or_default(),
             response_body: resp.and_then(|r| r.body.clone()),
         };
-        lock(&self.exchanges).push(exchange);
+        let timing = Timing {
+            started: started.saturating_duration_since(self.epoch),
+            finished: self.epoch.elapsed(),
+        };
+        lock(&self.exchanges).push(TimedExchange { exchange, timing });
     }
 }
 
@@ -239,6 +251,7 @@ async fn serve(
     service: Service,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
@@ -298,27 +311,60 @@ async fn serve(
             shared.rate_limited(service, reset_after_secs)
         }
         Some(FaultAction::Drop) => {
-            shared.record(service, &req, None);
+            shared.record(service, &req, None, started);
             return Err(DropConnection);
         }
         Some(FaultAction::LoseAnswer) => {
             let resp = shared.handle(service, &req);
-            shared.record(service, &req, Some(&resp));
+            shared.record(service, &req, Some(&resp), started);
             return Err(DropConnection);
         }
         Some(FaultAction::CommitLate(delay)) => {
             // A task of its own, so a client that hangs up does not cancel the write.
             let late = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                let resp = shared.handle(service, &req);
-                shared.record(service, &req, Some(&resp));
+                let resp = gzip_if_accepted(&req, shared.handle(service, &req));
+                shared.record(service, &req, Some(&resp), started);
                 resp
             });
             return late.await.map(to_hyper).map_err(|_| DropConnection);
         }
     };
-    shared.record(service, &req, Some(&resp));
+    let resp = gzip_if_accepted(&req, resp);
+    shared.record(service, &req, Some(&resp), started);
     Ok(to_hyper(resp))
+}
+
+/// Marks an answer with a body for gzip when the request accepts it, as Okta and Apono
+/// do; [`to_hyper`] compresses it. The record keeps the JSON.
+fn gzip_if_accepted(req: &Req, resp: Resp) -> Resp {
+    let accepts = req.header("accept-encoding").is_some_and(|v| {
+        v.split(',').any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+    });
+    if accepts && resp.body.is_some() && !resp.has_header("content-encoding") {
+        resp.with_header("content-encoding", "gzip")
+            .with_header("vary", "accept-encoding")
+    } else {
+        resp
+    }
+}
+
+/// The body gzipped.
+fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    encoder.finish().unwrap_or_default()
 }
 
 /// The answer of a fault that responds: `status` with the JSON `body`, no body for a
@@ -337,6 +383,11 @@ fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
         .as_ref()
         .map(|b| serde_json::to_vec(b).unwrap_or_default())
         .unwrap_or_default();
+    let body = if resp.has_header("content-encoding") {
+        gzip(&body)
+    } else {
+        body
+    };
     let mut builder = Response::builder().status(resp.status);
     for (name, value) in &resp.headers {
         builder = builder.header(name.as_str(), value.as_str());
@@ -352,7 +403,48 @@ fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use super::path_matches;
+    use super::{gzip, gzip_if_accepted, path_matches};
+    use crate::sandbox::util::{Req, Resp};
+    use std::io::Read;
+
+    fn req(accept_encoding: Option<&str>) -> Req {
+        Req {
+            method: "GET".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: accept_encoding
+                .map(|v| vec![("accept-encoding".to_string(), v.to_string())])
+                .unwrap_or_default(),
+            body: Vec::new(),
+            json: None,
+        }
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        let body = || Resp::json(200, serde_json::json!({"a": 1}));
+        let gzipped = |r: &Resp| r.has_header("content-encoding");
+        assert!(gzipped(&gzip_if_accepted(
+            &req(Some("gzip, deflate")),
+            body()
+        )));
+        assert!(gzipped(&gzip_if_accepted(
+            &req(Some("br;q=1, GZIP;q=0.5")),
+            body()
+        )));
+        assert!(!gzipped(&gzip_if_accepted(&req(Some("gzip;q=0")), body())));
+        assert!(!gzipped(&gzip_if_accepted(&req(Some("identity")), body())));
+        assert!(!gzipped(&gzip_if_accepted(&req(None), body())));
+        assert!(!gzipped(&gzip_if_accepted(
+            &req(Some("gzip")),
+            Resp::empty(204)
+        )));
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(gzip(b"{\"a\":1}").as_slice())
+            .read_to_string(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, "{\"a\":1}");
+    }
 
     #[test]
     fn fault_paths() {

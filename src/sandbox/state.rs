@@ -287,6 +287,10 @@ pub struct Integration {
     pub last_sync_epoch: Option<u64>,
     /// `GET`s answered `Initializing` since the last create or update.
     pub polls: u32,
+    /// When the API last created or updated it (`None` for a seeded one); with
+    /// [`SandboxOptions::activation`](super::SandboxOptions::activation) it settles that
+    /// long after.
+    pub changed_at: Option<std::time::Instant>,
     /// Other fields of the create/update body kept as given (`connector_id`, `owner`, ...).
     pub extra: Map<String, Value>,
 }
@@ -934,6 +938,7 @@ impl AponoState {
             last_sync_epoch: None,
             polls: 0,
             extra: Map::new(),
+            changed_at: None,
         });
         id
     }

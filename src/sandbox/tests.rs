@@ -968,3 +968,29 @@ async fn integration_errors_on_a_domain_with_a_scheme() {
     assert_eq!(unknown_key.status, 400);
     assert_contains(&unknown_key.body["error_details"], "'domain'");
 }
+
+#[tokio::test]
+async fn with_an_activation_time_an_integration_settles_after_it_whatever_the_reads() {
+    let sb = start(|o| {
+        o.polls_until_settled = 0;
+        o.activation = Some(Duration::from_millis(300));
+    });
+    let client = okta_side(&sb, &["okta.users.read", "okta.groups.read"], true).await;
+    let created = create_integration(&sb, "Okta", &client).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let path = integration_path(&created);
+    for _ in 0..3 {
+        let poll = apono(&sb, Method::GET, &path, None).await;
+        assert_eq!(poll.body["status"], "Initializing");
+    }
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let settled = apono(&sb, Method::GET, &path, None).await;
+    assert_eq!(settled.body["status"], "Active", "{}", settled.body);
+    // The log has when each exchange started and finished, in order.
+    let timed = sb.timed_exchanges();
+    assert_eq!(timed.len(), sb.exchanges().len());
+    let last = &timed[timed.len() - 1];
+    let before = &timed[timed.len() - 2];
+    assert!(last.timing.started >= before.timing.finished + Duration::from_millis(300));
+    assert!(!last.timing.overlaps(&before.timing));
+}
