@@ -53,6 +53,10 @@ pub struct DisplayArgs {
     /// Print only errors and the final summary (no progress, notes or warnings on stderr).
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+
+    /// Also print one line per request on stderr: method, path, status, time, Okta's request id (never headers or bodies).
+    #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 /// `--color WHEN`.

@@ -53,6 +53,47 @@ impl fmt::Display for ServiceName {
     }
 }
 
+/// `--verbose`: one line per request on stderr.
+static TRACE_REQUESTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns the request lines of `--verbose` on or off for the whole process.
+pub fn trace_requests(on: bool) {
+    TRACE_REQUESTS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `--verbose`'s line for one request: what was asked, how it ended, how long it took,
+/// and Okta's request id. Never a header or a body; the path is redacted like any text.
+fn trace(
+    service: ServiceName,
+    method: &Method,
+    url: &Url,
+    outcome: &Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error>,
+    took: Duration,
+) {
+    if !TRACE_REQUESTS.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let ended = match outcome {
+        Ok((status, headers, _)) => match header_str(headers, "x-okta-request-id") {
+            Some(id) => format!("{} (request id {id})", status.as_u16()),
+            None => status.as_u16().to_string(),
+        },
+        Err(e) if e.is_timeout() => "timed out".to_string(),
+        Err(_) => "no answer".to_string(),
+    };
+    eprintln!(
+        "{}",
+        crate::secret::redact(&format!(
+            "> {service} {method} {target} -> {ended} in {} ms",
+            took.as_millis()
+        ))
+    );
+}
+
 /// The default bound on one request (`--timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -566,6 +607,20 @@ impl ApiClient {
     /// One request and its whole answer. `retry` is Okta's retry bookkeeping: the id
     /// of the rate-limited request and how many retries this is.
     async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+        retry: Option<(&str, u32)>,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+        let started = Instant::now();
+        let outcome = self.exchange(method, url, body, retry).await;
+        trace(self.service, method, url, &outcome, started.elapsed());
+        outcome
+    }
+
+    /// One request and its whole answer, untraced.
+    async fn exchange(
         &self,
         method: &Method,
         url: &Url,

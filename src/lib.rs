@@ -117,8 +117,10 @@ fn appearance(display: &cli::DisplayArgs) -> Appearance {
         cli::ColorWhen::Never => false,
         cli::ColorWhen::Auto => ui::auto_color(ui::stderr_is_terminal(), &settings::process_env),
     };
+    http::trace_requests(display.verbose);
     Appearance {
         color,
         quiet: display.quiet,
+        verbose: display.verbose,
     }
 }

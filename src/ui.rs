@@ -22,6 +22,8 @@ pub struct Appearance {
     pub color: bool,
     /// `--quiet`: only errors, hints and prompts; no progress, notes or warnings.
     pub quiet: bool,
+    /// `--verbose`: request lines on stderr, so no spinner to draw over them.
+    pub verbose: bool,
 }
 
 /// Whether to colour stderr when `--color auto`: stderr is a terminal and `NO_COLOR` is
@@ -138,7 +140,7 @@ impl Ui {
         if self.is_quiet() {
             return Spinner { bar: None };
         }
-        if !self.stderr_is_terminal {
+        if !self.stderr_is_terminal || self.appearance.verbose {
             eprintln!("{message}...");
             return Spinner { bar: None };
         }

@@ -144,3 +144,26 @@ fn flags_beat_the_environment_for_the_org() {
     run.assert_code(0);
     assert_eq!(run.json()["okta"]["domain"], h.sandbox.okta_domain());
 }
+
+#[test]
+fn verbose_prints_one_line_per_request_on_stderr_and_nothing_secret() {
+    let h = Harness::new();
+    let run = h.connect(&["--json", "-v"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("> Okta GET /api/v1/users/me -> 200 (request id "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("> Apono POST /api/admin/v4/integrations -> 200"),
+        "{}",
+        run.stderr
+    );
+    let requests = run.stderr.lines().filter(|l| l.starts_with("> ")).count();
+    assert_eq!(requests, h.sandbox.exchanges().len(), "{}", run.stderr);
+    // stdout is still exactly the one JSON object.
+    assert_eq!(run.json()["result"], "created");
+}
