@@ -1,5 +1,6 @@
-//! Failures as the user sees them: what failed, what was undone, what is left behind,
-//! what to do next, and the one mapping from kind of failure to exit code.
+//! Failures as the user sees them: why (a typed [`Cause`] that keeps the service's
+//! error), what failed, what was undone, what is left behind, what to do next, and the
+//! one mapping from cause to exit code and hint.
 
 use std::fmt;
 

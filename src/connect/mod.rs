@@ -1,7 +1,10 @@
 //! `apono-okta connect`: plan, confirm, apply, verify, clean up (DESIGN.md §3).
 //!
-//! [`observe`] reads both sides, [`plan`] decides (pure), [`apply`] writes with an undo
-//! journal. This module strings them together and builds the [`Report`].
+//! [`observe`] reads both sides, [`plan`] decides (pure, structured data), [`apply`]
+//! writes with an undo journal; [`guard`] holds the safety re-reads that keep two runs
+//! (and lost answers) from breaking the org, [`role`] what least privilege must be, and
+//! [`config`] how Apono's Okta integration is configured. This module strings them
+//! together and builds the [`Report`].
 
 pub mod apply;
 pub mod config;
