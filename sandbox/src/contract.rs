@@ -1,6 +1,9 @@
-//! Contract checks: every recorded [`Exchange`] against the vendored reference documents.
+//! Contract checks (feature `contract`, for tests): every recorded [`Exchange`] against
+//! the vendored reference documents. This module owns the one checker: the sandbox's own
+//! tests (`tests/sandbox_contract.rs`, `tests/contract_selftest.rs`) and the product's
+//! end-to-end harness both use it.
 //!
-//! The two documents in `tests/fixtures/` (Okta's management API and Apono's public API,
+//! The two documents in this crate's `tests/fixtures/` (Okta's management API and Apono's public API,
 //! both OpenAPI 3.0) are loaded once per test binary, converted to JSON Schema (draft 4,
 //! whose boolean `exclusiveMinimum` and `$ref`-ignores-siblings rules are OpenAPI 3.0's),
 //! and used to check:
@@ -28,6 +31,7 @@
 //! Usage:
 //!
 //! ```ignore
+//! use apono_okta_sandbox::contract::Contract;
 //! let contract = Contract::get();
 //! contract.assert_all(&sandbox.exchanges());       // panics listing every violation
 //! assert!(contract.check(&one_exchange).is_empty());
@@ -38,7 +42,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use apono_okta::sandbox::record::{Exchange, Service};
+use crate::record::{Exchange, Service};
 use jsonschema::Validator;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value, json};

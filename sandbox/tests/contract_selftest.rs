@@ -1,10 +1,9 @@
 //! Tests of the contract validator itself: it must pass what the reference documents
 //! allow and fail what they do not, naming the offending JSON pointer.
 
-use apono_okta::sandbox::record::{Exchange, Service};
+use apono_okta_sandbox::contract::Contract;
+use apono_okta_sandbox::record::{Exchange, Service};
 use serde_json::{Value, json};
-
-use crate::support::contract::Contract;
 
 const ORG: &str = "https://example.okta.com";
 
