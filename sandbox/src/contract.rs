@@ -954,7 +954,7 @@ fn suggestion<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> String {
         .iter()
         .map(|k| {
             let other = k.to_ascii_lowercase().replace(['_', '-'], "");
-            (edit_distance(&folded, &other), *k)
+            (strsim::levenshtein(&folded, &other), *k)
         })
         .filter(|(d, _)| *d <= 2.max(key.len() / 4))
         .collect();
@@ -972,24 +972,4 @@ fn suggestion<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> String {
     } else {
         String::new()
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
