@@ -25,7 +25,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apono_okta::sandbox::{Exchange, Sandbox, SandboxOptions, dependent_round_trips};
+use apono_okta_sandbox::{Exchange, Sandbox, SandboxOptions, dependent_round_trips};
 
 const LATENCIES_MS: [u64; 3] = [0, 50, 100];
 const ACTIVATIONS_MS: [u64; 2] = [0, 2000];

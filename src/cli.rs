@@ -72,6 +72,7 @@ pub enum Command {
     /// Create (or rotate) the Okta service app and register it with Apono.
     Connect(Box<ConnectArgs>),
     /// Run the whole connect flow against a built-in sandbox of Okta and Apono; no account needed.
+    #[cfg(feature = "sandbox")]
     Demo(DemoArgs),
     /// Read-only health of both sides; exit 0 when healthy, 5 when not.
     Status(Box<StatusArgs>),
@@ -80,6 +81,7 @@ pub enum Command {
     /// Forget the Apono API token stored in the OS keyring for this Apono.
     Logout(LogoutArgs),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
+    #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
@@ -291,6 +293,7 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
+#[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Then connect again with a fresh token: a rotation (a new app; the previous one deleted).
@@ -301,6 +304,7 @@ pub struct DemoArgs {
     pub output: OutputArgs,
 }
 
+#[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Make the sandbox org's clientPrivilegesSetting true.

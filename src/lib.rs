@@ -5,9 +5,11 @@
 //! [`cli`] (clap only) → [`settings`] (flags, env, keyring, prompts → plain settings) →
 //! [`commands`] (one module per subcommand, and the edge that prints a report or a
 //! failure) → [`connect`] (observe, plan, apply) over [`okta`] and [`apono`], both built
-//! on the one HTTP client in [`http`]. [`ui`] owns the terminal, [`secret`] the tokens,
-//! [`sandbox`] the fake Okta and Apono used by `demo` and the tests. This file parses the
-//! arguments and dispatches; nothing else.
+//! on the one HTTP client in [`http`]. [`ui`] owns the terminal, [`secret`] the tokens.
+//! The fake Okta and Apono used by `demo`, `sandbox` and the tests is the member crate
+//! `apono-okta-sandbox` (`sandbox/`), reached only with the default-on `sandbox` feature;
+//! without it the binary holds no server code. This file parses the arguments and
+//! dispatches; nothing else.
 
 pub mod apono;
 pub mod cli;
@@ -16,7 +18,6 @@ pub mod connect;
 pub mod error;
 pub mod http;
 pub mod okta;
-pub mod sandbox;
 pub mod secret;
 pub mod settings;
 pub mod ui;
@@ -29,7 +30,7 @@ use crate::cli::{Cli, Command};
 use crate::commands::{finish, print_stdout, resolve_service};
 use crate::error::{ExitKind, Failure};
 use crate::settings::{OktaTokenNeed, Purpose};
-use crate::ui::{Appearance, Ui};
+use crate::ui::Appearance;
 
 /// Parses the arguments, runs the command, and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
@@ -66,6 +67,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Connect(args) => finish(&args.output.clone(), appearance, |ui| {
             commands::connect::run(args, &runtime, ui)
         }),
+        #[cfg(feature = "sandbox")]
         Command::Demo(args) => finish(&args.output.clone(), appearance, |ui| {
             runtime.block_on(commands::demo::run(args.rotate, ui))
         }),
@@ -95,10 +97,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 .block_on(commands::disconnect::run(&service, options, ui))
                 .map_err(|f| service.apono_token_source.explain(f))
         }),
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => match runtime.block_on(commands::sandbox::run(&args)) {
             Ok(()) => 0,
             Err(failure) => {
-                Ui::new(true, appearance).error(&secret::redact(&failure.message));
+                ui::Ui::new(true, appearance).error(&secret::redact(&failure.message));
                 failure.exit_code()
             }
         },

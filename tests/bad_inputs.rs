@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use apono_okta::sandbox::{Fault, Service};
+use apono_okta_sandbox::{Fault, Service};
 
 use crate::support::harness::{Harness, Run};
 

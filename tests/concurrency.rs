@@ -11,7 +11,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use apono_okta::sandbox::SandboxOptions;
+use apono_okta_sandbox::SandboxOptions;
 use serde_json::Value;
 
 use crate::support::endstate;

@@ -2,11 +2,22 @@
 
 use serde_json::json;
 
-use apono_okta::sandbox::{Fault, FaultAction, SandboxOptions, Service};
+use apono_okta_sandbox::{Fault, FaultAction, SandboxOptions, Service};
 
 use crate::support::harness::Harness;
 
 const APONO_KID: &str = "c90fab69-f5cb-4975-97c1-87bb2688be8e";
+
+/// Apono's public key has two copies: the product's (what `connect` puts on the app) and
+/// the sandbox's (what its fake Apono expects); the sandbox crate does not depend on the
+/// product, so this keeps them equal.
+#[test]
+fn the_product_and_the_sandbox_agree_on_aponos_public_key() {
+    assert_eq!(
+        apono_okta::apono::PUBLIC_JWK,
+        apono_okta_sandbox::APONO_PUBLIC_JWK
+    );
+}
 
 #[test]
 fn fresh_connect_leaves_exactly_the_designed_state() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apono_okta::sandbox::{Fault, SandboxOptions, Service};
+use apono_okta_sandbox::{Fault, SandboxOptions, Service};
 use serde_json::json;
 
 use crate::support::harness::Harness;

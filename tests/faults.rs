@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use apono_okta::sandbox::{Fault, Service};
+use apono_okta_sandbox::{Fault, Service};
 
 use crate::support::endstate::{self, Before};
 use crate::support::harness::Harness;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use apono_okta::sandbox::{Fault, SandboxOptions, Service};
+use apono_okta_sandbox::{Fault, SandboxOptions, Service};
 
 use crate::support::harness::Harness;
 

@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use apono_okta::sandbox::{Fault, FaultAction, Service};
+use apono_okta_sandbox::{Fault, FaultAction, Service};
 
 use crate::support::harness::Harness;
 

@@ -5,7 +5,7 @@
 //! named by `status` and converged by `connect`, undone on failure, removed by
 //! `disconnect`. The harness validates every request against the reference document.
 
-use apono_okta::sandbox::{Fault, Service, Snapshot};
+use apono_okta_sandbox::{Fault, Service, Snapshot};
 use serde_json::{Value, json};
 
 use crate::support::endstate::{age_every_app, usable_token};

@@ -3,7 +3,7 @@
 //! page cap, a link to another origin) before anything is written.
 
 use apono_okta::http::MAX_PAGES;
-use apono_okta::sandbox::{APONO_PUBLIC_JWK, Exchange, Fault, FaultAction, Service};
+use apono_okta_sandbox::{APONO_PUBLIC_JWK, Exchange, Fault, FaultAction, Service};
 use serde_json::{Value, json};
 
 use crate::support::harness::{Harness, Run};

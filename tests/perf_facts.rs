@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apono_okta::sandbox::{Exchange, TimedExchange, dependent_round_trips};
+use apono_okta_sandbox::{Exchange, TimedExchange, dependent_round_trips};
 
 use crate::support::harness::Harness;
 

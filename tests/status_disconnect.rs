@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use apono_okta::sandbox::{Fault, Service};
+use apono_okta_sandbox::{Fault, Service};
 
 use crate::support::harness::{Harness, Run};
 
@@ -212,7 +212,7 @@ fn status_lists_apps_with_our_label_that_no_integration_references() {
     assert_eq!(used.json()["unreferenced_app_ids"], json!([]));
 
     let orphan = h.sandbox.with_state(|state| {
-        let key = serde_json::from_str(apono_okta::sandbox::APONO_PUBLIC_JWK).unwrap();
+        let key = serde_json::from_str(apono_okta_sandbox::APONO_PUBLIC_JWK).unwrap();
         state
             .okta
             .seed_service_app("Apono Integration", &[key], true)

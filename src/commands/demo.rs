@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use crate::connect::{self, ConnectSettings, Report};
 use crate::error::Failure;
-use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::secret::Secret;
 use crate::ui::{self, Ui};
 use crate::{apono, http, okta, settings};
+use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
 /// `demo`: the whole connect flow against an in-process sandbox; with `rotate`, a second
 /// run with a freshly minted token rotates to a new app.

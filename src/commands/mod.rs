@@ -5,10 +5,12 @@
 
 pub mod completions;
 pub mod connect;
+#[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod disconnect;
 pub mod logout;
 pub mod man;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod status;
 

@@ -4,7 +4,7 @@
 use crate::cli::SandboxArgs;
 use crate::commands::print_stdout;
 use crate::error::Failure;
-use crate::sandbox::{Sandbox, SandboxOptions};
+use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
 /// `sandbox`: serve until Ctrl-C.
 pub async fn run(args: &SandboxArgs) -> Result<(), Failure> {

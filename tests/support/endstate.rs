@@ -7,7 +7,7 @@
 //! - [`check_no_dangling_reference`]: Apono never references an app that does not exist.
 //! - [`check_converges`]: a later plain run ends with one integration on one app.
 
-use apono_okta::sandbox::{Integration, Snapshot};
+use apono_okta_sandbox::{Integration, Snapshot};
 use serde_json::Value;
 
 use super::harness::{Harness, Run};

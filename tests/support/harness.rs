@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use apono_okta::sandbox::{Exchange, Sandbox, SandboxOptions};
+use apono_okta_sandbox::{Exchange, Sandbox, SandboxOptions};
 
-use super::contract::Contract;
+use apono_okta_sandbox::contract::Contract;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_apono-okta");

@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests.
 
-pub mod contract;
 pub mod endstate;
 pub mod harness;
 pub mod real;

@@ -1,17 +1,21 @@
-//! The sandbox: a faithful, stateful imitation of the slice of Okta and Apono that
+//! `apono-okta-sandbox`: a faithful, stateful imitation of the slice of Okta and Apono that
 //! `apono-okta` uses, served on `127.0.0.1` (random ports) by the project itself.
 //!
 //! ```no_run
-//! use apono_okta::sandbox::{Sandbox, SandboxOptions};
+//! use apono_okta_sandbox::{Sandbox, SandboxOptions};
 //! let sandbox = Sandbox::start(SandboxOptions::default()).unwrap();
 //! println!("Okta at {} with token {}", sandbox.okta_url(), sandbox.super_admin_token());
 //! println!("Apono at {} with token {}", sandbox.apono_url(), sandbox.apono_token());
 //! ```
 //!
-//! This module owns the [`Sandbox`] handle (start, URLs, tokens, state, faults); the
-//! services are in `okta` and `apono`, their state in `state`, the HTTP serving in `server`.
-//! Requests and responses agree with the reference documents: `tests/sandbox_contract.rs`
-//! checks every exchange of a full run and of the error answers.
+//! This crate is a member of the `apono-okta` workspace; the product reaches it only
+//! through its default-on `sandbox` feature (the `demo` and `sandbox` commands) and its
+//! tests, and it depends on nothing of the product. This file owns the [`Sandbox`] handle
+//! (start, URLs, tokens, state, faults); the services are in `okta` and `apono`, their
+//! state in `state`, the HTTP serving in `server`, the exchange log in [`record`].
+//! Requests and responses agree with the reference documents: [`contract`] (feature
+//! `contract`) checks exchanges against the vendored documents in `tests/fixtures/`, and
+//! `tests/sandbox_contract.rs` checks every exchange of a full run and of the error answers.
 //!
 //! **Okta** (`okta_url()`): `Authorization: SSWS <token>`; users/me and user roles, the
 //! client-privileges setting, apps (create, list with `q`/`limit`/`after`/
@@ -78,6 +82,8 @@
 //! - 429 `E0000047` "API call exceeded rate limit due to too many requests." (injected).
 
 mod apono;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod iam;
 mod okta;
 pub mod record;
@@ -101,10 +107,12 @@ pub use state::{
 
 use server::{Shared, lock};
 
-/// Apono's public key, the one its Terraform module puts on the Okta app (DESIGN §1).
-/// The sandbox's Apono expects it on the app (compared by `n` and `e`); change
-/// [`AponoState::apono_public_jwk`] through [`Sandbox::with_state`] to expect another.
-pub use crate::apono::PUBLIC_JWK as APONO_PUBLIC_JWK;
+/// Apono's public key, the one its Terraform module puts on the Okta app (DESIGN §1):
+/// data the fake Apono owns (the product keeps its own copy, `apono_okta::apono::PUBLIC_JWK`;
+/// the product's tests assert the two are equal). The sandbox's Apono expects it on the
+/// app (compared by `n` and `e`); change [`AponoState::apono_public_jwk`] through
+/// [`Sandbox::with_state`] to expect another.
+pub const APONO_PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
 
 /// A copy of the sandbox's state at one moment, for assertions
 /// (`snapshot.okta.apps`, `snapshot.okta.api_tokens`, `snapshot.apono.integrations`).

@@ -404,7 +404,7 @@ fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::{gzip, gzip_if_accepted, path_matches};
-    use crate::sandbox::util::{Req, Resp};
+    use crate::util::{Req, Resp};
     use std::io::Read;
 
     fn req(accept_encoding: Option<&str>) -> Req {

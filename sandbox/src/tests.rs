@@ -1,7 +1,7 @@
 //! Tests of the sandbox through its own HTTP servers: tokens and permissions, apps and
 //! their lifecycle, keys, grants, client roles, pagination, fault injection, and Apono's
 //! catalog and status evaluation. That every exchange agrees with the reference
-//! documents is checked in `tests/sandbox_contract.rs`.
+//! documents is checked in this crate's `tests/sandbox_contract.rs`.
 
 use std::time::Duration;
 
@@ -102,9 +102,31 @@ fn apono_jwk() -> Value {
     serde_json::from_str(APONO_PUBLIC_JWK).unwrap()
 }
 
+/// The OpenID Connect service app of DESIGN §1, as the real client sends it (a copy of
+/// what `apono_okta::okta::service_app_body` builds: this crate does not depend on the
+/// product; the product's end-to-end runs check its own body against the sandbox).
+fn service_app_body_with(label: &str, public_key: &Value) -> Value {
+    json!({
+        "name": "oidc_client",
+        "label": label,
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" }
+        },
+        "settings": {
+            "oauthClient": {
+                "application_type": "service",
+                "grant_types": ["client_credentials"],
+                "response_types": ["token"],
+                "jwks": { "keys": [public_key] }
+            }
+        }
+    })
+}
+
 /// The body the real client sends (DESIGN §1).
 fn service_app_body(label: &str) -> Value {
-    crate::okta::service_app_body(label, &apono_jwk())
+    service_app_body_with(label, &apono_jwk())
 }
 
 async fn create_app(sb: &Sandbox, label: &str) -> Value {

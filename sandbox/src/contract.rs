@@ -1,6 +1,9 @@
-//! Contract checks: every recorded [`Exchange`] against the vendored reference documents.
+//! Contract checks (feature `contract`, for tests): every recorded [`Exchange`] against
+//! the vendored reference documents. This module owns the one checker: the sandbox's own
+//! tests (`tests/sandbox_contract.rs`, `tests/contract_selftest.rs`) and the product's
+//! end-to-end harness both use it.
 //!
-//! The two documents in `tests/fixtures/` (Okta's management API and Apono's public API,
+//! The two documents in this crate's `tests/fixtures/` (Okta's management API and Apono's public API,
 //! both OpenAPI 3.0) are loaded once per test binary, converted to JSON Schema (draft 4,
 //! whose boolean `exclusiveMinimum` and `$ref`-ignores-siblings rules are OpenAPI 3.0's),
 //! and used to check:
@@ -27,7 +30,8 @@
 //!
 //! Usage:
 //!
-//! ```ignore
+//! ```text
+//! use apono_okta_sandbox::contract::Contract;
 //! let contract = Contract::get();
 //! contract.assert_all(&sandbox.exchanges());       // panics listing every violation
 //! assert!(contract.check(&one_exchange).is_empty());
@@ -38,7 +42,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use apono_okta::sandbox::record::{Exchange, Service};
+use crate::record::{Exchange, Service};
 use jsonschema::Validator;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value, json};
@@ -950,7 +954,7 @@ fn suggestion<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> String {
         .iter()
         .map(|k| {
             let other = k.to_ascii_lowercase().replace(['_', '-'], "");
-            (edit_distance(&folded, &other), *k)
+            (strsim::levenshtein(&folded, &other), *k)
         })
         .filter(|(d, _)| *d <= 2.max(key.len() / 4))
         .collect();
@@ -968,24 +972,4 @@ fn suggestion<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> String {
     } else {
         String::new()
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }

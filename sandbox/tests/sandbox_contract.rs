@@ -8,15 +8,16 @@
 //! The Apono sandbox has no 403 or 409 answers (its reference document declares no error
 //! responses at all), so those two are covered on the Okta side only.
 
-use apono_okta::http::USER_AGENT_VALUE;
-use apono_okta::sandbox::{APONO_PUBLIC_JWK, Fault, Sandbox, SandboxOptions, Service};
+use apono_okta_sandbox::contract::Contract;
+use apono_okta_sandbox::{APONO_PUBLIC_JWK, Fault, Sandbox, SandboxOptions, Service};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::contract::Contract;
-
 /// Sends requests to a sandbox with the headers the validator checks: `User-Agent`,
 /// `Accept`, the service's auth scheme, and `Content-Type` on JSON bodies.
+/// What the real client sends (`apono_okta::http::USER_AGENT_VALUE` has this shape).
+const USER_AGENT: &str = "apono-okta/0.1.0";
+
 struct Client<'a> {
     sandbox: &'a Sandbox,
     http: reqwest::Client,
@@ -75,7 +76,7 @@ impl<'a> Client<'a> {
         let mut request = self
             .http
             .request(method, url)
-            .header("user-agent", USER_AGENT_VALUE)
+            .header("user-agent", USER_AGENT)
             .header("accept", "application/json")
             .header("authorization", auth);
         if let Some(body) = body {
@@ -94,9 +95,30 @@ fn apono_jwk() -> Value {
     serde_json::from_str(APONO_PUBLIC_JWK).expect("APONO_PUBLIC_JWK is JSON")
 }
 
-/// The OpenID Connect service app of DESIGN §1, as the real client sends it.
+/// The OpenID Connect service app of DESIGN §1, as the real client sends it (a copy of
+/// what `apono_okta::okta::service_app_body` builds: this crate does not depend on the
+/// product; the product's end-to-end runs check its own body against the sandbox).
+fn service_app_body_with(label: &str, public_key: &Value) -> Value {
+    json!({
+        "name": "oidc_client",
+        "label": label,
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" }
+        },
+        "settings": {
+            "oauthClient": {
+                "application_type": "service",
+                "grant_types": ["client_credentials"],
+                "response_types": ["token"],
+                "jwks": { "keys": [public_key] }
+            }
+        }
+    })
+}
+
 fn service_app_body() -> Value {
-    apono_okta::okta::service_app_body("Apono Integration", &apono_jwk())
+    service_app_body_with("Apono Integration", &apono_jwk())
 }
 
 /// The create body of an Okta Directory integration.
@@ -141,7 +163,7 @@ const UNDECLARED_ON_PURPOSE: &[Undeclared] = &[
         field: "use",
     },
     // The v4 integration carries Apono's status message as `details` when there is one,
-    // the v2 body's name for it (src/sandbox/mod.rs, "Apono"). Not in the v4 schema.
+    // the v2 body's name for it (src/lib.rs, "Apono"). Not in the v4 schema.
     Undeclared {
         service: Service::Apono,
         method: "GET",
