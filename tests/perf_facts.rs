@@ -63,8 +63,8 @@ fn describe(log: &[TimedExchange]) -> String {
 /// 4. `POST apps/{id}/grants` ×2 | `POST clients/{id}/roles` | `GET integrations?type=`
 ///    (the re-read before pointing Apono at the app)
 /// 5. `POST integrations`
-/// 6. `GET integrations?type=` (a concurrent run's twin?), during the pause before the
-///    first status read, then the status reads until `Active`
+/// 6. `GET integrations?type=` (a concurrent run's twin?), beside the first status
+///    read, which comes right after the create; then the status reads until `Active`
 /// 7. `DELETE api-tokens/current`
 ///
 /// 14 requests: the 13 of the target plus the check for a twin integration right after

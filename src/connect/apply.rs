@@ -1061,9 +1061,10 @@ async fn ensure_shared(
 /// after an update (a service that applies updates without a visible `Refreshing`).
 const SETTLED_READS_AFTER_UPDATE: u32 = 3;
 
-/// The first status read comes this soon after the write; later ones come at growing
-/// intervals up to the poll interval, so a quick activation is noticed quickly.
-const FIRST_POLL: Duration = Duration::from_millis(100);
+/// The first status read comes right after the write; the pause before the next is this,
+/// and each later pause half as long again, up to the poll interval: a quick activation
+/// is noticed at once, a slow one within a third of its time or so.
+const FIRST_PAUSE: Duration = Duration::from_millis(100);
 
 /// Whether a read describes this run's app, not the previous one.
 ///
@@ -1127,10 +1128,11 @@ async fn wait_until_healthy(
     mut freshness: Freshness,
 ) -> Result<Integration, Failure> {
     let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
-    let mut pause = FIRST_POLL.min(context.poll_interval);
+    let shortest = FIRST_PAUSE.min(context.poll_interval);
+    let mut pause = Duration::ZERO;
     loop {
         tokio::time::sleep(pause).await;
-        pause = (pause * 3 / 2).min(context.poll_interval);
+        pause = (pause * 3 / 2).clamp(shortest, context.poll_interval);
         let integration = match context.apono.integration(id).await {
             Ok(integration) => integration,
             Err(e) if e.is_not_found() => {
