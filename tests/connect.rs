@@ -12,10 +12,15 @@ const APONO_KID: &str = "c90fab69-f5cb-4975-97c1-87bb2688be8e";
 /// the sandbox's (what its fake Apono expects); the sandbox crate does not depend on the
 /// product, so this keeps them equal.
 #[test]
-fn the_product_and_the_sandbox_agree_on_aponos_public_key() {
+fn the_product_and_the_sandbox_agree_on_aponos_public_key_and_the_app_body() {
     assert_eq!(
         apono_okta::apono::PUBLIC_JWK,
         apono_okta_sandbox::APONO_PUBLIC_JWK
+    );
+    let key = apono_okta::apono::public_jwk();
+    assert_eq!(
+        apono_okta::okta::service_app_body("Apono Integration", &key),
+        apono_okta_sandbox::service_app_request("Apono Integration", &key)
     );
 }
 

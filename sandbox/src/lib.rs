@@ -114,6 +114,28 @@ use server::{Shared, lock};
 /// [`Sandbox::with_state`] to expect another.
 pub const APONO_PUBLIC_JWK: &str = r#"{"kty":"RSA","kid":"c90fab69-f5cb-4975-97c1-87bb2688be8e","e":"AQAB","use":"sig","n":"rlN2Sq1LPsQj4BOS1lSN6KSuQBWT_okRZVnGQmrMYtX_n3QIOTtYYwBWPgU6b3GugyUc5v51gtykRbUXeoprfXcCfU3C2UUhzPOL8ZnIOVity5pk_9aFNHhGp6k_yGjadLOLxKUNFBh7X0-W_simDSf6EFOGU3EQjO5PUkyEXipp95kDBseh-lmv5nGHDaeqLDEzCPyptgBxg8pzUQM5t9o97fbSvy7qptg-RArF759dnHmva5W94tzO03gwhMNiI_0UlIG3TTg9K8DTcVTI0lS4CFdf7BpRQnurk6kb1UC7UE2RCPZO_E-mxaenTu6ckEx-1N6v0q_x5xJRW8rp9w"}"#;
 
+/// The body a client sends to create the OpenID Connect service app of DESIGN §1, for
+/// tests that play the client. The product builds its own
+/// (`apono_okta::okta::service_app_body`); its tests check the two agree.
+pub fn service_app_request(label: &str, public_key: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "name": "oidc_client",
+        "label": label,
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" }
+        },
+        "settings": {
+            "oauthClient": {
+                "application_type": "service",
+                "grant_types": ["client_credentials"],
+                "response_types": ["token"],
+                "jwks": { "keys": [public_key] }
+            }
+        }
+    })
+}
+
 /// A copy of the sandbox's state at one moment, for assertions
 /// (`snapshot.okta.apps`, `snapshot.okta.api_tokens`, `snapshot.apono.integrations`).
 pub type Snapshot = State;

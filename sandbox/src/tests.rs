@@ -102,26 +102,9 @@ fn apono_jwk() -> Value {
     serde_json::from_str(APONO_PUBLIC_JWK).unwrap()
 }
 
-/// The OpenID Connect service app of DESIGN §1, as the real client sends it (a copy of
-/// what `apono_okta::okta::service_app_body` builds: this crate does not depend on the
-/// product; the product's end-to-end runs check its own body against the sandbox).
+/// The OpenID Connect service app of DESIGN §1, as the real client sends it.
 fn service_app_body_with(label: &str, public_key: &Value) -> Value {
-    json!({
-        "name": "oidc_client",
-        "label": label,
-        "signOnMode": "OPENID_CONNECT",
-        "credentials": {
-            "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" }
-        },
-        "settings": {
-            "oauthClient": {
-                "application_type": "service",
-                "grant_types": ["client_credentials"],
-                "response_types": ["token"],
-                "jwks": { "keys": [public_key] }
-            }
-        }
-    })
+    crate::service_app_request(label, public_key)
 }
 
 /// The body the real client sends (DESIGN §1).
