@@ -13,10 +13,10 @@ use crate::support::harness::Harness;
 #[test]
 fn interrupting_after_the_app_exists_undoes_it_and_exits_130() {
     let h = Harness::new();
-    // Hold the run inside step 4: the app exists, its grants are being listed.
+    // Hold the run inside step 2: the app exists, its first grant is being sent.
     h.sandbox.inject(Fault::new(
         Service::Okta,
-        "GET",
+        "POST",
         "/api/v1/apps/*/grants",
         1,
         FaultAction::Delay(Duration::from_secs(5)),
