@@ -1061,10 +1061,11 @@ async fn ensure_shared(
 /// after an update (a service that applies updates without a visible `Refreshing`).
 const SETTLED_READS_AFTER_UPDATE: u32 = 3;
 
-/// The first status read comes right after the write; the pause before the next is this,
-/// and each later pause half as long again, up to the poll interval: a quick activation
-/// is noticed at once, a slow one within a third of its time or so.
-const FIRST_PAUSE: Duration = Duration::from_millis(100);
+/// The first status read comes right after the write; then a read every this long,
+/// until a tenth of the time waited so far is longer (up to the poll interval): an
+/// activation is noticed within 10% of the time Apono took, or about this, whichever
+/// is larger, without reading every 100 ms for two minutes.
+const SHORTEST_PAUSE: Duration = Duration::from_millis(100);
 
 /// Whether a read describes this run's app, not the previous one.
 ///
@@ -1128,11 +1129,12 @@ async fn wait_until_healthy(
     mut freshness: Freshness,
 ) -> Result<Integration, Failure> {
     let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
-    let shortest = FIRST_PAUSE.min(context.poll_interval);
+    let shortest = SHORTEST_PAUSE.min(context.poll_interval);
+    let started = Instant::now();
     let mut pause = Duration::ZERO;
     loop {
         tokio::time::sleep(pause).await;
-        pause = (pause * 3 / 2).clamp(shortest, context.poll_interval);
+        pause = (started.elapsed() / 10).clamp(shortest, context.poll_interval);
         let integration = match context.apono.integration(id).await {
             Ok(integration) => integration,
             Err(e) if e.is_not_found() => {
