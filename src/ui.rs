@@ -26,6 +26,29 @@ pub struct Appearance {
     pub verbose: bool,
 }
 
+/// What a command warns about: each warning is shown on stderr as it happens (through
+/// the [`Ui`]) and kept, in order, for the command's report (`warnings` in `--json`).
+/// The report owns its warnings; the terminal only shows them.
+#[derive(Debug, Default)]
+pub struct Warnings(Mutex<Vec<String>>);
+
+impl Warnings {
+    /// Shows `message` now and keeps it for the report.
+    pub fn warn(&self, ui: &Ui, message: impl Into<String>) {
+        let message = message.into();
+        ui.warn(&message);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
+    }
+
+    /// The warnings so far, in order.
+    pub fn list(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 /// Whether to colour stderr when `--color auto`: stderr is a terminal and `NO_COLOR` is
 /// unset or empty, unless `CLICOLOR_FORCE` is set to anything but `0`.
 pub fn auto_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
@@ -45,7 +68,6 @@ pub struct Ui {
     appearance: Appearance,
     stderr_is_terminal: bool,
     can_prompt: bool,
-    warnings: Mutex<Vec<String>>,
 }
 
 impl Ui {
@@ -57,7 +79,6 @@ impl Ui {
             appearance,
             stderr_is_terminal,
             can_prompt: stdin_is_terminal && stderr_is_terminal && !non_interactive,
-            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -105,16 +126,14 @@ impl Ui {
         eprintln!("{}", self.style(Style::new().bold()).apply_to(message));
     }
 
-    /// A warning: printed now (unless `--quiet`) and kept for the summary's `warnings`.
+    /// A warning, printed now (unless `--quiet`). A command's report keeps its own
+    /// (see [`Warnings`]).
     pub fn warn(&self, message: &str) {
         if !self.is_quiet() {
             let label = self
                 .style(Style::new().yellow().bold())
                 .apply_to("warning:");
             eprintln!("{label} {message}");
-        }
-        if let Ok(mut warnings) = self.warnings.lock() {
-            warnings.push(message.to_string());
         }
     }
 
@@ -128,11 +147,6 @@ impl Ui {
     pub fn hint(&self, message: &str) {
         let label = self.style(Style::new().cyan()).apply_to("hint:");
         eprintln!("{label} {message}");
-    }
-
-    /// Every warning so far.
-    pub fn warnings(&self) -> Vec<String> {
-        self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
     /// A spinner on a terminal; on anything else one plain line, and nothing more.

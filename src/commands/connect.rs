@@ -48,13 +48,16 @@ async fn run_resolved(
             let account = settings::keyring_account(&settings.apono_url);
             match store.save(&account, &settings.apono_token) {
                 Ok(()) => ui.info(&format!("Stored the Apono token in the OS keyring (service apono-okta, account {account}).")),
-                Err(e) => ui.warn(&format!(
-                    "could not store the Apono token in the OS keyring: {e}; pass it again next time (nothing was written to disk)"
-                )),
+                Err(e) => {
+                    let warning = format!(
+                        "could not store the Apono token in the OS keyring: {e}; pass it again next time (nothing was written to disk)"
+                    );
+                    ui.warn(&warning);
+                    report.warnings.push(warning);
+                }
             }
         }
     }
-    report.warnings = ui.warnings();
     Ok(report)
 }
 

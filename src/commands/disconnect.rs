@@ -12,7 +12,7 @@ use crate::connect::role::SharedObject;
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, SERVICE_APP_NAME};
 use crate::settings::ServiceSettings;
-use crate::ui::Ui;
+use crate::ui::{Ui, Warnings};
 
 /// What `disconnect` should do besides finding things.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +101,7 @@ pub async fn run(
     options: DisconnectOptions,
     ui: &Ui,
 ) -> Result<DisconnectReport, Failure> {
+    let warnings = Warnings::default();
     let okta = super::okta_client(service)?.ok_or_else(|| {
         Failure::usage(
             "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",
@@ -191,9 +192,9 @@ pub async fn run(
         ));
         // Nothing to delete, but the token this run was given must not stay valid.
         if !options.dry_run {
-            revoke_unless_kept(&okta, service, options, &mut report, ui).await;
+            revoke_unless_kept(&okta, service, options, &mut report, ui, &warnings).await;
         }
-        report.warnings = ui.warnings();
+        report.warnings = warnings.list();
         return Ok(report);
     }
 
@@ -209,10 +210,10 @@ pub async fn run(
                 "deactivate and delete the Okta app \"{}\" ({})",
                 app.label, app.id
             )),
-            (None, Some(client_id)) => ui.warn(&format!(
+            (None, Some(client_id)) => warnings.warn(ui, format!(
                 "the Okta app Apono used (client id {client_id}) does not exist; only the integration is deleted"
             )),
-            (None, None) => ui.warn(&format!(
+            (None, None) => warnings.warn(ui, format!(
                 "the integration's config has no client id (key \"{}\"), so no Okta app is deleted; check apps labelled \"{}\" in the Okta admin console",
                 template.client_id_key, service.app_label
             )),
@@ -237,7 +238,7 @@ pub async fn run(
     }
     if options.dry_run {
         report.result = DisconnectOutcome::Planned;
-        report.warnings = ui.warnings();
+        report.warnings = warnings.list();
         return Ok(report);
     }
     if !options.assume_yes {
@@ -269,12 +270,15 @@ pub async fn run(
                 ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
                 report.deleted_app_ids.push(app.id.clone());
             }
-            Ok(Retired::InUse) => ui.warn(&format!(
-                "kept the Okta app {}: an Apono integration uses it now",
-                app.id
-            )),
+            Ok(Retired::InUse) => warnings.warn(
+                ui,
+                format!(
+                    "kept the Okta app {}: an Apono integration uses it now",
+                    app.id
+                ),
+            ),
             Err(e) => {
-                ui.warn(&format!("could not delete the Okta app {}: {e}", app.id));
+                warnings.warn(ui, format!("could not delete the Okta app {}: {e}", app.id));
                 report.left_behind.push(format!(
                     "the Okta app {} (no longer used by Apono) was not deleted ({e}): run `apono-okta disconnect` again, or delete it in the Okta admin console",
                     app.id
@@ -286,7 +290,7 @@ pub async fn run(
     for (kind, id) in &shared {
         match kind.delete(&okta, id).await {
             Err(e) if !e.is_not_found() => {
-                ui.warn(&format!("kept the {} ({id}): {e}", kind.describe()));
+                warnings.warn(ui, format!("kept the {} ({id}): {e}", kind.describe()));
                 report.left_behind.push(format!(
                     "the Okta {} ({id}) was not deleted ({e}): delete it in the Okta admin console once no app uses it",
                     kind.describe()
@@ -298,9 +302,9 @@ pub async fn run(
             }
         }
     }
-    revoke_unless_kept(&okta, service, options, &mut report, ui).await;
+    revoke_unless_kept(&okta, service, options, &mut report, ui, &warnings).await;
     report.result = DisconnectOutcome::Disconnected;
-    report.warnings = ui.warnings();
+    report.warnings = warnings.list();
     Ok(report)
 }
 
@@ -312,9 +316,10 @@ async fn revoke_unless_kept(
     options: DisconnectOptions,
     report: &mut DisconnectReport,
     ui: &Ui,
+    warnings: &Warnings,
 ) {
     if options.keep_api_token {
-        ui.warn("--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
+        warnings.warn(ui, "--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
     } else {
         match guard::revoke_token(okta, crate::settings::poll_interval(&service.http)).await {
             Ok(()) => {
@@ -322,7 +327,7 @@ async fn revoke_unless_kept(
                 report.api_token_revoked = true;
             }
             Err(e) => {
-                ui.warn(&format!("could not revoke the Okta API token: {e}"));
+                warnings.warn(ui, format!("could not revoke the Okta API token: {e}"));
                 report.left_behind.push(format!(
                     "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
                 ));

@@ -29,13 +29,15 @@ use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::error::Failure;
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
-use crate::ui::Ui;
+use crate::ui::{Ui, Warnings};
 
 /// What apply needs besides the plan.
 pub struct ApplyContext<'a> {
     pub okta: &'a OktaClient,
     pub apono: &'a AponoClient,
     pub ui: &'a Ui,
+    /// Where the run's warnings are shown and kept for its report.
+    pub warnings: &'a Warnings,
     pub template: &'a ConfigTemplate,
     pub public_key: &'a Value,
     /// This org's Okta domain, as Apono's integration config holds it.
@@ -829,10 +831,13 @@ async fn remove_old_roles(
     for (id, what) in &unassign.assignments {
         match context.okta.unassign_client_role(app.client_id(), id).await {
             Err(e) if !e.is_not_found() => {
-                context.ui.warn(&format!(
-                    "could not remove the role {what} from the app {}: {e}",
-                    unassign.app_id
-                ));
+                context.warnings.warn(
+                    context.ui,
+                    format!(
+                        "could not remove the role {what} from the app {}: {e}",
+                        unassign.app_id
+                    ),
+                );
                 debts.push(format!(
                     "the Okta app {} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again",
                     unassign.app_id
@@ -867,15 +872,17 @@ async fn retire(context: &ApplyContext<'_>, retirement: &Retirement) -> Result<b
             Ok(true)
         }
         Ok(Retired::InUse) => {
-            context.ui.warn(&format!(
-                "kept the {what} app {app_id}: an Apono integration uses it now"
-            ));
+            context.warnings.warn(
+                context.ui,
+                format!("kept the {what} app {app_id}: an Apono integration uses it now"),
+            );
             Ok(false)
         }
         Err(e) => {
-            context
-                .ui
-                .warn(&format!("could not retire the {what} app {app_id}: {e}"));
+            context.warnings.warn(
+                context.ui,
+                format!("could not retire the {what} app {app_id}: {e}"),
+            );
             Err(format!(
                 "the {what} Okta app {app_id} was not retired ({e}): run `apono-okta connect` again, or deactivate and delete it in the Okta admin console"
             ))
@@ -891,9 +898,10 @@ async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
             Ok(())
         }
         Err(e) => {
-            context
-                .ui
-                .warn(&format!("could not revoke the Okta API token: {e}"));
+            context.warnings.warn(
+                context.ui,
+                format!("could not revoke the Okta API token: {e}"),
+            );
             Err(format!(
                 "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
             ))
@@ -1176,9 +1184,10 @@ async fn wait_until_healthy(
             IntegrationStatus::Warning => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
-                context.ui.warn(&format!(
-                    "Apono reports the integration {id} with status Warning{details}"
-                ));
+                context.warnings.warn(
+                    context.ui,
+                    format!("Apono reports the integration {id} with status Warning{details}"),
+                );
                 return Ok(integration);
             }
             status if status.is_failed() => {

@@ -25,7 +25,7 @@ use crate::error::Failure;
 use crate::http::HttpSettings;
 use crate::okta::OktaClient;
 use crate::secret::Secret;
-use crate::ui::Ui;
+use crate::ui::{Ui, Warnings};
 use apply::{Applied, ApplyContext, Journal};
 use config::ConfigInputs;
 use plan::{Outcome, Plan, PlanInputs};
@@ -100,6 +100,7 @@ pub struct AponoReport {
 
 /// Runs `connect`. On failure the returned [`Failure`] says what was undone.
 pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
+    let warnings = Warnings::default();
     let okta = OktaClient::new(
         settings.okta_url.clone(),
         settings.okta_token.clone(),
@@ -142,10 +143,10 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         observed.template.integration_type
     ));
     if let Some(note) = &observed.template.fallback_note {
-        ui.warn(note);
+        warnings.warn(ui, note.as_str());
     }
     if observed.client_privileges.is_none() {
-        ui.warn("could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
+        warnings.warn(ui, "could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
     }
 
     let mut plan_inputs = PlanInputs {
@@ -183,11 +184,17 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         observed.least_privilege = Some(role::read_objects(&okta).await?);
     }
     let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
-    show_plan(&plan, settings, ui);
+    show_plan(&plan, settings, ui, &warnings);
 
     if settings.dry_run {
         ui.info("--dry-run: nothing was written.");
-        return Ok(planned_report(&plan, &observed, &plan_inputs, settings, ui));
+        return Ok(planned_report(
+            &plan,
+            &observed,
+            &plan_inputs,
+            settings,
+            &warnings,
+        ));
     }
     if ui.can_prompt()
         && !settings.assume_yes
@@ -208,6 +215,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         okta: &okta,
         apono: &apono,
         ui,
+        warnings: &warnings,
         template: &observed.template,
         public_key: &settings.public_key,
         domain: &settings.domain,
@@ -228,7 +236,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         }
     };
     match outcome {
-        Ok(applied) => Ok(applied_report(&plan, applied, settings, ui)),
+        Ok(applied) => Ok(applied_report(&plan, applied, settings, ui, &warnings)),
         Err(mut failure) => {
             ui.info("Undoing what this run changed...");
             let undo = apply::UndoContext {
@@ -272,7 +280,7 @@ fn plan_failure(error: plan::PlanError) -> Failure {
     Failure::usage(error.to_string()).with_hint(hint)
 }
 
-fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
+fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui, warnings: &Warnings) {
     let verb = match plan.kind {
         plan::PlanKind::Create => "create",
         plan::PlanKind::Rotate => "rotate",
@@ -289,12 +297,12 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui) {
         ));
     }
     for young in &plan.young_apps {
-        ui.warn(&format!(
+        warnings.warn(ui, format!(
             "keeping the app {young} (same label, not used by Apono, created in the last 15 minutes: another run may be about to use it; a later run retires it)"
         ));
     }
     for warning in &plan.warnings {
-        ui.warn(&warning.to_string());
+        warnings.warn(ui, warning.to_string());
     }
 }
 
@@ -303,7 +311,7 @@ fn planned_report(
     observed: &plan::Observed,
     inputs: &PlanInputs,
     settings: &ConnectSettings,
-    ui: &Ui,
+    warnings: &Warnings,
 ) -> Report {
     let existing = plan.existing_integration.as_ref();
     let name = match &plan.integration {
@@ -329,12 +337,18 @@ fn planned_report(
         },
         retired_app_ids: Vec::new(),
         api_token_revoked: false,
-        warnings: ui.warnings(),
+        warnings: warnings.list(),
         left_behind: Vec::new(),
     }
 }
 
-fn applied_report(plan: &Plan, applied: Applied, settings: &ConnectSettings, ui: &Ui) -> Report {
+fn applied_report(
+    plan: &Plan,
+    applied: Applied,
+    settings: &ConnectSettings,
+    ui: &Ui,
+    warnings: &Warnings,
+) -> Report {
     if applied.api_token_revoked {
         ui.info("The Okta API token is revoked. Okta cannot mint tokens through its API, so the next run (to rotate) needs a fresh token from an Okta super admin.");
     }
@@ -356,7 +370,7 @@ fn applied_report(plan: &Plan, applied: Applied, settings: &ConnectSettings, ui:
         },
         retired_app_ids: applied.retired_app_ids,
         api_token_revoked: applied.api_token_revoked,
-        warnings: ui.warnings(),
+        warnings: warnings.list(),
         left_behind: applied.left_behind,
     }
 }
