@@ -19,5 +19,6 @@ mod real_bash_completion;
 mod real_keyring;
 mod real_proxy;
 mod real_tls;
+mod snapshots;
 mod status_disconnect;
 mod terminal;
