@@ -131,6 +131,7 @@ pub struct ServiceArgs {
         long,
         value_name = "URL",
         env = "APONO_URL",
+        hide_env_values = true,
         default_value = "https://api.apono.io"
     )]
     pub apono_url: String,
@@ -274,6 +275,7 @@ pub struct LogoutArgs {
         long,
         value_name = "URL",
         env = "APONO_URL",
+        hide_env_values = true,
         default_value = "https://api.apono.io"
     )]
     pub apono_url: String,

@@ -121,7 +121,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
 
     ui.info(&format!(
         "Checking Okta ({}) and Apono ({})...",
-        settings.domain,
+        settings.okta_url.origin().ascii_serialization(),
         settings.apono_url.origin().ascii_serialization()
     ));
     let observed = until_interrupted(observe::preflight(
@@ -390,7 +390,7 @@ impl Report {
         let none = || "-".to_string();
         let headline = match self.result {
             Outcome::Planned => format!(
-                "Planned (dry run): {} to Apono; nothing was written.",
+                "Planned (dry run): connect {} to Apono; nothing was written.",
                 self.okta.domain
             ),
             Outcome::Repaired => format!(
