@@ -621,7 +621,7 @@ fn collect<'a>(
         return;
     }
     if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-        // Draft 4 / OpenAPI 3.0: siblings of `$ref` are ignored.
+        // OpenAPI 3.0: siblings of `$ref` are ignored (the generator drops them).
         let pointer = local_ref("reference document", target);
         let resolved = root
             .pointer(pointer)
