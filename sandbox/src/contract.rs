@@ -3,15 +3,19 @@
 //! tests (`tests/sandbox_contract.rs`, `tests/contract_selftest.rs`) and the product's
 //! end-to-end harness both use it.
 //!
-//! The two documents in this crate's `tests/fixtures/` (Okta's management API and Apono's public API,
-//! both OpenAPI 3.0) are loaded once per test binary, converted to JSON Schema (draft 4,
-//! whose boolean `exclusiveMinimum` and `$ref`-ignores-siblings rules are OpenAPI 3.0's),
-//! and used to check:
+//! The two documents in this crate's `tests/fixtures/` (Okta's management API and Apono's
+//! public API, both OpenAPI 3.0) are turned once, by `scripts/generate_schemas.py`, into
+//! one JSON Schema (draft 7) per operation and direction, checked in as `schemas/okta.json`
+//! and `schemas/apono.json`. That script converts `nullable`, enforces `discriminator`s on
+//! `oneOf` (Okta's two role schemas otherwise both match every role), lets optional
+//! response fields be `null` (Okta sends them), checks app bodies as
+//! `OpenIdConnectApplication`, accepts `listJwk`'s three documented shapes and repairs
+//! the broken `tokenWindow` pattern, each with a comment. This module is the lookup:
 //!
 //! - that the route exists in the document of the service that answered;
-//! - the request body against the operation's `requestBody` schema, plus strict field
-//!   names (no schema upstream sets `additionalProperties: false`, so a misspelled
-//!   optional field would otherwise pass);
+//! - the request body against the operation's request schema, plus strict field names
+//!   (no schema upstream sets `additionalProperties: false`, so a misspelled optional
+//!   field would otherwise pass);
 //! - the response body against the schema of the response the operation documents for
 //!   that status (an undocumented 2xx is a violation; an undocumented error status is
 //!   accepted, and for Okta its body must still be an Okta `Error`);
@@ -20,13 +24,6 @@
 //!
 //! [`Contract::check_strict`] also holds 2xx response bodies to declared field names
 //! (opt-in: real Okta sends more than it documents; the sandbox should not).
-//!
-//! Where the documents are wrong or silent, the code works around it, each with a
-//! comment: app bodies are checked as `OpenIdConnectApplication`; `discriminator`s on
-//! `oneOf` are enforced (Okta's two role schemas otherwise both match every role);
-//! `nullable` is converted; optional response fields may be `null` (Okta sends them);
-//! `listJwk` may answer any of its three documented shapes; the broken `tokenWindow`
-//! pattern is repaired.
 //!
 //! Usage:
 //!
@@ -39,54 +36,34 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::record::{Exchange, Service};
 use jsonschema::Validator;
 use jsonschema::error::ValidationErrorKind;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-const OKTA_FILE: &str = "okta-management-2026.06.3-subset.yaml";
-const APONO_FILE: &str = "apono-public-api-subset.json";
-
-/// The schema used for app create/replace bodies instead of `Application`: JSON Schema
-/// ignores OpenAPI discriminators, so `Application` would accept any `signOnMode`
-/// without checking the OIDC-specific settings (reference README, "Known gaps").
-const OIDC_APP_SCHEMA: &str = "/components/schemas/OpenIdConnectApplication";
-const APPLICATION_SCHEMA: &str = "/components/schemas/Application";
-/// The response schema of `GET /api/v1/apps/{appId}/credentials/jwks` (`listJwk`).
-const LIST_JWK_SCHEMA: &str = "/paths/~1api~1v1~1apps~1{appId}~1credentials~1jwks/get/responses/200/content/application~1json/schema";
-/// The body of every Okta error response.
-const OKTA_ERROR_SCHEMA: &str = "/components/schemas/Error";
-
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// Both reference documents, converted and ready to validate against.
+/// Both reference documents, as generated schemas ready to validate against.
 pub struct Contract {
     okta: Document,
     apono: Document,
 }
 
 impl Contract {
-    /// Loads both vendored documents once (cached in a static `OnceLock`), converting
-    /// OpenAPI 3.0 to JSON Schema.
+    /// Loads both generated schema files once (cached in a static `OnceLock`).
     pub fn get() -> &'static Contract {
         static CONTRACT: OnceLock<Contract> = OnceLock::new();
-        CONTRACT.get_or_init(|| {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-            let okta_text = read(&dir.join(OKTA_FILE));
-            let okta: Value = serde_yaml::from_str(&okta_text)
-                .unwrap_or_else(|e| panic!("{OKTA_FILE} is not valid YAML for JSON: {e}"));
-            let apono_text = read(&dir.join(APONO_FILE));
-            let apono: Value = serde_json::from_str(&apono_text)
-                .unwrap_or_else(|e| panic!("{APONO_FILE} is not valid JSON: {e}"));
-            Contract {
-                okta: Document::new(OKTA_FILE, okta),
-                apono: Document::new(APONO_FILE, apono),
-            }
+        CONTRACT.get_or_init(|| Contract {
+            okta: Document::new(
+                "okta-management-2026.06.3-subset.yaml",
+                "okta.json",
+                include_str!("../schemas/okta.json"),
+            ),
+            apono: Document::new(
+                "apono-public-api-subset.json",
+                "apono.json",
+                include_str!("../schemas/apono.json"),
+            ),
         })
     }
 
@@ -119,17 +96,15 @@ impl Contract {
             return problems;
         }
         let doc = self.document(exchange.service);
-        let Some(body) = &exchange.response_body else {
+        let (Some(body), Some(op)) = (
+            &exchange.response_body,
+            doc.find(&exchange.method, &exchange.path),
+        ) else {
             return problems;
         };
-        let Some(op) = doc.find(&exchange.method, &exchange.path) else {
-            return problems;
-        };
-        if let Some(ResponseSchema::Declared(pointer)) = doc.response_schema(op, exchange.status) {
+        if let Response::Declared(_, schema) = op.response(exchange.status) {
             let mut unknown = Vec::new();
-            for (prefix, pointer, value) in doc.targets(&pointer, body) {
-                unknown_fields(&doc.root, &[doc.at(&pointer)], value, &prefix, &mut unknown);
-            }
+            unknown_fields(&doc.responses, &[schema], body, "", &mut unknown);
             let head = describe(exchange);
             problems.extend(
                 unknown
@@ -172,10 +147,6 @@ fn report(exchanges: &[Exchange], check: impl Fn(&Exchange) -> Vec<String>) {
         }
         panic!("{message}");
     }
-}
-
-fn read(path: &std::path::Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 fn describe(exchange: &Exchange) -> String {
@@ -251,35 +222,37 @@ fn media_types(value: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 // ---------------------------------------------------------------------------------------
-// One OpenAPI document
+// One generated schema file
 
 struct Document {
+    /// The reference document the schemas were generated from, for messages.
     name: &'static str,
-    /// The whole document, with OpenAPI 3.0 `nullable` converted to JSON Schema.
-    root: Value,
-    /// `root` for response bodies: optional properties may also be `null` (see
-    /// [`allow_null_when_optional`]).
-    response_root: Value,
     operations: Vec<Operation>,
-    /// Compiled validators, by direction and JSON pointer of the schema.
-    validators: Mutex<HashMap<(Direction, String), Arc<Validator>>>,
-}
-
-/// Which way a body travelled: requests are held to the letter of the document,
-/// responses are allowed Okta's habit of sending `null` for absent optional fields.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Direction {
-    Request,
-    Response,
+    /// What an undocumented error status must answer (Okta: its `Error`).
+    undocumented_error: Option<Value>,
+    /// `{"definitions": ...}` that request schemas' `$ref`s resolve against.
+    requests: Value,
+    /// The same for response bodies, where optional properties may also be `null`.
+    responses: Value,
+    /// Compiled validators, by direction and operation (see [`Document::validate`]).
+    validators: Mutex<HashMap<String, Arc<Validator>>>,
 }
 
 struct Operation {
-    /// Lower-case, as the document spells it.
+    /// Upper-case.
     method: String,
     template: String,
     segments: Vec<Segment>,
-    /// JSON pointer of the operation object in the document.
-    pointer: String,
+    /// `None`: the operation takes no body.
+    request: Option<Request>,
+    /// By status, status range (`4XX`) or `default`; `null`: no JSON body.
+    responses: BTreeMap<String, Value>,
+}
+
+struct Request {
+    required: bool,
+    /// `None`: the operation declares no `application/json` body.
+    schema: Option<Value>,
 }
 
 enum Segment {
@@ -287,70 +260,96 @@ enum Segment {
     Parameter,
 }
 
-enum ResponseSchema {
-    /// The operation documents this status and gives a JSON schema at this pointer.
-    Declared(String),
+enum Response<'a> {
+    /// The operation documents this status (under this key) with this JSON schema.
+    Declared(&'a str, &'a Value),
     /// The operation documents this status with no JSON body.
     NoBody,
     /// The operation does not document this status.
     Undocumented,
 }
 
-impl Document {
-    fn new(name: &'static str, mut root: Value) -> Document {
-        convert_discriminators(&mut root);
-        convert_nullable(&mut root);
-        repair_patterns(&mut root);
-        let mut response_root = root.clone();
-        allow_null_when_optional(&mut response_root);
-        let mut operations = Vec::new();
-        if let Some(paths) = root.get("paths").and_then(Value::as_object) {
-            for (template, item) in paths {
-                let Some(item) = item.as_object() else {
-                    continue;
-                };
-                for method in HTTP_METHODS {
-                    if item.contains_key(method) {
-                        operations.push(Operation {
-                            method: method.to_owned(),
-                            template: template.clone(),
-                            segments: template
-                                .split('/')
-                                .map(|s| {
-                                    if s.starts_with('{') && s.ends_with('}') {
-                                        Segment::Parameter
-                                    } else {
-                                        Segment::Literal(s.to_owned())
-                                    }
-                                })
-                                .collect(),
-                            pointer: format!("/paths/{}/{method}", escape(template)),
-                        });
-                    }
-                }
-            }
-        }
-        assert!(!operations.is_empty(), "{name} declares no operations");
-        Document {
-            name,
-            root,
-            response_root,
-            operations,
-            validators: Mutex::new(HashMap::new()),
+impl Operation {
+    fn response(&self, status: u16) -> Response<'_> {
+        let exact = status.to_string();
+        let range = format!("{}XX", status / 100);
+        let found = self
+            .responses
+            .iter()
+            .find(|(k, _)| **k == exact)
+            .or_else(|| {
+                self.responses
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&range))
+            })
+            .or_else(|| self.responses.iter().find(|(k, _)| *k == "default"));
+        match found {
+            None => Response::Undocumented,
+            Some((_, Value::Null)) => Response::NoBody,
+            Some((key, schema)) => Response::Declared(key, schema),
         }
     }
+}
 
-    fn at(&self, pointer: &str) -> &Value {
-        self.root
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("{}: nothing at {pointer}", self.name))
+impl Document {
+    /// `name`: the reference document `file` was generated from, for messages.
+    fn new(name: &'static str, file: &str, text: &str) -> Document {
+        let mut generated: Value = serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("schemas/{file} is not valid JSON: {e}"));
+        let operations: Vec<Operation> = generated["operations"]
+            .as_object_mut()
+            .unwrap_or_else(|| panic!("schemas/{file} has no operations"))
+            .iter_mut()
+            .map(|(key, op)| {
+                let (method, template) = key
+                    .split_once(' ')
+                    .unwrap_or_else(|| panic!("schemas/{file}: bad operation key {key:?}"));
+                let request = match op["request"].take() {
+                    Value::Null => None,
+                    mut r => Some(Request {
+                        required: r["required"] == json!(true),
+                        schema: Some(r["schema"].take()).filter(|s| !s.is_null()),
+                    }),
+                };
+                Operation {
+                    method: method.to_owned(),
+                    template: template.to_owned(),
+                    segments: template
+                        .split('/')
+                        .map(|s| {
+                            if s.starts_with('{') && s.ends_with('}') {
+                                Segment::Parameter
+                            } else {
+                                Segment::Literal(s.to_owned())
+                            }
+                        })
+                        .collect(),
+                    request,
+                    responses: serde_json::from_value(op["responses"].take())
+                        .unwrap_or_else(|e| panic!("schemas/{file}: {key}: {e}")),
+                }
+            })
+            .collect();
+        assert!(
+            !operations.is_empty(),
+            "schemas/{file} declares no operations"
+        );
+        Document {
+            name,
+            operations,
+            undocumented_error: Some(generated["undocumented_error"].take())
+                .filter(|s| !s.is_null()),
+            requests: json!({"definitions": generated["definitions"]["request"].take()}),
+            responses: json!({"definitions": generated["definitions"]["response"].take()}),
+            validators: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The operation for this method and concrete path. When several templates match,
     /// the one with literal segments earliest wins (`/api/v1/api-tokens/current` over
     /// `/api/v1/api-tokens/{apiTokenId}`).
     fn find(&self, method: &str, path: &str) -> Option<&Operation> {
-        let method = method.to_ascii_lowercase();
+        let method = method.to_ascii_uppercase();
         let parts: Vec<&str> = path.split('/').collect();
         self.operations
             .iter()
@@ -369,18 +368,6 @@ impl Document {
             })
     }
 
-    /// Follows `$ref` on a non-schema object (request body, response), returning the
-    /// pointer of the object it designates.
-    fn deref_pointer(&self, mut pointer: String) -> String {
-        for _ in 0..16 {
-            match self.at(&pointer).get("$ref").and_then(Value::as_str) {
-                Some(target) => pointer = local_ref(self.name, target).to_owned(),
-                None => return pointer,
-            }
-        }
-        panic!("{}: $ref chain too long at {pointer}", self.name)
-    }
-
     fn check(&self, exchange: &Exchange, problems: &mut Vec<String>) {
         let Some(op) = self.find(&exchange.method, &exchange.path) else {
             problems.push(format!(
@@ -394,212 +381,109 @@ impl Document {
     }
 
     fn check_request(&self, op: &Operation, exchange: &Exchange, problems: &mut Vec<String>) {
-        let operation = self.at(&op.pointer);
-        let request_body = operation
-            .get("requestBody")
-            .map(|_| self.deref_pointer(format!("{}/requestBody", op.pointer)));
-        let Some(body_pointer) = request_body else {
+        let Some(request) = &op.request else {
             if exchange.request_body.is_some() {
                 problems.push(format!(
                     "request has a JSON body but {} {} takes none",
-                    op.method.to_ascii_uppercase(),
-                    op.template
+                    op.method, op.template
                 ));
             }
             return;
         };
-        let declared = self.at(&body_pointer);
-        let required = declared.get("required").and_then(Value::as_bool) == Some(true);
         let Some(body) = &exchange.request_body else {
-            if required {
+            if request.required {
                 problems.push("required request body is missing (or is not JSON)".to_owned());
             }
             return;
         };
-        let schema_pointer = if self.name == OKTA_FILE
-            && ((op.method == "post" && op.template == "/api/v1/apps")
-                || (op.method == "put" && op.template == "/api/v1/apps/{appId}"))
-        {
-            OIDC_APP_SCHEMA.to_owned()
-        } else {
-            let pointer = format!("{body_pointer}/content/application~1json/schema");
-            if self.root.pointer(&pointer).is_none() {
-                problems.push(
-                    "request has a JSON body but the operation declares no application/json body"
-                        .to_owned(),
-                );
-                return;
-            }
-            pointer
+        let Some(schema) = &request.schema else {
+            problems.push(
+                "request has a JSON body but the operation declares no application/json body"
+                    .to_owned(),
+            );
+            return;
         };
-        for p in self.validate_at(Direction::Request, "", &schema_pointer, body) {
+        let key = format!("request {} {}", op.method, op.template);
+        for p in self.validate(&key, &self.requests, schema, body) {
             problems.push(format!("request body {p}"));
         }
         let mut unknown = Vec::new();
-        unknown_fields(
-            &self.root,
-            &[self.at(&schema_pointer)],
-            body,
-            "",
-            &mut unknown,
-        );
+        unknown_fields(&self.requests, &[schema], body, "", &mut unknown);
         for u in unknown {
             problems.push(format!("request body {u}"));
         }
     }
 
-    fn response_schema(&self, op: &Operation, status: u16) -> Option<ResponseSchema> {
-        let responses = self.at(&op.pointer).get("responses")?.as_object()?;
-        let exact = status.to_string();
-        let range = format!("{}XX", status / 100);
-        let key = responses
-            .keys()
-            .find(|k| **k == exact)
-            .or_else(|| responses.keys().find(|k| k.eq_ignore_ascii_case(&range)))
-            .or_else(|| responses.keys().find(|k| *k == "default"));
-        let Some(key) = key else {
-            return Some(ResponseSchema::Undocumented);
-        };
-        let response = self.deref_pointer(format!("{}/responses/{}", op.pointer, escape(key)));
-        let schema = format!("{response}/content/application~1json/schema");
-        Some(if self.root.pointer(&schema).is_some() {
-            ResponseSchema::Declared(schema)
-        } else {
-            ResponseSchema::NoBody
-        })
-    }
-
     fn check_response(&self, op: &Operation, exchange: &Exchange, problems: &mut Vec<String>) {
         let success = (200..300).contains(&exchange.status);
-        let schema = self
-            .response_schema(op, exchange.status)
-            .unwrap_or(ResponseSchema::Undocumented);
-        let schema_pointer = match schema {
-            ResponseSchema::Declared(pointer) => pointer,
+        let (key, schema) = match op.response(exchange.status) {
+            Response::Declared(status, schema) => (
+                format!("response {} {} {status}", op.method, op.template),
+                schema,
+            ),
             // A documented status without a JSON body: Okta answers some of them with
             // `{}` (app lifecycle), so a body is not a violation.
-            ResponseSchema::NoBody => return,
-            ResponseSchema::Undocumented if success => {
+            Response::NoBody => return,
+            Response::Undocumented if success => {
                 problems.push(format!(
                     "status {} is not documented for {} {}",
-                    exchange.status,
-                    op.method.to_ascii_uppercase(),
-                    op.template
+                    exchange.status, op.method, op.template
                 ));
                 return;
             }
             // Error statuses are not all listed (Okta's 401 and 429 are missing from some
             // operations): accept them, but an Okta error body must still be an `Error`.
-            ResponseSchema::Undocumented if self.name == OKTA_FILE => OKTA_ERROR_SCHEMA.to_owned(),
-            ResponseSchema::Undocumented => return,
+            Response::Undocumented => match &self.undocumented_error {
+                Some(schema) => ("undocumented error".to_owned(), schema),
+                None => return,
+            },
         };
         if let Some(body) = &exchange.response_body {
-            for (prefix, pointer, value) in self.targets(&schema_pointer, body) {
-                for p in self.validate_at(Direction::Response, &prefix, &pointer, value) {
-                    problems.push(format!("response body {p}"));
-                }
+            for p in self.validate(&key, &self.responses, schema, body) {
+                problems.push(format!("response body {p}"));
             }
         } else if success {
             problems.push(format!(
-                "response has no JSON body but the document declares one ({schema_pointer})"
+                "response has no JSON body but the document declares one ({key})"
             ));
         }
     }
 
-    /// What to validate a response body against: `(instance pointer prefix, schema
-    /// pointer, value)`. Okta documents app responses as `Application`, whose
-    /// discriminator JSON Schema ignores; an app whose `signOnMode` is `OPENID_CONNECT`
-    /// is validated against `OpenIdConnectApplication` instead (also in lists), so its
-    /// `credentials` and `settings` are checked too.
-    fn targets<'v>(&self, pointer: &str, body: &'v Value) -> Vec<(String, String, &'v Value)> {
-        let app_ref = json!({"$ref": format!("#{APPLICATION_SCHEMA}")});
-        let for_app = |value: &Value| {
-            if value.get("signOnMode").and_then(Value::as_str) == Some("OPENID_CONNECT") {
-                OIDC_APP_SCHEMA.to_owned()
-            } else {
-                APPLICATION_SCHEMA.to_owned()
-            }
-        };
-        if self.name == OKTA_FILE && pointer == LIST_JWK_SCHEMA {
-            // Reference README: `listJwk` is documented as a bare array (the schema), as
-            // `{"keys": [...]}` (what Okta's SDKs read) and as `{"jwks": {"keys": [...]}}`
-            // (the example). Accept all three; the keys are checked either way.
-            if let Some(keys) = body.get("keys") {
-                return vec![("/keys".to_owned(), pointer.to_owned(), keys)];
-            }
-            if let Some(keys) = body.pointer("/jwks/keys") {
-                return vec![("/jwks/keys".to_owned(), pointer.to_owned(), keys)];
-            }
-        }
-        if self.name == OKTA_FILE {
-            let schema = self.at(pointer);
-            if *schema == app_ref {
-                return vec![(String::new(), for_app(body), body)];
-            }
-            if schema.get("type").and_then(Value::as_str) == Some("array")
-                && schema.get("items") == Some(&app_ref)
-                && let Some(elements) = body.as_array()
-            {
-                return elements
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (format!("/{i}"), for_app(e), e))
-                    .collect();
-            }
-        }
-        vec![(String::new(), pointer.to_owned(), body)]
-    }
-
-    /// Validation errors of `instance` (found at `prefix` in the body) against the schema
-    /// at `pointer`, each with the JSON pointer of the offending value.
-    fn validate_at(
+    /// Validation errors of `instance` against `schema` (whose `$ref`s resolve in
+    /// `definitions`), each with the JSON pointer of the offending value. The validator
+    /// is compiled once per `key`.
+    fn validate(
         &self,
-        direction: Direction,
-        prefix: &str,
-        pointer: &str,
+        key: &str,
+        definitions: &Value,
+        schema: &Value,
         instance: &Value,
     ) -> Vec<String> {
-        let validator = self.validator(direction, pointer);
+        let validator = {
+            let mut cache = self
+                .validators
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let validator = cache.entry(key.to_owned()).or_insert_with(|| {
+                // Formats are annotations only: Okta uses non-standard ones (`int32`,
+                // `password`).
+                let wrapped = json!({
+                    "$ref": "#/x-contract-target",
+                    "x-contract-target": schema,
+                    "definitions": definitions["definitions"],
+                });
+                let validator = jsonschema::draft7::options()
+                    .should_validate_formats(false)
+                    .build(&wrapped)
+                    .unwrap_or_else(|e| panic!("{}: cannot compile {key}: {e}", self.name));
+                Arc::new(validator)
+            });
+            Arc::clone(validator)
+        };
         validator
             .iter_errors(instance)
-            .flat_map(|error| reasons(prefix, &error))
+            .flat_map(|error| reasons("", &error))
             .collect()
-    }
-
-    fn validator(&self, direction: Direction, pointer: &str) -> Arc<Validator> {
-        let key = (direction, pointer.to_owned());
-        let mut cache = self
-            .validators
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(v) = cache.get(&key) {
-            return Arc::clone(v);
-        }
-        let root = match direction {
-            Direction::Request => &self.root,
-            Direction::Response => &self.response_root,
-        };
-        // The schema is compiled with the document's components beside it, so its
-        // `#/components/...` references resolve. Draft 4: OpenAPI 3.0's dialect is
-        // draft-4-like (boolean exclusiveMinimum, `$ref` siblings ignored). Formats are
-        // annotations only: Okta uses non-standard ones (`int32`, `password`).
-        let target = root
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("{}: nothing at {pointer}", self.name));
-        let schema = json!({
-            "$ref": "#/x-contract-target",
-            "x-contract-target": target.clone(),
-            "components": root.get("components").cloned().unwrap_or(Value::Null),
-        });
-        let validator = jsonschema::draft4::options()
-            .should_validate_formats(false)
-            .build(&schema)
-            .unwrap_or_else(|e| {
-                panic!("{}: cannot compile the schema at {pointer}: {e}", self.name)
-            });
-        let validator = Arc::new(validator);
-        cache.insert(key, Arc::clone(&validator));
-        validator
     }
 }
 
@@ -661,177 +545,6 @@ fn local_ref<'a>(document: &str, target: &'a str) -> &'a str {
 /// Escapes one JSON pointer reference token (RFC 6901).
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
-}
-
-// ---------------------------------------------------------------------------------------
-// OpenAPI 3.0 -> JSON Schema
-
-/// Makes `oneOf`/`anyOf` + `discriminator` mean what OpenAPI says: each member applies
-/// only when the discriminator property holds one of the values mapped to it. JSON
-/// Schema ignores `discriminator`, and Okta's role schemas (`StandardRole`,
-/// `CustomRole`) both accept every role type, so without this every real role response
-/// is "valid under more than one of the schemas listed in the 'oneOf' keyword". Each
-/// `$ref` member `M` becomes `{"allOf": [M, {"properties": {P: {"enum": [values]}},
-/// "required": [P]}]}`; values are the mapping keys naming `M`, else `M`'s schema name
-/// (the OpenAPI default). A discriminator on a plain schema (`Application`'s, an
-/// inheritance hierarchy) is left alone: see [`OIDC_APP_SCHEMA`].
-fn convert_discriminators(value: &mut Value) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(convert_discriminators),
-        Value::Object(map) => {
-            map.values_mut().for_each(convert_discriminators);
-            let Some(discriminator) = map.get("discriminator").and_then(Value::as_object) else {
-                return;
-            };
-            let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
-                return;
-            };
-            let property = property.to_owned();
-            let mapping: Vec<(String, String)> = discriminator
-                .get("mapping")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), schema_name(v.as_str()?).to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default();
-            for keyword in ["oneOf", "anyOf"] {
-                let Some(Value::Array(members)) = map.get_mut(keyword) else {
-                    continue;
-                };
-                for member in members.iter_mut() {
-                    let Some(target) = member.get("$ref").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let name = schema_name(target).to_owned();
-                    let mut values: Vec<String> = mapping
-                        .iter()
-                        .filter(|(_, schema)| *schema == name)
-                        .map(|(value, _)| value.clone())
-                        .collect();
-                    if values.is_empty() {
-                        values.push(name);
-                    }
-                    let original = member.take();
-                    *member = json!({
-                        "allOf": [
-                            original,
-                            {"properties": {property.as_str(): {"enum": values}}, "required": [property.as_str()]}
-                        ]
-                    });
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `X` from `#/components/schemas/X` (or from a bare `X`, as mappings may say).
-fn schema_name(reference: &str) -> &str {
-    reference.rsplit('/').next().unwrap_or(reference)
-}
-
-/// Rewrites every `nullable: true` schema so JSON Schema accepts `null` there too
-/// (reference README, "Known gaps"). A plain typed schema gets `"null"` added to its
-/// `type` (and `enum`); a schema built from `$ref`/`allOf`/`anyOf`/`oneOf` is wrapped in
-/// `anyOf: [{"type": "null"}, <schema>]`, since adding `"null"` to its own `type` would
-/// still fail in the composed members. `nullable: false` is dropped.
-fn convert_nullable(value: &mut Value) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(convert_nullable),
-        Value::Object(map) => {
-            map.values_mut().for_each(convert_nullable);
-            match map.get("nullable") {
-                Some(Value::Bool(true)) => {
-                    map.remove("nullable");
-                    make_nullable(map);
-                }
-                Some(Value::Bool(false)) => {
-                    map.remove("nullable");
-                }
-                _ => {}
-            }
-        }
-        _ => {}
-    }
-}
-
-fn make_nullable(map: &mut Map<String, Value>) {
-    let composed = ["$ref", "allOf", "anyOf", "oneOf"]
-        .iter()
-        .any(|k| map.contains_key(*k));
-    if composed {
-        let inner = Value::Object(std::mem::take(map));
-        map.insert("anyOf".to_owned(), json!([{ "type": "null" }, inner]));
-        return;
-    }
-    match map.get_mut("type") {
-        Some(Value::String(t)) => {
-            let t = std::mem::take(t);
-            map.insert("type".to_owned(), json!([t, "null"]));
-        }
-        Some(Value::Array(types)) if !types.contains(&json!("null")) => types.push(json!("null")),
-        _ => {}
-    }
-    if let Some(Value::Array(values)) = map.get_mut("enum")
-        && !values.contains(&Value::Null)
-    {
-        values.push(Value::Null);
-    }
-}
-
-/// Okta's `ApiToken.tokenWindow` pattern, `^P(?:$)(\d+Y)?...(T(?:\d)...)?$`, matches only
-/// the string "P": `(?:$)` and `(?:\d)` are broken lookaheads. It rejects every real
-/// duration ("P30D", "PT5M", Okta's own examples). Repaired as the lookaheads it means.
-fn repair_patterns(value: &mut Value) {
-    const BROKEN: &str = r"^P(?:$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?:\d)(\d+H)?(\d+M)?(\d+S)?)?$";
-    const REPAIRED: &str = r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$";
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(repair_patterns),
-        Value::Object(map) => {
-            if map.get("pattern").and_then(Value::as_str) == Some(BROKEN) {
-                map.insert("pattern".to_owned(), json!(REPAIRED));
-            }
-            map.values_mut().for_each(repair_patterns);
-        }
-        _ => {}
-    }
-}
-
-/// For response bodies: a property that is not `required` may also be `null`. Okta
-/// answers with `null` for optional fields it has no value for (its own examples carry
-/// `"errorRedirectUrl": null`, `"notes": {"admin": null}`) while the document does not
-/// mark them `nullable`; a faithful sandbox does the same, and clients must cope.
-/// Requests stay strict.
-fn allow_null_when_optional(value: &mut Value) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(allow_null_when_optional),
-        Value::Object(map) => {
-            map.values_mut().for_each(allow_null_when_optional);
-            let required: HashSet<String> = map
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|r| {
-                    r.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(Value::Object(properties)) = map.get_mut("properties") {
-                for (name, schema) in properties.iter_mut() {
-                    if required.contains(name) {
-                        continue;
-                    }
-                    if let Value::Object(schema) = schema {
-                        make_nullable(schema);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -908,7 +621,7 @@ fn collect<'a>(
         return;
     }
     if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-        // Draft 4 / OpenAPI 3.0: siblings of `$ref` are ignored.
+        // OpenAPI 3.0: siblings of `$ref` are ignored (the generator drops them).
         let pointer = local_ref("reference document", target);
         let resolved = root
             .pointer(pointer)
@@ -941,6 +654,13 @@ fn collect<'a>(
             for member in members {
                 collect(root, member, declared, seen, depth + 1);
             }
+        }
+    }
+    // The generated `if`/`then`/`else` (app by `signOnMode`, `listJwk`'s shapes): a key
+    // either branch declares is accepted.
+    for keyword in ["then", "else"] {
+        if let Some(branch) = map.get(keyword) {
+            collect(root, branch, declared, seen, depth + 1);
         }
     }
 }

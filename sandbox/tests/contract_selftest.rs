@@ -661,56 +661,14 @@ fn reporting_and_strict_mode() {
 // Okta's own examples
 
 /// Every example in the Okta document for `(method, path template, status or "request")`,
-/// by name, resolved through `$ref`.
+/// by name, resolved through `$ref` (extracted by `scripts/generate_schemas.py`).
 fn okta_examples() -> Vec<(String, String, String, String, Value)> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/okta-management-2026.06.3-subset.yaml"
+        "/schemas/okta-examples.json"
     ))
-    .expect("read the Okta document");
-    let doc: Value = serde_yaml::from_str(&text).expect("parse the Okta document");
-    let resolve = |v: &Value| -> Value {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(target) => doc
-                .pointer(target.trim_start_matches('#'))
-                .cloned()
-                .expect("resolvable $ref"),
-            None => v.clone(),
-        }
-    };
-    let mut out = Vec::new();
-    for (template, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("path item") {
-            if method == "parameters" {
-                continue;
-            }
-            let mut sources = Vec::new();
-            if let Some(body) = op.get("requestBody") {
-                sources.push(("request".to_owned(), resolve(body)));
-            }
-            for (status, response) in op["responses"].as_object().expect("responses") {
-                sources.push((status.clone(), resolve(response)));
-            }
-            for (status, source) in sources {
-                let examples = source
-                    .pointer("/content/application~1json/examples")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                for (name, example) in examples {
-                    let value = resolve(&example)["value"].clone();
-                    out.push((
-                        method.clone(),
-                        template.clone(),
-                        status.clone(),
-                        name,
-                        value,
-                    ));
-                }
-            }
-        }
-    }
-    out
+    .expect("read the Okta examples");
+    serde_json::from_str(&text).expect("parse the Okta examples")
 }
 
 #[test]
