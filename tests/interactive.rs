@@ -31,6 +31,32 @@ impl Transcript {
         }
     }
 
+    /// Types a secret at a hidden prompt, then waits for `next`. A hidden prompt turns
+    /// echo off with `tcsetattr(TCSAFLUSH)`, which throws away what was typed before it
+    /// did; typing as soon as the prompt text shows can lose the answer. So: type, and if
+    /// `next` does not show within 15 s (it comes in milliseconds when the answer was
+    /// read), the prompt is still waiting: type again, once.
+    fn type_secret_then_expect(&mut self, secret: &str, next: &str) {
+        self.session
+            .set_expect_timeout(Some(Duration::from_secs(15)));
+        for _ in 0..2 {
+            self.session.send_line(secret).unwrap();
+            if let Ok(found) = self.session.expect(next) {
+                self.text.push_str(&String::from_utf8_lossy(found.before()));
+                for m in found.matches() {
+                    self.text.push_str(&String::from_utf8_lossy(m));
+                }
+                self.session
+                    .set_expect_timeout(Some(Duration::from_secs(60)));
+                return;
+            }
+        }
+        panic!(
+            "waiting for {next:?} after a secret\n--- terminal so far\n{}",
+            self.text
+        );
+    }
+
     fn finish(&mut self) -> i32 {
         if let Ok(rest) = self.session.expect(Eof) {
             self.text.push_str(&String::from_utf8_lossy(rest.before()));
@@ -66,10 +92,8 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
     t.expect("Okta domain");
     t.session.send_line(h.sandbox.okta_url()).unwrap();
     t.expect("Okta API token (");
-    t.session.send_line(h.sandbox.super_admin_token()).unwrap();
-    t.expect("Apono API token");
-    t.session.send_line(h.sandbox.apono_token()).unwrap();
-    t.expect("Apply this plan?");
+    t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token");
+    t.type_secret_then_expect(&h.sandbox.apono_token(), "Apply this plan?");
     t.session.send("y").unwrap();
     t.expect("Connected");
     let code = t.finish();
