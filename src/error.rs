@@ -23,6 +23,9 @@ pub enum ExitKind {
     LeftBehind,
     /// 7: another run changed the org at the same time; this run's work was undone.
     ConcurrentChange,
+    /// 8: Okta or Apono could not be reached (DNS, refused, TLS, proxy, time-out), or the
+    /// Okta URL is not an Okta org. A CI job may retry.
+    Unreachable,
     /// 130: interrupted (Ctrl-C).
     Interrupted,
 }
@@ -37,6 +40,7 @@ impl ExitKind {
             ExitKind::Unhealthy => 5,
             ExitKind::LeftBehind => 6,
             ExitKind::ConcurrentChange => 7,
+            ExitKind::Unreachable => 8,
             ExitKind::Interrupted => 130,
         }
     }
@@ -70,6 +74,7 @@ impl Cause {
     /// The exit code's kind (DESIGN.md §3, "Exit codes").
     pub fn exit_kind(&self) -> ExitKind {
         match self {
+            Cause::Api(e) if e.is_unreachable() => ExitKind::Unreachable,
             Cause::Api(e) => match (e.service(), e.is_auth_rejection()) {
                 (ServiceName::Okta, true) => ExitKind::OktaRejected,
                 (ServiceName::Apono, true) => ExitKind::AponoRejected,

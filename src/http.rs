@@ -282,6 +282,11 @@ impl ApiError {
         )
     }
 
+    /// The service could not be reached (DNS, refused, TLS, proxy, time-out): exit 8.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ApiError::Transport { .. })
+    }
+
     /// 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
