@@ -496,7 +496,7 @@ fn a_failed_rotation_points_apono_back_at_the_previous_app() {
     ));
 
     let run = h.connect(&["--json", "--timeout", "1"]);
-    run.assert_code(1);
+    run.assert_code(8);
     let failure = run.json();
     assert_eq!(failure["left_behind"], json!([]), "{failure}");
     assert!(

@@ -10,7 +10,7 @@ use crate::support::real::TlsSandbox;
 fn an_unknown_ca_fails_on_the_certificate() {
     let t = TlsSandbox::start();
     let run = t.harness.run(t.connect_command(), None);
-    run.assert_code(1);
+    run.assert_code(8);
     let message = run.stderr.to_lowercase();
     assert!(
         message.contains("certificate"),

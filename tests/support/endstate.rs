@@ -178,7 +178,7 @@ pub fn check_outcome(
             }
             Ok(())
         }
-        1 | 5 => {
+        1 | 5 | 8 => {
             if !failed || !left_behind.is_empty() {
                 return Err(format!(
                     "exit {} reports {} with left_behind {left_behind:?}",
