@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use crate::output::{server_causes, server_text};
 use crate::secret::{Secret, redact};
 
 /// `apono-okta/<version>`, sent on every request to either service.
@@ -36,6 +37,25 @@ const MAX_TRANSIENT_RETRIES: u32 = 2;
 
 /// The most pages one list is read in; a longer list is an error, not a short list.
 pub const MAX_PAGES: usize = 100;
+
+/// The most bytes read of one answer, after decompression; a longer one is an error
+/// naming the request ([`ApiError::TooLarge`]).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The most bytes kept of an error's answer: its summary is cut shorter anyway.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The most bytes held at once by all the answers being read (the preflight reads
+/// several side by side): with [`MAX_BODY`] and [`MAX_JSON_VALUES`] it keeps a run under
+/// 64 MB of memory whatever the servers send.
+const MAX_BUFFERED: usize = 20 * 1024 * 1024;
+
+/// The most JSON values (numbers, strings, keys, containers) one answer may hold: a
+/// page of 200 Okta apps has about 20 000. Bounds what decoding makes of a body.
+const MAX_JSON_VALUES: usize = 250_000;
+
+/// Bytes of answers being read right now, by every client of the process.
+static BUFFERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Which service a client talks to; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +87,7 @@ fn trace(
     service: ServiceName,
     method: &Method,
     url: &Url,
-    outcome: &Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error>,
+    outcome: &Result<(StatusCode, HeaderMap, Vec<u8>), AttemptError>,
     took: Duration,
 ) {
     if !TRACE_REQUESTS.load(std::sync::atomic::Ordering::Relaxed) {
@@ -82,15 +102,17 @@ fn trace(
             Some(id) => format!("{} (request id {id})", status.as_u16()),
             None => status.as_u16().to_string(),
         },
-        Err(e) if e.is_timeout() => "timed out".to_string(),
-        Err(_) => "no answer".to_string(),
+        Err(AttemptError::Transport(e)) if e.is_timeout() => "timed out".to_string(),
+        Err(AttemptError::OutOfTime) => "not sent: --timeout ran out".to_string(),
+        Err(AttemptError::TooLarge) => "answer too large".to_string(),
+        Err(AttemptError::Transport(_)) => "no answer".to_string(),
     };
-    eprintln!(
-        "{}",
-        crate::secret::redact(&format!(
+    crate::output::stderr_line(
+        "",
+        &format!(
             "> {service} {method} {target} -> {ended} in {} ms",
             took.as_millis()
-        ))
+        ),
     );
 }
 
@@ -195,6 +217,31 @@ pub enum ApiError {
         list: String,
         detail: String,
     },
+    /// A 429 whose reset lies beyond what `--timeout` leaves.
+    #[error(
+        "{service} is rate-limiting {method} {path} until {}, later than --timeout allows{}",
+        describe_reset(*reset),
+        request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    )]
+    RateLimited {
+        service: ServiceName,
+        method: Method,
+        path: String,
+        /// `X-Rate-Limit-Reset`, the service's own time.
+        reset: Option<SystemTime>,
+        request_id: Option<String>,
+    },
+    /// The answer was longer than [`MAX_BODY`], or the answers being read at once
+    /// together longer than this tool holds.
+    #[error(
+        "{service} answered {method} {path} with more than {} MiB; refusing to read it",
+        MAX_BODY / (1024 * 1024)
+    )]
+    TooLarge {
+        service: ServiceName,
+        method: Method,
+        path: String,
+    },
     /// A `Link` header pointed to another origin; the token is not sent there.
     #[error(
         "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
@@ -256,6 +303,8 @@ impl ApiError {
         match self {
             ApiError::Status(e) => e.service,
             ApiError::Transport { service, .. }
+            | ApiError::RateLimited { service, .. }
+            | ApiError::TooLarge { service, .. }
             | ApiError::Decode { service, .. }
             | ApiError::UnfinishedList { service, .. }
             | ApiError::ForeignLink { service, .. } => *service,
@@ -284,7 +333,10 @@ impl ApiError {
 
     /// The service could not be reached (DNS, refused, TLS, proxy, time-out): exit 8.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, ApiError::Transport { .. })
+        matches!(
+            self,
+            ApiError::Transport { .. } | ApiError::RateLimited { .. }
+        )
     }
 
     /// 404.
@@ -315,6 +367,8 @@ pub struct ApiClient {
     base: Url,
     auth: Auth,
     service: ServiceName,
+    /// `--timeout`: one request, its retries included.
+    timeout: Duration,
     no_retry_delay: bool,
     /// The service's clock: its latest `Date` header, and our clock when it arrived.
     server_clock: Arc<Mutex<Option<(SystemTime, Instant)>>>,
@@ -341,7 +395,6 @@ impl ApiClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT_VALUE)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none());
         if let Some(path) = &settings.ca_bundle {
             for cert in read_ca_bundle(path)? {
@@ -354,6 +407,7 @@ impl ApiClient {
             base,
             auth,
             service,
+            timeout: settings.timeout,
             no_retry_delay: settings.no_retry_delay,
             server_clock: Arc::new(Mutex::new(None)),
         })
@@ -532,17 +586,25 @@ impl ApiClient {
         } else {
             body
         };
-        serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+        let decode_error = |detail: String| ApiError::Decode {
             service: self.service,
             method: method.clone(),
             path: strip_query(path),
-            detail: e.to_string(),
-        })
+            detail,
+        };
+        if json_value_count(body) > MAX_JSON_VALUES {
+            return Err(decode_error(format!(
+                "more than {MAX_JSON_VALUES} JSON values, more than any answer of the reference document holds"
+            )));
+        }
+        serde_json::from_slice(body).map_err(|e| decode_error(e.to_string()))
     }
 
-    /// Sends one request with the retry rules: 429s wait for the server's reset time
-    /// (measured on the server's clock) and retry with Okta's retry headers; reads are
-    /// retried after a connection failure or a 5xx. Writes are not retried after a
+    /// Sends one request with the retry rules, all within one deadline (`--timeout`):
+    /// each attempt gets what is left of it. 429s wait for the server's reset time
+    /// (measured on the server's clock) and retry with Okta's retry headers, unless the
+    /// reset lies beyond the deadline ([`ApiError::RateLimited`]); reads are retried after
+    /// a connection failure or a 5xx while time is left. Writes are not retried after a
     /// connection failure: whether they happened is unknown, and the next run converges.
     async fn send(
         &self,
@@ -552,43 +614,58 @@ impl ApiClient {
     ) -> Result<ApiResponse, ApiError> {
         let path = url.path().to_string();
         let idempotent = matches!(method, Method::GET | Method::HEAD);
+        let deadline = Instant::now() + self.timeout;
         let mut rate_limit_retries = 0u32;
         let mut transient_retries = 0u32;
         let mut retry_for: Option<String> = None;
         loop {
             let retry_headers = retry_for.as_deref().map(|id| (id, rate_limit_retries));
-            let (status, headers, bytes) =
-                match self.attempt(&method, &url, body, retry_headers).await {
-                    Ok(answer) => answer,
-                    Err(e) => {
-                        if idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
-                            transient_retries += 1;
-                            self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
-                                .await;
-                            continue;
-                        }
-                        return Err(ApiError::Transport {
-                            service: self.service,
-                            method,
-                            path,
-                            detail: describe_transport_error(&e),
-                            maybe_delivered: !e.is_connect(),
-                        });
+            let left = deadline.saturating_duration_since(Instant::now());
+            let answer = self.attempt(&method, &url, body, retry_headers, left).await;
+            let (status, headers, bytes) = match answer {
+                Ok(answer) => answer,
+                Err(failed) => {
+                    let pause = transient_pause(transient_retries + 1);
+                    if idempotent
+                        && !failed.is_too_large()
+                        && transient_retries < MAX_TRANSIENT_RETRIES
+                        && Instant::now() + pause < deadline
+                    {
+                        transient_retries += 1;
+                        self.pause(pause).await;
+                        continue;
                     }
-                };
+                    return Err(failed.into_api_error(self.service, method, path));
+                }
+            };
             if status == StatusCode::TOO_MANY_REQUESTS
                 && rate_limit_retries < MAX_RATE_LIMIT_RETRIES
             {
+                let wait = rate_limit_wait(&headers);
+                if Instant::now() + wait >= deadline {
+                    return Err(ApiError::RateLimited {
+                        service: self.service,
+                        method,
+                        path,
+                        reset: rate_limit_reset(&headers),
+                        request_id: header_str(&headers, "x-okta-request-id")
+                            .map(|id| server_text(&id)),
+                    });
+                }
                 rate_limit_retries += 1;
                 // Okta wants the id of the first rate-limited request on every retry.
                 retry_for = retry_for.or_else(|| header_str(&headers, "x-okta-request-id"));
-                self.pause(rate_limit_wait(&headers)).await;
+                self.pause(wait).await;
                 continue;
             }
-            if status.is_server_error() && idempotent && transient_retries < MAX_TRANSIENT_RETRIES {
+            let pause = transient_pause(transient_retries + 1);
+            if status.is_server_error()
+                && idempotent
+                && transient_retries < MAX_TRANSIENT_RETRIES
+                && Instant::now() + pause < deadline
+            {
                 transient_retries += 1;
-                self.pause(Duration::from_millis(500 * u64::from(transient_retries)))
-                    .await;
+                self.pause(pause).await;
                 continue;
             }
             if !status.is_success() {
@@ -609,32 +686,39 @@ impl ApiClient {
         }
     }
 
-    /// One request and its whole answer. `retry` is Okta's retry bookkeeping: the id
-    /// of the rate-limited request and how many retries this is.
+    /// One request and its whole answer, within `left`. `retry` is Okta's retry
+    /// bookkeeping: the id of the rate-limited request and how many retries this is.
     async fn attempt(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&Value>,
         retry: Option<(&str, u32)>,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+        left: Duration,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AttemptError> {
         let started = Instant::now();
-        let outcome = self.exchange(method, url, body, retry).await;
+        let outcome = if left.is_zero() {
+            Err(AttemptError::OutOfTime)
+        } else {
+            self.exchange(method, url, body, retry, left).await
+        };
         trace(self.service, method, url, &outcome, started.elapsed());
         outcome
     }
 
-    /// One request and its whole answer, untraced.
+    /// One request and its whole answer (the body read up to [`MAX_BODY`]), untraced.
     async fn exchange(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&Value>,
         retry: Option<(&str, u32)>,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
+        left: Duration,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AttemptError> {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
+            .timeout(left)
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, USER_AGENT_VALUE)
             .header(AUTHORIZATION, self.auth_header());
@@ -648,7 +732,7 @@ impl ApiClient {
                 .header("X-Okta-Retry-For", request_id)
                 .header("X-Okta-Retry-Count", count.to_string());
         }
-        let response = request.send().await?;
+        let mut response = request.send().await.map_err(AttemptError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(date) =
@@ -657,8 +741,28 @@ impl ApiClient {
             *self.server_clock.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some((date, Instant::now()));
         }
-        let bytes = response.bytes().await?;
-        Ok((status, headers, bytes.to_vec()))
+        // An error's body is for people: a little of it is plenty.
+        let limit = if status.is_success() {
+            MAX_BODY
+        } else {
+            MAX_ERROR_BODY
+        };
+        let mut bytes = Vec::new();
+        let mut held = BufferedBytes(0);
+        while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
+            if !held.take(chunk.len()) {
+                return Err(AttemptError::TooLarge);
+            }
+            if bytes.len() + chunk.len() > limit {
+                if !status.is_success() {
+                    bytes.extend_from_slice(&chunk[..limit - bytes.len()]);
+                    break;
+                }
+                return Err(AttemptError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, headers, bytes))
     }
 
     async fn pause(&self, wait: Duration) {
@@ -720,6 +824,111 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The pause before the `n`th retry of a read (1-based).
+fn transient_pause(n: u32) -> Duration {
+    Duration::from_millis(500 * u64::from(n))
+}
+
+/// An upper bound on the JSON values in `body` (one per `,`, `:`, `[` and `{` outside
+/// strings, plus one), counted without decoding anything.
+fn json_value_count(body: &[u8]) -> usize {
+    let mut count = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in body {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b',' | b':' | b'[' | b'{' if !in_string => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Why one attempt got no whole answer.
+#[derive(Debug)]
+enum AttemptError {
+    /// No answer, or the connection broke while it came.
+    Transport(reqwest::Error),
+    /// The answer was longer than this tool reads.
+    TooLarge,
+    /// The deadline had passed before the attempt could start.
+    OutOfTime,
+}
+
+impl AttemptError {
+    fn is_too_large(&self) -> bool {
+        matches!(self, AttemptError::TooLarge)
+    }
+
+    fn into_api_error(self, service: ServiceName, method: Method, path: String) -> ApiError {
+        let (detail, maybe_delivered) = match self {
+            AttemptError::TooLarge => {
+                return ApiError::TooLarge {
+                    service,
+                    method,
+                    path,
+                };
+            }
+            AttemptError::OutOfTime => (
+                TransportCause::Timeout
+                    .describe("--timeout ran out before this attempt", &process_env),
+                true,
+            ),
+            AttemptError::Transport(e) => (describe_transport_error(&e), !e.is_connect()),
+        };
+        ApiError::Transport {
+            service,
+            method,
+            path,
+            detail,
+            maybe_delivered,
+        }
+    }
+}
+
+/// Counts the bytes of one answer into [`BUFFERED`] while it is held, and out when the
+/// answer is dropped.
+struct BufferedBytes(usize);
+
+impl BufferedBytes {
+    /// Takes `more` bytes, or refuses when the process would hold over [`MAX_BUFFERED`].
+    fn take(&mut self, more: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = BUFFERED.fetch_add(more, Ordering::SeqCst);
+        self.0 += more;
+        before + more <= MAX_BUFFERED
+    }
+}
+
+impl Drop for BufferedBytes {
+    fn drop(&mut self) {
+        BUFFERED.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// `X-Rate-Limit-Reset` as a time.
+fn rate_limit_reset(headers: &HeaderMap) -> Option<SystemTime> {
+    let reset = header_str(headers, "x-rate-limit-reset")?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    std::time::UNIX_EPOCH.checked_add(Duration::from_secs(reset))
+}
+
+/// A reset time for a message: `2026-12-04T15:38:47Z (X-Rate-Limit-Reset)`.
+fn describe_reset(reset: Option<SystemTime>) -> String {
+    match reset {
+        Some(time) => format!(
+            "{} (X-Rate-Limit-Reset)",
+            humantime::format_rfc3339_seconds(time)
+        ),
+        None => "an unknown time (no X-Rate-Limit-Reset)".to_string(),
+    }
 }
 
 /// How long to wait after a 429: `X-Rate-Limit-Reset - Date + 1` seconds, on the
@@ -858,22 +1067,15 @@ fn status_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> StatusError {
-    let request_id = header_str(headers, "x-okta-request-id");
-    // Server text may quote a token back: redact before anything is kept, and before a
-    // plain-text body is cut, so no part of a token survives the cut either.
+    let request_id = header_str(headers, "x-okta-request-id").map(|id| server_text(&id));
+    // Server text may quote a token back: redact before anything is kept, and before it
+    // is cut, so no part of a token survives the cut either.
     let (code, summary) = match serde_json::from_slice::<Value>(body) {
         Ok(json) => {
             let (code, summary) = read_error_body(&json);
-            (code.map(|code| redact(&code)), redact(&summary))
+            (code.map(|code| server_text(&code)), summary)
         }
-        Err(_) => (
-            None,
-            redact(&String::from_utf8_lossy(body))
-                .trim()
-                .chars()
-                .take(300)
-                .collect(),
-        ),
+        Err(_) => (None, server_text(&String::from_utf8_lossy(body))),
     };
     StatusError {
         service,
@@ -891,28 +1093,23 @@ fn status_error(
 fn read_error_body(json: &Value) -> (Option<String>, String) {
     let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_string);
     if let Some(code) = text("errorCode") {
-        let mut summary = text("errorSummary").unwrap_or_default();
-        let causes: Vec<String> = json
+        let mut summary = server_text(&text("errorSummary").unwrap_or_default());
+        let causes = json
             .get("errorCauses")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|c| c.get("errorSummary").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect();
+            .filter_map(|c| c.get("errorSummary").and_then(Value::as_str));
+        let causes = server_causes(causes);
         if !causes.is_empty() {
-            summary = format!("{summary} ({})", causes.join("; "));
+            summary = format!("{summary} ({causes})");
         }
         return (Some(code), summary);
     }
     if let Some(code) = text("error_code").or_else(|| json.get("error_code").map(Value::to_string))
     {
-        return (
-            Some(code),
-            text("error_details")
-                .or_else(|| text("message"))
-                .unwrap_or_default(),
-        );
+        let details = text("error_details").or_else(|| text("message"));
+        return (Some(code), server_text(&details.unwrap_or_default()));
     }
     let code = json
         .get("code")
@@ -921,7 +1118,7 @@ fn read_error_body(json: &Value) -> (Option<String>, String) {
         .or_else(|| text("message"))
         .or_else(|| text("error"))
         .unwrap_or_else(|| json.to_string());
-    (code, summary)
+    (code, server_text(&summary))
 }
 
 /// The one-line cause of a request that got no answer, with the library's own words
@@ -1421,7 +1618,7 @@ mod tests {
         );
         assert_eq!(error.summary, "Invalid token [redacted]");
         assert_eq!(error.code.as_deref(), Some("E0000011"));
-        let plain = format!("{}{}", "x".repeat(295), token.expose());
+        let plain = format!("{}{}", "x".repeat(1020), token.expose());
         let error = status_error(
             ServiceName::Apono,
             Method::GET,
@@ -1430,7 +1627,11 @@ mod tests {
             &HeaderMap::new(),
             plain.as_bytes(),
         );
-        assert_eq!(error.summary, format!("{}[reda", "x".repeat(295)));
+        // Redacted before the cut: no part of the token survives it.
+        assert_eq!(
+            error.summary,
+            format!("{}[red... (6 more bytes cut)", "x".repeat(1020))
+        );
     }
 
     #[test]

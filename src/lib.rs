@@ -18,6 +18,7 @@ pub mod connect;
 pub mod error;
 pub mod http;
 pub mod okta;
+pub mod output;
 pub mod secret;
 pub mod settings;
 pub mod ui;
@@ -27,7 +28,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{finish, print_stdout, resolve_service};
+use crate::commands::{failure_json, finish, resolve_service};
 use crate::error::{ExitKind, Failure};
 use crate::settings::{OktaTokenNeed, Purpose};
 use crate::ui::Appearance;
@@ -47,7 +48,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 let rendered = e.render().to_string();
                 let first_line = rendered.lines().next().unwrap_or_default();
                 let failure = Failure::usage(first_line.trim_start_matches("error: "));
-                print_stdout(&connect::failure_json(&failure).to_string());
+                output::print_json(&failure_json(&failure));
             }
             return ExitKind::Usage.code();
         }
@@ -58,7 +59,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::stderr_line("error: ", &format!("cannot start the async runtime: {e}"));
             return ExitKind::Unexpected.code();
         }
     };
@@ -101,12 +102,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Sandbox(args) => match runtime.block_on(commands::sandbox::run(&args)) {
             Ok(()) => 0,
             Err(failure) => {
-                ui::Ui::new(true, appearance).error(&secret::redact(&failure.message));
+                ui::Ui::new(true, appearance).error(&failure.message);
                 failure.exit_code()
             }
         },
         Command::Completions(args) => {
-            print_stdout(commands::completions::script(args.shell).trim_end());
+            output::print_raw(commands::completions::script(args.shell).trim_end());
             0
         }
         Command::Man(args) => commands::man::run(&args),

@@ -1,6 +1,7 @@
 //! What the user sees and answers: progress lines, warnings, hints, spinners, prompts.
 //!
-//! Everything here goes to stderr; stdout carries only data (the summary, or the one
+//! Every message goes out through [`crate::output`] (redacted, control characters made
+//! visible), styled here after that. Everything here goes to stderr; stdout carries only data (the summary, or the one
 //! JSON object with `--json`). Colour follows [`Appearance`] (decided from stderr, never
 //! stdout: `demo | cat` keeps its colours); spinners only on a terminal; prompts only
 //! when [`Ui::can_prompt`] says so; `--quiet` leaves errors, hints and prompts.
@@ -13,6 +14,7 @@ use std::time::Duration;
 use console::{Style, Term};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::output;
 use crate::secret::Secret;
 
 /// How stderr should look, decided once from the flags and the environment.
@@ -105,7 +107,7 @@ impl Ui {
     /// A plain progress line.
     pub fn info(&self, message: &str) {
         if !self.is_quiet() {
-            eprintln!("{message}");
+            output::stderr_line("", message);
         }
     }
 
@@ -115,7 +117,7 @@ impl Ui {
             return;
         }
         let mark = self.style(Style::new().green()).apply_to("✓");
-        eprintln!("{mark} {message}");
+        output::stderr_line(&format!("{mark} "), message);
     }
 
     /// A heading ("Plan for example.okta.com").
@@ -123,7 +125,8 @@ impl Ui {
         if self.is_quiet() {
             return;
         }
-        eprintln!("{}", self.style(Style::new().bold()).apply_to(message));
+        let heading = output::terminal_text(message);
+        eprintln!("{}", self.style(Style::new().bold()).apply_to(heading));
     }
 
     /// A warning, printed now (unless `--quiet`). A command's report keeps its own
@@ -133,20 +136,20 @@ impl Ui {
             let label = self
                 .style(Style::new().yellow().bold())
                 .apply_to("warning:");
-            eprintln!("{label} {message}");
+            output::stderr_line(&format!("{label} "), message);
         }
     }
 
     /// An error line (the final failure message).
     pub fn error(&self, message: &str) {
         let label = self.style(Style::new().red().bold()).apply_to("error:");
-        eprintln!("{label} {message}");
+        output::stderr_line(&format!("{label} "), message);
     }
 
     /// A `hint: ...` line.
     pub fn hint(&self, message: &str) {
         let label = self.style(Style::new().cyan()).apply_to("hint:");
-        eprintln!("{label} {message}");
+        output::stderr_line(&format!("{label} "), message);
     }
 
     /// A spinner on a terminal; on anything else one plain line, and nothing more.
@@ -155,7 +158,7 @@ impl Ui {
             return Spinner { bar: None };
         }
         if !self.stderr_is_terminal || self.appearance.verbose {
-            eprintln!("{message}...");
+            output::stderr_line("", &format!("{message}..."));
             return Spinner { bar: None };
         }
         let bar = ProgressBar::new_spinner();
@@ -163,7 +166,7 @@ impl Ui {
             ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(message.to_string());
+        bar.set_message(output::terminal_line(message));
         bar.enable_steady_tick(Duration::from_millis(100));
         Spinner { bar: Some(bar) }
     }
@@ -172,7 +175,7 @@ impl Ui {
     pub fn confirm(&self, question: &str, default: bool) -> std::io::Result<bool> {
         prompting(|| {
             dialoguer::Confirm::new()
-                .with_prompt(question)
+                .with_prompt(output::terminal_text(question))
                 .default(default)
                 .interact_on(&Term::stderr())
         })
@@ -187,8 +190,10 @@ impl Ui {
     ) -> std::io::Result<String> {
         prompting(|| {
             dialoguer::Input::<String>::new()
-                .with_prompt(question)
-                .validate_with(|answer: &String| check(answer))
+                .with_prompt(output::terminal_text(question))
+                .validate_with(|answer: &String| {
+                    check(answer).map_err(|e| output::terminal_text(&e))
+                })
                 .interact_text_on(&Term::stderr())
         })
     }
@@ -201,7 +206,7 @@ impl Ui {
     ) -> std::io::Result<Result<Secret, String>> {
         let raw = prompting(|| {
             dialoguer::Password::new()
-                .with_prompt(question)
+                .with_prompt(output::terminal_text(question))
                 .interact_on(&Term::stderr())
         })?;
         Ok(Secret::parse(&raw, what).map_err(|e| e.to_string()))
@@ -272,7 +277,7 @@ pub fn watch_interrupts() {
                             || !FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
                         {
                             let _ = Term::stderr().show_cursor();
-                            eprintln!("\ninterrupted");
+                            output::stderr_line("\n", "interrupted");
                             std::process::exit(130);
                         }
                     }
@@ -323,7 +328,7 @@ impl Spinner {
     /// Updates the message.
     pub fn set_message(&self, message: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message.to_string());
+            bar.set_message(output::terminal_line(message));
         }
     }
 

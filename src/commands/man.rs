@@ -4,8 +4,8 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, ManArgs};
 use crate::commands::completions::BIN_NAME;
-use crate::commands::print_stdout;
 use crate::error::ExitKind;
+use crate::output;
 
 /// Every man page, as (file name, roff): `apono-okta.1` and one per subcommand
 /// (`apono-okta-connect.1`, ...), each with the options and usage clap knows.
@@ -32,7 +32,7 @@ pub fn run(args: &ManArgs) -> u8 {
     let pages = match man_pages() {
         Ok(pages) => pages,
         Err(e) => {
-            eprintln!("error: cannot render the man pages: {e}");
+            output::stderr_line("error: ", &format!("cannot render the man pages: {e}"));
             return ExitKind::Unexpected.code();
         }
     };
@@ -44,13 +44,16 @@ pub fn run(args: &ManArgs) -> u8 {
         });
         return match written {
             Ok(()) => {
-                eprintln!("Wrote {} man pages to {}.", pages.len(), dir.display());
+                output::stderr_line(
+                    "",
+                    &format!("Wrote {} man pages to {}.", pages.len(), dir.display()),
+                );
                 0
             }
             Err(e) => {
-                eprintln!(
-                    "error: cannot write the man pages to {}: {e}",
-                    dir.display()
+                output::stderr_line(
+                    "error: ",
+                    &format!("cannot write the man pages to {}: {e}", dir.display()),
                 );
                 ExitKind::Unexpected.code()
             }
@@ -62,7 +65,7 @@ pub fn run(args: &ManArgs) -> u8 {
     };
     match pages.iter().find(|(name, _)| *name == wanted) {
         Some((_, roff)) => {
-            print_stdout(String::from_utf8_lossy(roff).trim_end());
+            output::print_raw(String::from_utf8_lossy(roff).trim_end());
             0
         }
         None => {
@@ -73,10 +76,13 @@ pub fn run(args: &ManArgs) -> u8 {
                         .strip_suffix(".1")
                 })
                 .collect();
-            eprintln!(
-                "error: no man page for `{}`; one of: {}",
-                args.command.as_deref().unwrap_or_default(),
-                known.join(", ")
+            output::stderr_line(
+                "error: ",
+                &format!(
+                    "no man page for `{}`; one of: {}",
+                    args.command.as_deref().unwrap_or_default(),
+                    known.join(", ")
+                ),
             );
             ExitKind::Usage.code()
         }

@@ -14,13 +14,11 @@ pub mod man;
 pub mod sandbox;
 pub mod status;
 
-use std::io::Write;
-
 use crate::apono::AponoClient;
 use crate::cli::{OutputArgs, ServiceArgs};
 use crate::error::Failure;
 use crate::okta::OktaClient;
-use crate::secret;
+use crate::output;
 use crate::settings::{self, OktaTokenNeed, Purpose, ServiceSettings};
 use crate::ui::{Appearance, Ui};
 
@@ -67,7 +65,7 @@ pub trait Summary: serde::Serialize {
 }
 
 /// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns
-/// the exit code.
+/// the exit code. Everything goes out through [`output`]: redacted, and inert.
 pub(crate) fn finish<S: Summary>(
     output: &OutputArgs,
     appearance: Appearance,
@@ -76,54 +74,51 @@ pub(crate) fn finish<S: Summary>(
     let ui = Ui::new(output.non_interactive, appearance);
     match command(&ui) {
         Ok(report) => {
-            let text = if output.json {
-                // Through `Value`, whose maps are sorted: every object this tool prints
-                // has its keys in order, as failures do.
-                serde_json::to_value(&report)
-                    .map(|value| value.to_string())
-                    .unwrap_or_default()
+            if output.json {
+                output::print_json(&serde_json::to_value(&report).unwrap_or_default());
             } else {
-                report.to_text()
-            };
-            // A belt: server text is redacted where it enters an error already.
-            print_stdout(&secret::redact(&text));
+                output::print_text(&report.to_text());
+            }
             report.exit_code()
         }
         Err(failure) => {
             report_failure(&failure, &ui);
             if output.json {
-                print_stdout(&crate::connect::failure_json(&failure).to_string());
+                output::print_json(&failure_json(&failure));
             }
             failure.exit_code()
         }
     }
 }
 
-/// Prints a line on stdout; a closed pipe (`| head`) is not an error.
-pub(crate) fn print_stdout(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
+/// The one JSON object of a failed command (`--json`).
+pub(crate) fn failure_json(failure: &Failure) -> serde_json::Value {
+    serde_json::json!({
+        "result": "failed",
+        "exit_code": failure.exit_code(),
+        "error": failure.message,
+        "undone": failure.undone,
+        "left_behind": failure.left_behind,
+    })
 }
 
 /// Prints a failure on stderr: the message, what was undone, what is left behind, and
-/// the hints, each with both tokens redacted (a belt: see [`secret::redact`]).
+/// the hints.
 fn report_failure(failure: &Failure, ui: &Ui) {
-    use secret::redact;
-    ui.error(&redact(&failure.message));
+    ui.error(&failure.message);
     if !failure.undone.is_empty() {
         ui.info("Undone:");
         for item in &failure.undone {
-            ui.info(&format!("  - {}", redact(item)));
+            ui.info(&format!("  - {item}"));
         }
     }
     if !failure.left_behind.is_empty() {
         ui.info("Left behind (clean these up, or re-run `apono-okta connect`):");
         for item in &failure.left_behind {
-            ui.info(&format!("  - {}", redact(item)));
+            ui.info(&format!("  - {item}"));
         }
     }
     for hint in &failure.hints {
-        ui.hint(&redact(hint));
+        ui.hint(hint);
     }
 }

@@ -2,8 +2,8 @@
 //! for trying `connect` by hand, until Ctrl-C.
 
 use crate::cli::SandboxArgs;
-use crate::commands::print_stdout;
 use crate::error::Failure;
+use crate::output;
 use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
 /// `sandbox`: serve until Ctrl-C.
@@ -14,7 +14,8 @@ pub async fn run(args: &SandboxArgs) -> Result<(), Failure> {
     };
     let sandbox = Sandbox::start(options)
         .map_err(|e| Failure::unexpected(format!("cannot start the sandbox: {e}")))?;
-    print_stdout(&format!(
+    // The sandbox's own tokens, printed on purpose: they open nothing but this sandbox.
+    output::print_raw(&format!(
         "okta_url={}\napono_url={}\nokta_super_admin_token={}\nokta_read_only_admin_token={}\napono_token={}",
         sandbox.okta_url(),
         sandbox.apono_url(),
@@ -22,11 +23,14 @@ pub async fn run(args: &SandboxArgs) -> Result<(), Failure> {
         sandbox.read_only_admin_token(),
         sandbox.apono_token()
     ));
-    eprintln!(
-        "Sandbox running; try:\n  OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --okta-url {} --apono-url {}\nEach connect revokes its Okta token; for another super admin token (to re-run, i.e. rotate):\n  {}\nPress Ctrl-C to stop.",
-        sandbox.okta_url(),
-        sandbox.apono_url(),
-        sandbox.mint_token_command()
+    output::stderr_line(
+        "",
+        &format!(
+            "Sandbox running; try:\n  OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --okta-url {} --apono-url {}\nEach connect revokes its Okta token; for another super admin token (to re-run, i.e. rotate):\n  {}\nPress Ctrl-C to stop.",
+            sandbox.okta_url(),
+            sandbox.apono_url(),
+            sandbox.mint_token_command()
+        ),
     );
     let _ = tokio::signal::ctrl_c().await;
     drop(sandbox);

@@ -456,17 +456,3 @@ impl Report {
         lines.join("\n")
     }
 }
-
-/// The JSON object printed for a failure with `--json`.
-pub fn failure_json(failure: &Failure) -> Value {
-    use crate::secret::redact;
-    let redacted = |items: &[String]| items.iter().map(|i| redact(i)).collect::<Vec<_>>();
-    serde_json::json!({
-        "result": "failed",
-        "exit_code": failure.exit_code(),
-        // Redacted here too, as a belt: server text is redacted where it enters an error.
-        "error": redact(&failure.message),
-        "undone": redacted(&failure.undone),
-        "left_behind": redacted(&failure.left_behind),
-    })
-}
