@@ -117,6 +117,8 @@ pub struct Failure {
     pub undone: Vec<String>,
     /// What the undo could not put back.
     pub left_behind: Vec<String>,
+    /// A second Ctrl-C stopped the undo: exit 130 even with something left behind.
+    pub interrupted_undo: bool,
 }
 
 impl Failure {
@@ -127,6 +129,7 @@ impl Failure {
             hints: Vec::new(),
             undone: Vec::new(),
             left_behind: Vec::new(),
+            interrupted_undo: false,
         }
     }
 
@@ -170,9 +173,12 @@ impl Failure {
         self
     }
 
-    /// The exit code: 6 whenever something is left behind, else the cause's.
+    /// The exit code: 130 when a Ctrl-C stopped the undo, else 6 whenever something is
+    /// left behind, else the cause's.
     pub fn exit_code(&self) -> u8 {
-        if self.left_behind.is_empty() {
+        if self.interrupted_undo {
+            ExitKind::Interrupted.code()
+        } else if self.left_behind.is_empty() {
             self.cause.exit_kind().code()
         } else {
             ExitKind::LeftBehind.code()

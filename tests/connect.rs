@@ -495,7 +495,7 @@ fn a_failed_rotation_points_apono_back_at_the_previous_app() {
         1,
     ));
 
-    let run = h.connect(&["--json", "--timeout", "1"]);
+    let run = h.connect(&["--json", "--timeout", "2"]);
     run.assert_code(8);
     let failure = run.json();
     assert_eq!(failure["left_behind"], json!([]), "{failure}");

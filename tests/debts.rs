@@ -153,3 +153,43 @@ fn a_young_unreferenced_app_is_left_for_the_run_that_may_own_it() {
         run.stdout
     );
 }
+
+/// The undo after a failure is bounded as a whole by `--timeout`: each of its requests
+/// is slow but within the bound, together they are not. What it had not finished is
+/// left behind, with what to do (exit 6), and the token is kept.
+#[test]
+fn the_undo_has_one_deadline_and_lists_what_it_did_not_finish() {
+    let h = Harness::new();
+    let first = h.connect(&["--keep-api-token", "--json"]);
+    first.assert_code(0);
+    // The rotation's update of the integration fails; its undo puts Apono back (slow),
+    // then deletes the new app (slow): 2 x 1.4 s is more than --timeout 2.
+    let integration = "/api/admin/v4/integrations/*";
+    let error = json!({"error_code": "INTERNAL", "error_details": "boom"});
+    h.sandbox.inject(Fault::respond(
+        Service::Apono,
+        "PUT",
+        integration,
+        1,
+        500,
+        error,
+    ));
+    let slow = Duration::from_millis(1400);
+    h.sandbox
+        .inject(Fault::delay(Service::Apono, "GET", integration, 1, slow).times(10));
+    h.sandbox.inject(Fault::delay(
+        Service::Okta,
+        "POST",
+        "/api/v1/apps/*/lifecycle/deactivate",
+        1,
+        slow,
+    ));
+    let run = h.connect(&["--json", "--timeout", "2"]);
+    run.assert_code(6);
+    let failure = run.json();
+    assert_eq!(failure["result"], "failed", "{failure}");
+    let left = failure["left_behind"].to_string();
+    assert!(left.contains("out of time (--timeout)"), "{failure}");
+    assert!(left.contains("run `apono-okta connect` again"), "{failure}");
+    assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+}

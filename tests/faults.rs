@@ -21,9 +21,9 @@ use crate::support::endstate::{self, Before};
 use crate::support::harness::Harness;
 
 /// The per-request timeout of the faulted run, in seconds.
-const TIMEOUT: &str = "1";
-/// Longer than [`TIMEOUT`], shorter than the timeout plus the look window.
-const LATE_COMMIT: Duration = Duration::from_millis(1500);
+const TIMEOUT: &str = "2";
+/// Longer than [`TIMEOUT`], shorter than the timeout plus the look window (half of it).
+const LATE_COMMIT: Duration = Duration::from_millis(2500);
 
 #[derive(Debug, Clone, Copy)]
 enum Flow {

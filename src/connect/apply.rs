@@ -167,74 +167,143 @@ impl Journal {
     /// Undoes every recorded write, newest first, and reports what was undone and what
     /// could not be. Apono is put back before the app it pointed at is deleted, and an
     /// app is deleted only when no integration references it, so Apono never points at
-    /// an app that does not exist.
-    pub async fn roll_back(&self, cx: &UndoContext<'_>) -> (Vec<String>, Vec<String>) {
-        let mut undone = Vec::new();
-        let mut left_behind = Vec::new();
+    /// an app that does not exist. The undo as a whole is bounded by `deadline`
+    /// (`--timeout`), and a Ctrl-C stops it at once: what it has not finished then is
+    /// left behind, each with what to do.
+    pub async fn roll_back(&self, cx: &UndoContext<'_>, deadline: Duration) -> RolledBack {
+        let mut rolled = RolledBack::default();
         let mut apono_undo_failed = false;
-        for undo in self.take().into_iter().rev() {
-            let outcome = match undo {
-                Undo::DeleteIntegrationsFor {
-                    integration_type,
-                    client_id_key,
-                    client_id,
-                    look,
-                } => {
-                    let found = delete_integrations_for(
-                        cx.apono,
-                        &integration_type,
-                        &client_id_key,
-                        &client_id,
-                        look,
-                    )
-                    .await;
-                    apono_undo_failed |= found.is_err();
-                    found.map(|deleted| {
-                        (!deleted.is_empty()).then(|| {
-                            format!("Apono integration {} (created by this run)", deleted.join(", "))
-                        })
-                    }).map_err(|e| format!("an Apono integration for client id {client_id} may exist ({e}): delete it in the Apono web app if it does"))
-                }
-                Undo::RestoreIntegration {
-                    previous,
-                    client_id,
-                    look,
-                } => {
-                    let restored = restore_integration(cx, &previous, &client_id, look).await;
-                    apono_undo_failed |= restored.is_err();
-                    restored.map_err(|e| format!("the Apono integration {} may still point at client id {client_id} ({e}); run `apono-okta connect` again", previous.id))
-                }
-                Undo::DeleteApp(app) if apono_undo_failed => Err(format!(
-                    "the Okta app {} (created by this run): kept, because Apono may still use it",
-                    app.id
-                )),
-                Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
-                Undo::DeleteShared { kind, id } => {
-                    delete_shared_object(cx, id.as_deref(), kind).await
-                }
-                Undo::FindCreatedApp { label, look } => {
-                    if apono_undo_failed {
-                        Err(format!(
-                            "an Okta app labelled \"{label}\" may have been created by this run: kept, because Apono may still use it"
-                        ))
-                    } else {
-                        find_and_delete_run_app(cx, &label, look).await
-                    }
+        let stop = async {
+            tokio::select! {
+                () = tokio::time::sleep(deadline) => false,
+                _ = tokio::signal::ctrl_c() => true,
+            }
+        };
+        tokio::pin!(stop);
+        let mut pending = self.take().into_iter().rev();
+        while let Some(undo) = pending.next() {
+            let outcome = tokio::select! {
+                outcome = undo_one(cx, undo.clone(), &mut apono_undo_failed) => outcome,
+                interrupted = &mut stop => {
+                    rolled.interrupted = interrupted;
+                    let why = if interrupted { "interrupted" } else { "out of time (--timeout)" };
+                    cx.ui.error(&format!("the undo stopped: {why}"));
+                    rolled.left_behind.extend(
+                        std::iter::once(undo).chain(pending).map(|undo| unfinished(&undo, why)),
+                    );
+                    break;
                 }
             };
             match outcome {
                 Ok(Some(done)) => {
                     cx.ui.done(&format!("undone: {done}"));
-                    undone.push(done);
+                    rolled.undone.push(done);
                 }
                 Ok(None) => {}
                 Err(left) => {
                     cx.ui.error(&format!("could not undo: {left}"));
-                    left_behind.push(left);
+                    rolled.left_behind.push(left);
                 }
             }
         }
-        (undone, left_behind)
+        rolled
+    }
+}
+
+/// What a roll-back did.
+#[derive(Debug, Default)]
+pub struct RolledBack {
+    /// What was put back.
+    pub undone: Vec<String>,
+    /// What could not be, each with what to do.
+    pub left_behind: Vec<String>,
+    /// A Ctrl-C stopped it (exit 130, even with something left behind).
+    pub interrupted: bool,
+}
+
+/// Undoes one write. `apono_undo_failed` is set when Apono could not be put back, and
+/// then no app is deleted: Apono may still use it.
+async fn undo_one(
+    cx: &UndoContext<'_>,
+    undo: Undo,
+    apono_undo_failed: &mut bool,
+) -> Result<Option<String>, String> {
+    match undo {
+        Undo::DeleteIntegrationsFor {
+            integration_type,
+            client_id_key,
+            client_id,
+            look,
+        } => {
+            let found = delete_integrations_for(
+                cx.apono,
+                &integration_type,
+                &client_id_key,
+                &client_id,
+                look,
+            )
+            .await;
+            *apono_undo_failed |= found.is_err();
+            found.map(|deleted| {
+                (!deleted.is_empty()).then(|| {
+                    format!("Apono integration {} (created by this run)", deleted.join(", "))
+                })
+            }).map_err(|e| format!("an Apono integration for client id {client_id} may exist ({e}): delete it in the Apono web app if it does"))
+        }
+        Undo::RestoreIntegration {
+            previous,
+            client_id,
+            look,
+        } => {
+            let restored = restore_integration(cx, &previous, &client_id, look).await;
+            *apono_undo_failed |= restored.is_err();
+            restored.map_err(|e| format!("the Apono integration {} may still point at client id {client_id} ({e}); run `apono-okta connect` again", previous.id))
+        }
+        Undo::DeleteApp(app) if *apono_undo_failed => Err(format!(
+            "the Okta app {} (created by this run): kept, because Apono may still use it",
+            app.id
+        )),
+        Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
+        Undo::DeleteShared { kind, id } => delete_shared_object(cx, id.as_deref(), kind).await,
+        Undo::FindCreatedApp { label, look } => {
+            if *apono_undo_failed {
+                Err(format!(
+                    "an Okta app labelled \"{label}\" may have been created by this run: kept, because Apono may still use it"
+                ))
+            } else {
+                find_and_delete_run_app(cx, &label, look).await
+            }
+        }
+    }
+}
+
+/// What is left when the undo stopped (`why`) before `undo`, and what to do about it.
+fn unfinished(undo: &Undo, why: &str) -> String {
+    let again = "run `apono-okta connect` again: it finds it and converges";
+    match undo {
+        Undo::DeleteIntegrationsFor { client_id, .. } => format!(
+            "an Apono integration for client id {client_id} may exist (the undo was {why}): delete it in the Apono web app if it does, or {again}"
+        ),
+        Undo::RestoreIntegration {
+            previous,
+            client_id,
+            ..
+        } => format!(
+            "the Apono integration {} may still point at client id {client_id} (the undo was {why}); {again}",
+            previous.id
+        ),
+        Undo::DeleteApp(app) => format!(
+            "the Okta app {} (created by this run; the undo was {why}); {again}",
+            app.id
+        ),
+        Undo::DeleteShared { kind, id } => format!(
+            "the Okta {}{} (created by this run; the undo was {why}); {again}",
+            kind.describe(),
+            id.as_deref().map(|id| format!(" {id}")).unwrap_or_default()
+        ),
+        Undo::FindCreatedApp { label, .. } => format!(
+            "an Okta app labelled \"{label}\" may have been created by this run (the undo was {why}); {again}"
+        ),
     }
 }
 

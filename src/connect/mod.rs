@@ -224,8 +224,9 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         okta_since: observed.okta_now,
         wait_timeout: settings.wait.unwrap_or_default(),
         poll_interval: settings.poll_interval,
-        // A write answered too late lands within about one more request's time.
-        look_window: settings.http.timeout,
+        // A write answered too late lands soon after the client gave up. Half the undo's
+        // one deadline (`--timeout`), so the rest of the undo has time after a look.
+        look_window: settings.http.timeout / 2,
     };
     let journal = Journal::default();
     let outcome = tokio::select! {
@@ -247,9 +248,10 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
                 okta_since: observed.okta_now,
                 ui,
             };
-            let (undone, left_behind) = journal.roll_back(&undo).await;
-            failure.undone = undone;
-            failure.left_behind = left_behind;
+            let rolled = journal.roll_back(&undo, settings.http.timeout).await;
+            failure.undone = rolled.undone;
+            failure.left_behind = rolled.left_behind;
+            failure.interrupted_undo = rolled.interrupted;
             failure.hints.push(if failure.left_behind.is_empty() {
                 "the Okta API token was kept so you can retry: fix the cause above and run `apono-okta connect` again".to_string()
             } else {
