@@ -9,6 +9,8 @@ use crate::http::{ApiError, ClientError, ServiceName};
 /// The documented exit codes (README, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
+    /// 0: success.
+    Success,
     /// 1: anything not covered below.
     Unexpected,
     /// 2: bad usage or a missing input.
@@ -33,6 +35,7 @@ pub enum ExitKind {
 impl ExitKind {
     pub fn code(self) -> u8 {
         match self {
+            ExitKind::Success => 0,
             ExitKind::Unexpected => 1,
             ExitKind::Usage => 2,
             ExitKind::OktaRejected => 3,

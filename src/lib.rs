@@ -16,6 +16,7 @@ pub mod cli;
 pub mod commands;
 pub mod connect;
 pub mod error;
+pub mod help;
 pub mod http;
 pub mod okta;
 pub mod output;

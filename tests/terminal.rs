@@ -132,6 +132,34 @@ fn man_prints_one_page_per_subcommand_and_writes_them_all() {
     }
     let (_, help, _) = run(&["--help"]);
     assert!(help.contains("  man "), "{help}");
+    // Every page has the sections a man page reader looks for, and names no page that
+    // is not generated (there is no `help` page).
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let page = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"] {
+            assert!(page.contains(section), "{section} missing:\n{page}");
+        }
+        assert!(!page.contains("help(1)"), "{page}");
+    }
+}
+
+/// `man -l` renders every page without a warning.
+#[test]
+#[ignore = "needs groff (apt-get install groff-base); run with: cargo test --locked -- --include-ignored"]
+fn man_pages_render_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let rendered = std::process::Command::new("groff")
+            .args(["-man", "-ww", "-z"])
+            .arg(&path)
+            .output()
+            .expect("groff runs (apt-get install groff-base)");
+        let warnings = String::from_utf8_lossy(&rendered.stderr);
+        assert!(warnings.trim().is_empty(), "{}: {warnings}", path.display());
+    }
 }
 
 /// `demo` with `extra` arguments and environment variables.

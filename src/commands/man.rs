@@ -5,26 +5,74 @@ use clap::CommandFactory;
 use crate::cli::{Cli, ManArgs};
 use crate::commands::completions::BIN_NAME;
 use crate::error::ExitKind;
+use crate::help;
 use crate::output;
 
 /// Every man page, as (file name, roff): `apono-okta.1` and one per subcommand
-/// (`apono-okta-connect.1`, ...), each with the options and usage clap knows.
+/// (`apono-okta-connect.1`, ...), each with the options and usage clap knows, then
+/// EXAMPLES, EXIT STATUS and ENVIRONMENT from [`crate::help`].
 fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut top = Cli::command();
+    // No `help` subcommand: its page is not generated, so no page may refer to it.
+    let mut top = Cli::command().disable_help_subcommand(true);
     // Building propagates the version and gives each subcommand its display name
     // (`apono-okta-connect`), which becomes the page's title.
     top.build();
     let mut pages = Vec::new();
     for command in std::iter::once(&top).chain(top.get_subcommands()) {
-        if command.get_name() == "help" {
-            continue;
-        }
-        let mut roff = Vec::new();
-        clap_mangen::Man::new(command.clone()).render(&mut roff)?;
+        let subcommand = (command.get_name() != top.get_name()).then(|| command.get_name());
+        let roff = man_page(command, subcommand)?;
         let title = command.get_display_name().unwrap_or(command.get_name());
         pages.push((format!("{title}.1"), roff));
     }
     Ok(pages)
+}
+
+/// One page: clap_mangen's sections but its EXTRA (the `--help` examples, which the
+/// EXAMPLES section renders as roff), then ours.
+fn man_page(command: &clap::Command, subcommand: Option<&str>) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(command.clone());
+    let mut out = Vec::new();
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    if command.get_arguments().any(|arg| !arg.is_hide_set()) {
+        man.render_options_section(&mut out)?;
+    }
+    if command.has_subcommands() {
+        man.render_subcommands_section(&mut out)?;
+    }
+    own_sections(subcommand).to_writer(&mut out)?;
+    man.render_version_section(&mut out)?;
+    Ok(out)
+}
+
+/// EXAMPLES, EXIT STATUS and ENVIRONMENT, as roff.
+fn own_sections(subcommand: Option<&str>) -> roff::Roff {
+    use roff::{Roff, bold, roman};
+    let mut page = Roff::new();
+    let examples = help::examples(subcommand);
+    if !examples.is_empty() {
+        page.control("SH", ["EXAMPLES"]);
+        for example in examples {
+            page.control("TP", [] as [&str; 0]);
+            page.text([roman(example.what)]);
+            page.text([bold(example.command)]);
+        }
+    }
+    page.control("SH", ["EXIT STATUS"]);
+    for (kind, meaning) in help::EXIT_STATUS {
+        page.control("TP", [] as [&str; 0]);
+        page.text([bold(kind.code().to_string())]);
+        page.text([roman(*meaning)]);
+    }
+    page.control("SH", ["ENVIRONMENT"]);
+    for (variable, meaning) in help::ENVIRONMENT {
+        page.control("TP", [] as [&str; 0]);
+        page.text([bold(*variable)]);
+        page.text([roman(*meaning)]);
+    }
+    page
 }
 
 /// `man`: print the top page or one subcommand's, or write them all to `--dir`.

@@ -1,0 +1,234 @@
+//! What `--help` and the man pages teach beyond the options: examples of each command,
+//! the exit status and the environment. One copy of each, for both: [`crate::cli`]
+//! puts [`after_help`] under every command's `--help`, and `apono-okta man` renders the
+//! same facts as the sections EXAMPLES, EXIT STATUS and ENVIRONMENT.
+
+use crate::error::ExitKind;
+
+/// One example: what it does, then the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    pub what: &'static str,
+    pub command: &'static str,
+}
+
+const fn example(what: &'static str, command: &'static str) -> Example {
+    Example { what, command }
+}
+
+const CONNECT: &[Example] = &[
+    example(
+        "First connection, interactive: asks for the org id, the base URL and both tokens",
+        "apono-okta connect",
+    ),
+    example(
+        "From CI: secrets from the environment, no prompt, one JSON object on stdout",
+        "OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --org-id example --base-url okta.com --non-interactive --yes --json",
+    ),
+    example(
+        "Rotate the credentials (a re-run: a new app, the previous one retired)",
+        "apono-okta connect --okta-url https://example.okta.com",
+    ),
+    example(
+        "Repair the app Apono uses in place, after seeing what would change",
+        "apono-okta connect --reuse-app --dry-run && apono-okta connect --reuse-app",
+    ),
+    example(
+        "Move an existing connection to least privilege",
+        "apono-okta connect --least-privilege",
+    ),
+];
+
+const STATUS: &[Example] = &[
+    example(
+        "Health of the integration (the Apono token alone)",
+        "apono-okta status --okta-url https://example.okta.com",
+    ),
+    example(
+        "In a script: every drift, exit 5 when anything is wrong",
+        "OKTA_API_TOKEN=... apono-okta status --okta-url https://example.okta.com --json || echo unhealthy",
+    ),
+];
+
+const DISCONNECT: &[Example] = &[
+    example(
+        "See what would be removed, then remove it",
+        "apono-okta disconnect --okta-url https://example.okta.com --dry-run",
+    ),
+    example(
+        "From a script (no prompt)",
+        "OKTA_API_TOKEN=... apono-okta disconnect --okta-url https://example.okta.com --yes --json",
+    ),
+];
+
+const LOGOUT: &[Example] = &[example(
+    "Forget the Apono token stored in the OS keyring",
+    "apono-okta logout",
+)];
+
+const DEMO: &[Example] = &[
+    example(
+        "The whole flow against the built-in sandbox",
+        "apono-okta demo",
+    ),
+    example(
+        "Connect, then rotate with a fresh token",
+        "apono-okta demo --rotate",
+    ),
+];
+
+const SANDBOX: &[Example] = &[example(
+    "Serve the sandbox and try connect by hand in another terminal",
+    "apono-okta sandbox",
+)];
+
+const COMPLETIONS: &[Example] = &[
+    example(
+        "bash",
+        "apono-okta completions bash > ~/.local/share/bash-completion/completions/apono-okta",
+    ),
+    example(
+        "zsh",
+        "apono-okta completions zsh > \"${fpath[1]}/_apono-okta\"",
+    ),
+    example(
+        "fish",
+        "apono-okta completions fish > ~/.config/fish/completions/apono-okta.fish",
+    ),
+];
+
+const MAN: &[Example] = &[
+    example(
+        "Read the page of connect",
+        "apono-okta man connect | man -l -",
+    ),
+    example(
+        "Install every page",
+        "apono-okta man --dir ~/.local/share/man/man1",
+    ),
+];
+
+const TOP: &[Example] = &[
+    example("Try it with no account", "apono-okta demo"),
+    example("Connect an org", "apono-okta connect"),
+    example(
+        "Check it",
+        "apono-okta status --okta-url https://example.okta.com",
+    ),
+];
+
+/// The examples of a subcommand (`None`: the top-level command).
+pub fn examples(command: Option<&str>) -> &'static [Example] {
+    match command {
+        None => TOP,
+        Some("connect") => CONNECT,
+        Some("status") => STATUS,
+        Some("disconnect") => DISCONNECT,
+        Some("logout") => LOGOUT,
+        Some("demo") => DEMO,
+        Some("sandbox") => SANDBOX,
+        Some("completions") => COMPLETIONS,
+        Some("man") => MAN,
+        Some(_) => &[],
+    }
+}
+
+/// The exit codes every command uses, with what each means (DESIGN.md §3).
+pub const EXIT_STATUS: &[(ExitKind, &str)] = &[
+    (ExitKind::Success, "success"),
+    (ExitKind::Unexpected, "unexpected error"),
+    (ExitKind::Usage, "usage error or missing input"),
+    (
+        ExitKind::OktaRejected,
+        "Okta rejected the token or its privileges (not a super admin)",
+    ),
+    (ExitKind::AponoRejected, "Apono rejected its token"),
+    (
+        ExitKind::Unhealthy,
+        "Apono reported the integration unhealthy, or the wait timed out; status: not healthy",
+    ),
+    (
+        ExitKind::LeftBehind,
+        "something is left for a person to clean up (listed in left_behind)",
+    ),
+    (
+        ExitKind::ConcurrentChange,
+        "another run changed the org at the same time; this run's work was undone: run again",
+    ),
+    (
+        ExitKind::Unreachable,
+        "Okta or Apono could not be reached, or the Okta URL is not an Okta org: a CI job may retry",
+    ),
+    (
+        ExitKind::Interrupted,
+        "interrupted (Ctrl-C), or a confirmation answered no",
+    ),
+];
+
+/// The environment variables the tool reads, with what each is for.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "OKTA_API_TOKEN",
+        "the Okta API token of a super admin (never a flag); revoked at the end of connect",
+    ),
+    (
+        "APONO_API_TOKEN",
+        "the Apono personal API token (APONO_PERSONAL_TOKEN is read too)",
+    ),
+    (
+        "OKTA_URL",
+        "the Okta org URL, as --okta-url; or OKTA_ORG_NAME with OKTA_BASE_URL",
+    ),
+    ("APONO_URL", "the Apono API base URL, as --apono-url"),
+    ("APONO_OKTA_KEYRING", "none: never touch the OS keyring"),
+    (
+        "HTTPS_PROXY, NO_PROXY",
+        "the proxy for both services, and the hosts that go around it",
+    ),
+    ("SSL_CERT_FILE", "extra root certificates (as --ca-bundle)"),
+    (
+        "NO_COLOR, CLICOLOR_FORCE",
+        "colour off, or on even when stderr is not a terminal",
+    ),
+];
+
+/// The text under a command's `--help`: its examples, then where the rest is.
+pub fn after_help(command: Option<&str>) -> String {
+    let mut text = String::from("Examples:\n");
+    for example in examples(command) {
+        text.push_str(&format!(
+            "  # {}\n  $ {}\n\n",
+            example.what, example.command
+        ));
+    }
+    text.push_str(
+        "Exit status: 0 success, 2 usage, 3/4 a token rejected, 5 unhealthy, 6 left for a person, 7 a concurrent run, 8 unreachable, 130 interrupted; `apono-okta man` has them all.",
+    );
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_exit_code_is_explained_once() {
+        let mut codes: Vec<u8> = EXIT_STATUS.iter().map(|(kind, _)| kind.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]);
+    }
+
+    #[test]
+    fn examples_use_no_secret_as_a_flag() {
+        for command in [None, Some("connect"), Some("status"), Some("disconnect")] {
+            for example in examples(command) {
+                assert!(!example.command.contains("--okta-api-token "));
+                assert!(
+                    example.command.starts_with("apono-okta")
+                        || example.command.contains("=... apono-okta")
+                );
+            }
+        }
+    }
+}
