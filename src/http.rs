@@ -120,7 +120,8 @@ pub fn check_secure_url(url: &Url) -> Result<(), String> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -200,6 +201,17 @@ pub enum ApiError {
         "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
     )]
     ForeignLink { service: ServiceName, link: String },
+    /// The Okta URL's host did not answer as an Okta org (DESIGN.md §3.2): its org
+    /// metadata was missing or wrong, so the token was not sent. Exit 8, like a host
+    /// that cannot be reached.
+    #[error("{url} is not an Okta org: {answered}")]
+    NotOktaOrg {
+        service: ServiceName,
+        /// The origin given (`https://login.acme.com`).
+        url: String,
+        /// What it answered instead of the org metadata.
+        answered: String,
+    },
 }
 
 /// A non-success answer, with what support needs to find it.
@@ -258,7 +270,8 @@ impl ApiError {
             ApiError::Transport { service, .. }
             | ApiError::Decode { service, .. }
             | ApiError::UnfinishedList { service, .. }
-            | ApiError::ForeignLink { service, .. } => *service,
+            | ApiError::ForeignLink { service, .. }
+            | ApiError::NotOktaOrg { service, .. } => *service,
         }
     }
 
@@ -282,9 +295,13 @@ impl ApiError {
         )
     }
 
-    /// The service could not be reached (DNS, refused, TLS, proxy, time-out): exit 8.
+    /// The service could not be reached (DNS, refused, TLS, proxy, time-out), or the Okta
+    /// URL is not an Okta org: exit 8.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, ApiError::Transport { .. })
+        matches!(
+            self,
+            ApiError::Transport { .. } | ApiError::NotOktaOrg { .. }
+        )
     }
 
     /// 404.
@@ -399,6 +416,57 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<(), ApiError> {
         self.send(method, self.url(path), body).await.map(|_| ())
+    }
+
+    /// GET `path` once with no `Authorization` header, for a public document read before
+    /// the token may be sent (Okta's org metadata). No retry and no redirect followed; the
+    /// answer comes back whatever its status, its body cut at `limit` bytes. Only a
+    /// request that got no answer is an error ([`ApiError::Transport`]).
+    pub(crate) async fn get_without_auth(
+        &self,
+        path: &str,
+        limit: usize,
+    ) -> Result<ApiResponse, ApiError> {
+        let url = self.url(path);
+        let started = Instant::now();
+        let outcome = async {
+            let mut response = self
+                .http
+                .get(url.clone())
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, USER_AGENT_VALUE)
+                .send()
+                .await?;
+            let (status, headers) = (response.status(), response.headers().clone());
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]);
+                if body.len() == limit {
+                    break;
+                }
+            }
+            Ok((status, headers, body))
+        }
+        .await;
+        trace(
+            self.service,
+            &Method::GET,
+            &url,
+            &outcome,
+            started.elapsed(),
+        );
+        let (status, headers, body) = outcome.map_err(|e| ApiError::Transport {
+            service: self.service,
+            method: Method::GET,
+            path: strip_query(path),
+            detail: describe_transport_error(&e),
+            maybe_delivered: !e.is_connect(),
+        })?;
+        Ok(ApiResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// GET every page of an Okta list, following `Link: <...>; rel="next"` (see
