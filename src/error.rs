@@ -95,6 +95,9 @@ impl Cause {
     /// What to do about it, for the causes that always call for the same thing.
     fn hint(&self) -> Option<String> {
         match self {
+            Cause::Api(e) if matches!(**e, ApiError::NotOktaOrg { .. }) => Some(
+                "check --okta-url: it must be your Okta org's URL (https://example.okta.com, as in the admin console's user menu) or one of its custom domains".into(),
+            ),
             Cause::Api(e) => match (e.service(), e.is_auth_rejection()) {
                 (ServiceName::Okta, true) => Some(
                     "create a new API token as an Okta super admin (Security > API > Tokens) and pass it with OKTA_API_TOKEN or --okta-api-token-file".into(),
@@ -256,6 +259,17 @@ mod tests {
         assert_eq!(Failure::unhealthy("x").exit_code(), 5);
         assert_eq!(Failure::concurrent_change("x").exit_code(), 7);
         assert_eq!(Failure::cancelled("nothing was changed").exit_code(), 130);
+        let not_okta = Failure::from(ApiError::NotOktaOrg {
+            service: ServiceName::Okta,
+            url: "https://login.acme.com".into(),
+            answered: "GET /.well-known/okta-organization answered 404".into(),
+        });
+        assert_eq!(not_okta.exit_code(), 8);
+        assert_eq!(
+            not_okta.message,
+            "https://login.acme.com is not an Okta org: GET /.well-known/okta-organization answered 404"
+        );
+        assert!(not_okta.hints[0].starts_with("check --okta-url"));
         let mut debt = Failure::unhealthy("x");
         debt.left_behind.push("an app".into());
         assert_eq!(debt.exit_code(), 6, "anything left behind wins");

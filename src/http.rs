@@ -142,7 +142,8 @@ pub fn check_secure_url(url: &Url) -> Result<(), String> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -247,6 +248,17 @@ pub enum ApiError {
         "{service} sent a pagination link to another origin ({link}); refusing to follow it with the token"
     )]
     ForeignLink { service: ServiceName, link: String },
+    /// The Okta URL's host did not answer as an Okta org (DESIGN.md §3.2): its org
+    /// metadata was missing or wrong, so the token was not sent. Exit 8, like a host
+    /// that cannot be reached.
+    #[error("{url} is not an Okta org: {answered}")]
+    NotOktaOrg {
+        service: ServiceName,
+        /// The origin given (`https://login.acme.com`).
+        url: String,
+        /// What it answered instead of the org metadata.
+        answered: String,
+    },
 }
 
 /// A non-success answer, with what support needs to find it.
@@ -307,7 +319,8 @@ impl ApiError {
             | ApiError::TooLarge { service, .. }
             | ApiError::Decode { service, .. }
             | ApiError::UnfinishedList { service, .. }
-            | ApiError::ForeignLink { service, .. } => *service,
+            | ApiError::ForeignLink { service, .. }
+            | ApiError::NotOktaOrg { service, .. } => *service,
         }
     }
 
@@ -331,11 +344,12 @@ impl ApiError {
         )
     }
 
-    /// The service could not be reached (DNS, refused, TLS, proxy, time-out): exit 8.
+    /// The service could not be reached (DNS, refused, TLS, proxy, time-out), or the Okta
+    /// URL is not an Okta org: exit 8.
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            ApiError::Transport { .. } | ApiError::RateLimited { .. }
+            ApiError::Transport { .. } | ApiError::RateLimited { .. } | ApiError::NotOktaOrg { .. }
         )
     }
 
@@ -453,6 +467,27 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<(), ApiError> {
         self.send(method, self.url(path), body).await.map(|_| ())
+    }
+    /// One GET without the `Authorization` header (the org metadata, which Okta serves
+    /// to anyone), tried once within `--timeout`, its answer whatever its status: the
+    /// caller judges it.
+    pub(crate) async fn get_without_auth(&self, path: &str) -> Result<ApiResponse, ApiError> {
+        let url = self.url(path);
+        let request = Request {
+            method: &Method::GET,
+            url: &url,
+            body: None,
+            authorize: false,
+        };
+        let (status, headers, body) = self
+            .attempt(request, None, self.timeout)
+            .await
+            .map_err(|e| e.into_api_error(self.service, Method::GET, strip_query(path)))?;
+        Ok(ApiResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// GET every page of an Okta list, following `Link: <...>; rel="next"` (see
@@ -621,7 +656,13 @@ impl ApiClient {
         loop {
             let retry_headers = retry_for.as_deref().map(|id| (id, rate_limit_retries));
             let left = deadline.saturating_duration_since(Instant::now());
-            let answer = self.attempt(&method, &url, body, retry_headers, left).await;
+            let request = Request {
+                method: &method,
+                url: &url,
+                body,
+                authorize: true,
+            };
+            let answer = self.attempt(request, retry_headers, left).await;
             let (status, headers, bytes) = match answer {
                 Ok(answer) => answer,
                 Err(failed) => {
@@ -690,9 +731,7 @@ impl ApiClient {
     /// bookkeeping: the id of the rate-limited request and how many retries this is.
     async fn attempt(
         &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&Value>,
+        request: Request<'_>,
         retry: Option<(&str, u32)>,
         left: Duration,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AttemptError> {
@@ -700,39 +739,45 @@ impl ApiClient {
         let outcome = if left.is_zero() {
             Err(AttemptError::OutOfTime)
         } else {
-            self.exchange(method, url, body, retry, left).await
+            self.exchange(&request, retry, left).await
         };
-        trace(self.service, method, url, &outcome, started.elapsed());
+        trace(
+            self.service,
+            request.method,
+            request.url,
+            &outcome,
+            started.elapsed(),
+        );
         outcome
     }
 
     /// One request and its whole answer (the body read up to [`MAX_BODY`]), untraced.
     async fn exchange(
         &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&Value>,
+        request: &Request<'_>,
         retry: Option<(&str, u32)>,
         left: Duration,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AttemptError> {
-        let mut request = self
+        let mut builder = self
             .http
-            .request(method.clone(), url.clone())
+            .request(request.method.clone(), request.url.clone())
             .timeout(left)
             .header(ACCEPT, "application/json")
-            .header(USER_AGENT, USER_AGENT_VALUE)
-            .header(AUTHORIZATION, self.auth_header());
-        if let Some(body) = body {
-            request = request
+            .header(USER_AGENT, USER_AGENT_VALUE);
+        if request.authorize {
+            builder = builder.header(AUTHORIZATION, self.auth_header());
+        }
+        if let Some(body) = request.body {
+            builder = builder
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_string());
         }
         if let Some((request_id, count)) = retry {
-            request = request
+            builder = builder
                 .header("X-Okta-Retry-For", request_id)
                 .header("X-Okta-Retry-Count", count.to_string());
         }
-        let mut response = request.send().await.map_err(AttemptError::Transport)?;
+        let mut response = builder.send().await.map_err(AttemptError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(date) =
@@ -847,6 +892,15 @@ fn json_value_count(body: &[u8]) -> usize {
         }
     }
     count
+}
+
+/// One request as [`ApiClient::attempt`] sends it.
+struct Request<'a> {
+    method: &'a Method,
+    url: &'a Url,
+    body: Option<&'a Value>,
+    /// Send the token (`Authorization`); false only for public documents.
+    authorize: bool,
 }
 
 /// Why one attempt got no whole answer.

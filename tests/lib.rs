@@ -11,6 +11,7 @@ mod inputs_and_edges;
 mod interactive;
 mod interrupt;
 mod least_privilege;
+mod okta_org;
 mod pagination;
 mod perf_facts;
 mod real_bash_completion;

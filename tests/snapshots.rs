@@ -42,6 +42,7 @@ fn filters(known: &[(&str, &str)]) -> Vec<(String, String)> {
         (r"\b00u[A-Za-z0-9]{17}\b", "[USER_ID]"),
         (r"\b00T[A-Za-z0-9]{17}\b", "[TOKEN_ID]"),
         (r"\b00g[A-Za-z0-9]{17}\b", "[GROUP_ID]"),
+        (r"\b00o[A-Za-z0-9]{17}\b", "[ORG_ID]"),
         (r"\bra[A-Za-z0-9]{18}\b", "[ROLE_ASSIGNMENT_ID]"),
         // Dates and times.
         (

@@ -16,7 +16,10 @@ Each output file (JSON Schema draft 7, the dialect `src/contract.rs` compiles wi
   "operations": {"METHOD /path/{template}": {
       "request": null (the operation takes no body)
                | {"required": bool, "schema": schema | null (no application/json body)},
-      "responses": {"200" | "4XX" | "default" ...: schema | null (no JSON body)}}}
+      "responses": {"200" | "4XX" | "default" ...: schema | null (no JSON body)},
+      "auth": false (present only when the operation declares `security: []`, as Okta's
+                     org metadata does: the request must carry no Authorization header;
+                     absent, the service's token is required)}}
   "undocumented_error": schema | null  -- what an undocumented error status must answer
   "definitions": {"request": {Name: schema}, "response": {Name: schema}}
 Every `$ref` in a schema is `#/definitions/<Name>`, resolved against the definitions of
@@ -297,6 +300,11 @@ def generate(source, document, is_okta):
                 responses[status] = schema
                 response_roots.append(schema)
             operations[key] = {"request": request, "responses": responses}
+            # `security: []` overrides the document's schemes: the operation takes no
+            # credentials, and a client must not send any (a token sent to a host that
+            # is not yet known to be Okta is a token leaked).
+            if op_req.get("security") == []:
+                operations[key]["auth"] = False
     # Error statuses are not all listed (Okta's 401 and 429 are missing from some
     # operations): they are accepted, but an Okta error body must still be an `Error`.
     undocumented_error = {"$ref": "#/definitions/Error"} if is_okta else None

@@ -20,7 +20,8 @@
 //!   that status (an undocumented 2xx is a violation; an undocumented error status is
 //!   accepted, and for Okta its body must still be an Okta `Error`);
 //! - the headers every request must carry (user agent, accept, auth scheme,
-//!   content type of JSON bodies).
+//!   content type of JSON bodies), and no `Authorization` at all on an operation that
+//!   declares `security: []` (Okta's org metadata, read before the token may be sent).
 //!
 //! [`Contract::check_strict`] also holds 2xx response bodies to declared field names
 //! (opt-in: real Okta sends more than it documents; the sandbox should not).
@@ -76,9 +77,12 @@ impl Contract {
             return Vec::new();
         }
         let mut problems = Vec::new();
-        check_headers(exchange, &mut problems);
-        self.document(exchange.service)
-            .check(exchange, &mut problems);
+        let document = self.document(exchange.service);
+        let takes_credentials = document
+            .find(&exchange.method, &exchange.path)
+            .is_none_or(|op| op.takes_credentials);
+        check_headers(exchange, takes_credentials, &mut problems);
+        document.check(exchange, &mut problems);
         let head = describe(exchange);
         problems
             .into_iter()
@@ -168,7 +172,9 @@ fn describe(exchange: &Exchange) -> String {
 // ---------------------------------------------------------------------------------------
 // Headers
 
-fn check_headers(exchange: &Exchange, problems: &mut Vec<String>) {
+/// `takes_credentials`: false for an operation declaring `security: []`, whose request
+/// must carry no `Authorization` header at all.
+fn check_headers(exchange: &Exchange, takes_credentials: bool, problems: &mut Vec<String>) {
     match exchange.request_header("user-agent") {
         Some(ua) if ua.starts_with("apono-okta/") && ua.len() > "apono-okta/".len() => {}
         Some(ua) => problems.push(format!(
@@ -183,19 +189,7 @@ fn check_headers(exchange: &Exchange, problems: &mut Vec<String>) {
         )),
         None => problems.push("request header accept is missing".to_owned()),
     }
-    let scheme = match exchange.service {
-        Service::Okta => "SSWS ",
-        Service::Apono => "Bearer ",
-    };
-    match exchange.request_header("authorization") {
-        Some(auth) if auth.starts_with(scheme) && !auth[scheme.len()..].trim().is_empty() => {}
-        // Never echo the value: it is a credential, even in a sandbox.
-        Some(_) => problems.push(format!(
-            "request header authorization does not use the \"{}\" scheme",
-            scheme.trim_end()
-        )),
-        None => problems.push("request header authorization is missing".to_owned()),
-    }
+    check_authorization(exchange, takes_credentials, problems);
     if exchange.request_body.is_some() {
         match exchange.request_header("content-type") {
             Some(ct) if media_types(ct).any(|m| m == "application/json") => {}
@@ -207,6 +201,29 @@ fn check_headers(exchange: &Exchange, problems: &mut Vec<String>) {
                     .to_owned(),
             ),
         }
+    }
+}
+
+/// The `Authorization` header: the service's scheme with a credential, or none at all
+/// where the operation takes no credentials. The value is never echoed: it is a
+/// credential, even in a sandbox.
+fn check_authorization(exchange: &Exchange, takes_credentials: bool, problems: &mut Vec<String>) {
+    let scheme = match exchange.service {
+        Service::Okta => "SSWS ",
+        Service::Apono => "Bearer ",
+    };
+    match exchange.request_header("authorization") {
+        Some(_) if !takes_credentials => problems.push(
+            "request carries an authorization header, but the operation takes no credentials (security: [])"
+                .to_owned(),
+        ),
+        None if !takes_credentials => {}
+        Some(auth) if auth.starts_with(scheme) && !auth[scheme.len()..].trim().is_empty() => {}
+        Some(_) => problems.push(format!(
+            "request header authorization does not use the \"{}\" scheme",
+            scheme.trim_end()
+        )),
+        None => problems.push("request header authorization is missing".to_owned()),
     }
 }
 
@@ -247,6 +264,9 @@ struct Operation {
     request: Option<Request>,
     /// By status, status range (`4XX`) or `default`; `null`: no JSON body.
     responses: BTreeMap<String, Value>,
+    /// False when the operation declares `security: []` (generated as `"auth": false`):
+    /// its request must carry no credentials.
+    takes_credentials: bool,
 }
 
 struct Request {
@@ -327,6 +347,7 @@ impl Document {
                     request,
                     responses: serde_json::from_value(op["responses"].take())
                         .unwrap_or_else(|e| panic!("schemas/{file}: {key}: {e}")),
+                    takes_credentials: op["auth"] != json!(false),
                 }
             })
             .collect();

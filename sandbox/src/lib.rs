@@ -17,7 +17,9 @@
 //! `contract`) checks exchanges against the vendored documents in `tests/fixtures/`, and
 //! `tests/sandbox_contract.rs` checks every exchange of a full run and of the error answers.
 //!
-//! **Okta** (`okta_url()`): `Authorization: SSWS <token>`; users/me and user roles, the
+//! **Okta** (`okta_url()`): `Authorization: SSWS <token>`, but for the org metadata
+//! (`GET /.well-known/okta-organization`: the org id, `pipeline`, and the sandbox's own
+//! origin as `_links.organization`), which takes none; users/me and user roles, the
 //! client-privileges setting, apps (create, list with `q`/`limit`/`after`/
 //! `includeNonDeleted`/`filter`, get, replace, lifecycle, delete), app JWKS, scope grants,
 //! client roles, API tokens (`DELETE /api/v1/api-tokens/current` revokes the caller), users

@@ -17,6 +17,9 @@
 //!   and unknown paths.
 //! - 405 `E0000022` "The endpoint does not support the provided HTTP method".
 //! - 409 `E0000090` "Duplicate role assignment exception": role already assigned.
+//!
+//! `GET /.well-known/okta-organization` (the org metadata) needs no token and ignores
+//! one: a client reads it to learn that a host is an Okta org before sending its token.
 
 use serde_json::{Value, json};
 
@@ -244,9 +247,32 @@ impl Caller {
     }
 }
 
+/// The path of the org metadata, the one route that takes no token.
+pub(crate) const ORG_METADATA_PATH: &str = "/.well-known/okta-organization";
+
+/// `GET /.well-known/okta-organization`: the org's id, its pipeline and its URL, as the
+/// reference document's `WellKnownOrgMetadata` says. The sandbox has no custom domain,
+/// so there is no `alternate` link.
+fn org_metadata(okta: &OktaState, req: &Req) -> Resp {
+    if req.method != "GET" {
+        return method_not_allowed();
+    }
+    Resp::json(
+        200,
+        json!({
+            "id": okta.org_id,
+            "pipeline": "idx",
+            "_links": {"organization": {"href": okta.org_url}}
+        }),
+    )
+}
+
 /// Answers one Okta request.
 pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
     let okta = &mut state.okta;
+    if req.path.trim_end_matches('/') == ORG_METADATA_PATH {
+        return org_metadata(okta, req);
+    }
     let Some(token) = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("SSWS "))

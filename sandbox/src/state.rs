@@ -20,6 +20,9 @@ pub struct State {
 /// The imitated Okta org.
 #[derive(Debug, Clone)]
 pub struct OktaState {
+    /// The org's id (`00o` + 17 base62 characters, random per start), answered by
+    /// `GET /.well-known/okta-organization`.
+    pub org_id: String,
     /// `http://127.0.0.1:PORT`: the org URL, also the only issuer grants accept.
     pub org_url: String,
     /// `127.0.0.1:PORT`.
@@ -571,6 +574,7 @@ impl App {
 impl OktaState {
     fn new(org_url: &str, domain: &str, client_privileges_setting: bool) -> OktaState {
         let mut s = OktaState {
+            org_id: okta_id("00o"),
             org_url: org_url.to_string(),
             domain: domain.to_string(),
             client_privileges_setting,

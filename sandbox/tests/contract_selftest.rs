@@ -165,6 +165,26 @@ fn app_created(answer: Value) -> Exchange {
     )
 }
 
+/// `GET /.well-known/okta-organization` answered with an org's metadata, sent (as every
+/// [`exchange`]) with the service's token.
+fn org_metadata() -> Exchange {
+    let answer = json!({
+        "id": "00o1abcdefGHIJKLM5d7",
+        "pipeline": "idx",
+        "_links": {
+            "organization": {"href": ORG},
+            "alternate": {"href": "https://login.example.com"}
+        }
+    });
+    okta(
+        "GET",
+        "/.well-known/okta-organization",
+        None,
+        200,
+        Some(answer),
+    )
+}
+
 /// The exchange with request header `name` removed, then `value` added when given.
 fn header(mut e: Exchange, name: &str, value: Option<&str>) -> Exchange {
     e.request_headers.retain(|(n, _)| n != name);
@@ -601,6 +621,20 @@ fn headers() {
                 Some("application/json; charset=utf-8"),
             ),
             Pass,
+        ),
+        (
+            "the org metadata read with no token (security: [])",
+            header(org_metadata(), "authorization", None),
+            Pass,
+        ),
+        (
+            "the org metadata read with the token",
+            org_metadata(),
+            Fail(&[
+                "GET /.well-known/okta-organization -> 200",
+                "carries an authorization header",
+                "takes no credentials",
+            ]),
         ),
     ]);
     // The message never repeats the token.

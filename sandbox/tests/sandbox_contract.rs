@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 /// What the real client sends (`apono_okta::http::USER_AGENT_VALUE` has this shape).
 const USER_AGENT: &str = "apono-okta/0.1.0";
 
+/// Okta's org metadata, the one operation that takes no token.
+const ORG_METADATA: &str = "/.well-known/okta-organization";
+
 struct Client<'a> {
     sandbox: &'a Sandbox,
     http: reqwest::Client,
@@ -60,14 +63,27 @@ impl<'a> Client<'a> {
             Service::Apono => (self.sandbox.apono_url(), "Bearer"),
         };
         let url = format!("{base}{path}");
-        self.send(url, format!("{scheme} {token}"), method, body, expected)
-            .await
+        self.send(
+            url,
+            Some(format!("{scheme} {token}")),
+            method,
+            body,
+            expected,
+        )
+        .await
+    }
+
+    /// An Okta GET with no `Authorization` header, as the org metadata is read before
+    /// the token may be sent.
+    async fn okta_without_token(&self, path: &str, expected: u16) -> Value {
+        let url = format!("{}{path}", self.sandbox.okta_url());
+        self.send(url, None, Method::GET, None, expected).await
     }
 
     async fn send(
         &self,
         url: String,
-        auth: String,
+        auth: Option<String>,
         method: Method,
         body: Option<Value>,
         expected: u16,
@@ -77,8 +93,10 @@ impl<'a> Client<'a> {
             .http
             .request(method, url)
             .header("user-agent", USER_AGENT)
-            .header("accept", "application/json")
-            .header("authorization", auth);
+            .header("accept", "application/json");
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
         if let Some(body) = body {
             // `.json` also sets `Content-Type: application/json`.
             request = request.json(&body);
@@ -191,7 +209,10 @@ async fn a_full_run_agrees_with_the_reference_documents() {
     let sandbox = Sandbox::start(SandboxOptions::default()).unwrap();
     let c = Client::new(&sandbox);
 
-    // Preflight.
+    // Preflight: the org metadata first, with no token, then the token's reads.
+    let org = c.okta_without_token(ORG_METADATA, 200).await;
+    assert!(org["id"].as_str().unwrap().starts_with("00o"), "{org}");
+    assert_eq!(org["_links"]["organization"]["href"], sandbox.okta_url());
     let me = c.okta(Method::GET, "/api/v1/users/me", None, 200).await;
     let me = me["id"].as_str().unwrap();
     c.okta(Method::GET, &format!("/api/v1/users/{me}/roles"), None, 200)
@@ -336,7 +357,7 @@ async fn a_full_run_agrees_with_the_reference_documents() {
 
     assert_eq!(
         sandbox.exchanges().len(),
-        48,
+        49,
         "every call of the run is recorded"
     );
     assert_contract(
@@ -375,6 +396,20 @@ async fn error_answers_agree_with_the_reference_documents() {
     ));
     c.okta(Method::GET, "/api/v1/users/me", None, 429).await;
     c.okta(Method::GET, "/api/v1/users/me", None, 200).await;
+    // The org metadata's one documented error, and faults reach that route too.
+    sandbox.inject(Fault::rate_limit(Service::Okta, "GET", ORG_METADATA, 1, 30));
+    c.okta_without_token(ORG_METADATA, 429).await;
+    c.okta_without_token(ORG_METADATA, 200).await;
+    let not_found = json!({"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: /.well-known/okta-organization (Resource)", "errorLink": "E0000007", "errorId": "oae1", "errorCauses": []});
+    sandbox.inject(Fault::respond(
+        Service::Okta,
+        "GET",
+        ORG_METADATA,
+        1,
+        404,
+        not_found,
+    ));
+    c.okta_without_token(ORG_METADATA, 404).await;
     c.apono(Method::GET, "/api/v2/integrations-catalog", None, 429)
         .await;
     c.apono(Method::GET, "/api/v2/integrations-catalog", None, 200)

@@ -124,6 +124,7 @@ pub async fn run(
         },
     )
     .await?;
+    observe::show_confirmed_org(&okta, ui);
     let template = &observed.template;
     let integration = observe::org_integration(
         &observed.integrations,

@@ -172,6 +172,7 @@ pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Fai
         }
         unreferenced_app_ids =
             unreferenced_apps(&okta, &service.app_label, &side.referenced_client_ids).await?;
+        observe::show_confirmed_org(&okta, ui);
     } else {
         ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
     }

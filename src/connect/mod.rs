@@ -134,6 +134,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         },
     ))
     .await?;
+    observe::show_confirmed_org(&okta, ui);
     ui.done(&format!(
         "Okta token belongs to {}, a super admin",
         observed.okta_login

@@ -1,5 +1,7 @@
 //! Preflight: read-only calls to both services, run concurrently, turned into
-//! [`Observed`]. Any failure stops everything before any write.
+//! [`Observed`]. Any failure stops everything before any write. The Okta client checks
+//! that its host is an Okta org before its first call sends the token
+//! ([`show_confirmed_org`] says which org it found).
 
 use serde_json::Value;
 
@@ -10,6 +12,7 @@ use crate::connect::plan::{Observed, PlanError, ReusedApp};
 use crate::connect::role::AdminRole;
 use crate::error::Failure;
 use crate::okta::OktaClient;
+use crate::ui::Ui;
 
 /// What preflight needs besides the two clients.
 pub struct PreflightInputs<'a> {
@@ -60,6 +63,15 @@ pub async fn preflight(
         okta_now,
         least_privilege: None,
     })
+}
+
+/// Says which Okta org the host was confirmed as (DESIGN.md §3.2: a custom domain's
+/// metadata names its Okta domain), when the check ran; under Okta's own domains it
+/// does not, and nothing is said.
+pub(crate) fn show_confirmed_org(okta: &OktaClient, ui: &Ui) {
+    if let Some(line) = okta.org_confirmation() {
+        ui.done(&line);
+    }
 }
 
 /// Apono's view of this org: how its Okta integration is configured, the integrations

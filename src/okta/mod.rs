@@ -2,8 +2,11 @@
 //!
 //! It knows the org URL and the API token, speaks JSON through [`crate::http::ApiClient`]
 //! and returns typed models or [`ApiError`]s. It knows nothing of prompts or plans.
+//! It reaches that client only through `org::Gate`: no call sends the token before the
+//! host is known to be an Okta org (DESIGN.md §3.2).
 
 pub mod models;
+pub(crate) mod org;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -26,10 +29,10 @@ pub const SERVICE_APP_NAME: &str = "oidc_client";
 /// What an app created by this tool (or by Apono's Terraform module) is called.
 pub const DEFAULT_APP_LABEL: &str = "Apono Integration";
 
-/// A client for one Okta org.
+/// A client for one Okta org. Clones share the org check.
 #[derive(Debug, Clone)]
 pub struct OktaClient {
-    api: ApiClient,
+    gate: org::Gate,
 }
 
 impl OktaClient {
@@ -40,27 +43,44 @@ impl OktaClient {
         settings: &HttpSettings,
     ) -> Result<OktaClient, ClientError> {
         let api = ApiClient::new(ServiceName::Okta, org_url, Auth::Ssws(token), settings)?;
-        Ok(OktaClient { api })
+        Ok(OktaClient {
+            gate: org::Gate::new(api),
+        })
+    }
+
+    /// The HTTP client, once the org check passed: every call goes through here.
+    async fn api(&self) -> Result<&ApiClient, ApiError> {
+        self.gate.open().await
+    }
+
+    /// The progress line for the org the check confirmed (`login.acme.com is the Okta
+    /// org acme.okta.com, 00o...`); `None` before the check (the first call runs it), or
+    /// when none was needed (under Okta's own domains).
+    pub(crate) fn org_confirmation(&self) -> Option<String> {
+        self.gate
+            .confirmed()
+            .map(|org| org.describe(self.gate.base()))
     }
 
     /// The issuer for scope grants: the org URL's origin, no trailing slash.
     pub fn issuer(&self) -> String {
-        self.api.base().origin().ascii_serialization()
+        self.gate.base().origin().ascii_serialization()
     }
 
     /// Okta's current time, read off its latest answer's `Date` header.
     pub fn server_now(&self) -> std::time::SystemTime {
-        self.api.server_now()
+        self.gate.server_now()
     }
 
     /// The user who owns the API token.
     pub async fn current_user(&self) -> Result<User, ApiError> {
-        self.api.get("/api/v1/users/me").await
+        self.api().await?.get("/api/v1/users/me").await
     }
 
     /// The admin roles assigned to a user.
     pub async fn user_roles(&self, user_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
-        self.api
+        self.api()
+            .await?
             .get_all_pages(&format!("/api/v1/users/{}/roles", path_segment(user_id)))
             .await
     }
@@ -68,7 +88,8 @@ impl OktaClient {
     /// Whether new service apps become super admins once granted scopes.
     pub async fn client_privileges_setting(&self) -> Result<bool, ApiError> {
         let setting: models::ClientPrivilegesSetting = self
-            .api
+            .api()
+            .await?
             .get("/api/v1/org/settings/clientPrivilegesSetting")
             .await?;
         Ok(setting.client_privileges_setting)
@@ -83,7 +104,8 @@ impl OktaClient {
             .append_pair("limit", "200")
             .finish();
         let apps: Vec<App> = self
-            .api
+            .api()
+            .await?
             .get_all_pages(&format!("/api/v1/apps?{query}"))
             .await?;
         Ok(apps.into_iter().filter(|app| app.label == label).collect())
@@ -91,7 +113,8 @@ impl OktaClient {
 
     /// One app by id.
     pub async fn app(&self, app_id: &str) -> Result<App, ApiError> {
-        self.api
+        self.api()
+            .await?
             .get(&format!("/api/v1/apps/{}", path_segment(app_id)))
             .await
     }
@@ -121,7 +144,8 @@ impl OktaClient {
         public_key: &Value,
     ) -> Result<App, ApiError> {
         let body = service_app_body(label, public_key);
-        self.api
+        self.api()
+            .await?
             .send_json(Method::POST, "/api/v1/apps", Some(&body))
             .await
     }
@@ -129,19 +153,26 @@ impl OktaClient {
     /// Deactivates an app (required before deleting it).
     pub async fn deactivate_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/lifecycle/deactivate", path_segment(app_id));
-        self.api.send_no_content(Method::POST, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::POST, &path, None)
+            .await
     }
 
     /// Activates an app.
     pub async fn activate_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/lifecycle/activate", path_segment(app_id));
-        self.api.send_no_content(Method::POST, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::POST, &path, None)
+            .await
     }
 
     /// Adds a public key to an app's JWKS.
     pub async fn add_key(&self, app_id: &str, jwk: &Value) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/credentials/jwks", path_segment(app_id));
-        self.api
+        self.api()
+            .await?
             .send_no_content(Method::POST, &path, Some(jwk))
             .await
     }
@@ -149,12 +180,16 @@ impl OktaClient {
     /// Deletes an inactive app.
     pub async fn delete_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}", path_segment(app_id));
-        self.api.send_no_content(Method::DELETE, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
     }
 
     /// The scope grants of an app.
     pub async fn grants(&self, app_id: &str) -> Result<Vec<Grant>, ApiError> {
-        self.api
+        self.api()
+            .await?
             .get_all_pages(&format!("/api/v1/apps/{}/grants", path_segment(app_id)))
             .await
     }
@@ -163,12 +198,16 @@ impl OktaClient {
     pub async fn grant_scope(&self, app_id: &str, scope: &str) -> Result<Grant, ApiError> {
         let body = json!({ "scopeId": scope, "issuer": self.issuer() });
         let path = format!("/api/v1/apps/{}/grants", path_segment(app_id));
-        self.api.send_json(Method::POST, &path, Some(&body)).await
+        self.api()
+            .await?
+            .send_json(Method::POST, &path, Some(&body))
+            .await
     }
 
     /// The admin roles assigned to an app's client.
     pub async fn client_roles(&self, client_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
-        self.api
+        self.api()
+            .await?
             .get_all_pages(&format!(
                 "/oauth2/v1/clients/{}/roles",
                 path_segment(client_id)
@@ -184,7 +223,10 @@ impl OktaClient {
     ) -> Result<RoleAssignment, ApiError> {
         let body = json!({ "type": role });
         let path = format!("/oauth2/v1/clients/{}/roles", path_segment(client_id));
-        self.api.send_json(Method::POST, &path, Some(&body)).await
+        self.api()
+            .await?
+            .send_json(Method::POST, &path, Some(&body))
+            .await
     }
 
     /// Removes a role assignment from an app's client.
@@ -198,7 +240,10 @@ impl OktaClient {
             path_segment(client_id),
             path_segment(assignment_id)
         );
-        self.api.send_no_content(Method::DELETE, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
     }
 
     /// Assigns a custom role, reaching a resource set, to an app's client.
@@ -210,18 +255,22 @@ impl OktaClient {
     ) -> Result<RoleAssignment, ApiError> {
         let body = json!({ "type": "CUSTOM", "role": role_id, "resource-set": resource_set_id });
         let path = format!("/oauth2/v1/clients/{}/roles", path_segment(client_id));
-        self.api.send_json(Method::POST, &path, Some(&body)).await
+        self.api()
+            .await?
+            .send_json(Method::POST, &path, Some(&body))
+            .await
     }
 
     /// The custom role with this label, if the org has one (a lookup by label).
     pub async fn custom_role_by_label(&self, label: &str) -> Result<Option<CustomRole>, ApiError> {
         let path = format!("/api/v1/iam/roles/{}", path_segment(label));
-        found(self.api.get(&path).await)
+        found(self.api().await?.get(&path).await)
     }
 
     /// Every custom role of the org.
     pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ApiError> {
-        self.api
+        self.api()
+            .await?
             .get_all_embedded_pages("/api/v1/iam/roles", "roles")
             .await
     }
@@ -235,7 +284,8 @@ impl OktaClient {
     ) -> Result<CustomRole, ApiError> {
         let body =
             json!({ "label": label, "description": description, "permissions": permissions });
-        self.api
+        self.api()
+            .await?
             .send_json(Method::POST, "/api/v1/iam/roles", Some(&body))
             .await
     }
@@ -244,7 +294,8 @@ impl OktaClient {
     pub async fn role_permissions(&self, role_id: &str) -> Result<Vec<String>, ApiError> {
         let path = format!("/api/v1/iam/roles/{}/permissions", path_segment(role_id));
         let permissions: Vec<Permission> = self
-            .api
+            .api()
+            .await?
             .get_all_embedded_pages(&path, "permissions")
             .await?;
         Ok(permissions.into_iter().map(|p| p.label).collect())
@@ -256,7 +307,8 @@ impl OktaClient {
         role_id: &str,
         permission: &str,
     ) -> Result<(), ApiError> {
-        self.api
+        self.api()
+            .await?
             .send_no_content(Method::POST, &permission_path(role_id, permission), None)
             .await
     }
@@ -267,7 +319,8 @@ impl OktaClient {
         role_id: &str,
         permission: &str,
     ) -> Result<(), ApiError> {
-        self.api
+        self.api()
+            .await?
             .send_no_content(Method::DELETE, &permission_path(role_id, permission), None)
             .await
     }
@@ -275,7 +328,10 @@ impl OktaClient {
     /// Deletes a custom role.
     pub async fn delete_custom_role(&self, role_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/iam/roles/{}", path_segment(role_id));
-        self.api.send_no_content(Method::DELETE, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
     }
 
     /// The resource set with this label, if the org has one (a lookup by label).
@@ -284,7 +340,7 @@ impl OktaClient {
         label: &str,
     ) -> Result<Option<ResourceSet>, ApiError> {
         let path = format!("/api/v1/iam/resource-sets/{}", path_segment(label));
-        found(self.api.get(&path).await)
+        found(self.api().await?.get(&path).await)
     }
 
     /// Creates a resource set holding `resources` (REST URLs or ORNs).
@@ -295,7 +351,8 @@ impl OktaClient {
         resources: &[String],
     ) -> Result<ResourceSet, ApiError> {
         let body = json!({ "label": label, "description": description, "resources": resources });
-        self.api
+        self.api()
+            .await?
             .send_json(Method::POST, "/api/v1/iam/resource-sets", Some(&body))
             .await
     }
@@ -309,7 +366,10 @@ impl OktaClient {
             "/api/v1/iam/resource-sets/{}/resources",
             path_segment(set_id)
         );
-        self.api.get_all_embedded_pages(&path, "resources").await
+        self.api()
+            .await?
+            .get_all_embedded_pages(&path, "resources")
+            .await
     }
 
     /// Adds resources (REST URLs or ORNs) to a resource set.
@@ -323,7 +383,8 @@ impl OktaClient {
             path_segment(set_id)
         );
         let body = json!({ "additions": additions });
-        self.api
+        self.api()
+            .await?
             .send_json::<Value>(Method::PATCH, &path, Some(&body))
             .await
             .map(|_| ())
@@ -340,18 +401,25 @@ impl OktaClient {
             path_segment(set_id),
             path_segment(resource_id)
         );
-        self.api.send_no_content(Method::DELETE, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
     }
 
     /// Deletes a resource set.
     pub async fn delete_resource_set(&self, set_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/iam/resource-sets/{}", path_segment(set_id));
-        self.api.send_no_content(Method::DELETE, &path, None).await
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
     }
 
     /// Revokes the API token this client was built with. Afterwards it answers 401.
     pub async fn revoke_current_token(&self) -> Result<(), ApiError> {
-        self.api
+        self.api()
+            .await?
             .send_no_content(Method::DELETE, "/api/v1/api-tokens/current", None)
             .await
     }

@@ -2,6 +2,7 @@
 
 pub mod endstate;
 pub mod harness;
+pub mod plain_site;
 pub mod real;
 // The Secret Service is the keyring of Linux and the BSDs; macOS and Windows have their own.
 #[cfg(all(unix, not(target_os = "macos")))]
