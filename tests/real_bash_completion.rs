@@ -58,9 +58,7 @@ printf '%s\n' "${{COMPREPLY[@]}}"
 
 #[test]
 fn bash_completes_subcommand_names() {
-    if require("real_bash_completion", &["bash"]).is_none() {
-        return;
-    }
+    require("real_bash_completion", &["bash"]);
     let offers = complete(&["apono-okta", ""]);
     for subcommand in ["connect", "status", "disconnect", "completions"] {
         assert!(offers.contains(&subcommand.to_string()), "{offers:?}");
@@ -73,9 +71,7 @@ fn bash_completes_subcommand_names() {
 /// offered (neither `status --<TAB>` nor `completions <TAB>`).
 #[test]
 fn bash_completes_subcommand_flags_and_values() {
-    if require("real_bash_completion", &["bash"]).is_none() {
-        return;
-    }
+    require("real_bash_completion", &["bash"]);
     let shells = complete(&["apono-okta", "completions", ""]);
     assert!(
         shells.contains(&"bash".to_string()),
