@@ -24,8 +24,8 @@ pub struct SecretService {
 }
 
 impl SecretService {
-    /// Starts both daemons; `None` when the programs are missing and skipping is allowed.
-    pub fn start(test: &str) -> Option<SecretService> {
+    /// Starts both daemons; fails the test when their programs are missing.
+    pub fn start(test: &str) -> SecretService {
         let programs = require(
             test,
             &[
@@ -34,7 +34,7 @@ impl SecretService {
                 "gnome-keyring-daemon",
                 "secret-tool",
             ],
-        )?;
+        );
         let (dbus_daemon, gnome_keyring) = (&programs[0], &programs[2]);
         let dir = tempfile::Builder::new()
             .prefix("ss")
@@ -125,12 +125,12 @@ impl SecretService {
             "gnome-keyring-daemon did not own org.freedesktop.secrets within 10s; its log:\n{}",
             read_lossy(&log)
         );
-        Some(SecretService {
+        SecretService {
             address,
             _keyring: keyring,
             _bus: bus,
             dir,
-        })
+        }
     }
 
     /// `secret-tool` on the private bus.
