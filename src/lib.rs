@@ -19,6 +19,7 @@ pub mod error;
 pub mod help;
 pub mod http;
 pub mod okta;
+pub mod org;
 pub mod output;
 pub mod secret;
 pub mod settings;

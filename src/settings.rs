@@ -17,9 +17,9 @@ use url::Url;
 
 use crate::cli::{ConnectArgs, ServiceArgs};
 use crate::connect::ConnectSettings;
-use crate::connect::role::AdminRole;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
+use crate::org::role::AdminRole;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 

@@ -5,12 +5,12 @@
 use serde::Serialize;
 
 use crate::commands::Summary;
-use crate::connect::config::ConfigInputs;
-use crate::connect::guard::{self, AppRef, Retired};
-use crate::connect::observe;
-use crate::connect::role::SharedObject;
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, SERVICE_APP_NAME};
+use crate::org::config::ConfigInputs;
+use crate::org::guard::{self, AppRef, Retired};
+use crate::org::observe;
+use crate::org::role::SharedObject;
 use crate::settings::ServiceSettings;
 use crate::ui::{Ui, Warnings};
 

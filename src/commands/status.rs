@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use crate::apono::{self, IntegrationStatus};
 use crate::commands::Summary;
-use crate::connect::config::ConfigInputs;
-use crate::connect::observe::{self, apono_integrations};
-use crate::connect::plan::{PlanError, pick_org_integration};
-use crate::connect::role::{self, AdminRole};
 use crate::error::{ExitKind, Failure};
 use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
+use crate::org::config::ConfigInputs;
+use crate::org::observe::{self, apono_integrations};
+use crate::org::role::{self, AdminRole};
+use crate::org::rules::{PickError, pick_org_integration};
 use crate::settings::ServiceSettings;
 use crate::ui::Ui;
 
@@ -121,7 +121,7 @@ pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Fai
         service.integration_id.as_deref(),
         &service.domain,
     ) {
-        Err(several @ PlanError::SeveralIntegrations { .. }) => {
+        Err(several @ PickError::SeveralIntegrations { .. }) => {
             drifts.push(format!(
                 "{several}; one org should have one (pick one with --apono-integration-id ID, and delete the others in the Apono web app)"
             ));

@@ -20,15 +20,15 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::apono::{AponoClient, Integration, IntegrationStatus};
-use crate::connect::config::ConfigTemplate;
-use crate::connect::guard::{self, AppRef, Retired};
 use crate::connect::plan::{
     AppPlan, IntegrationPlan, LeastPrivilegePlan, Plan, RetireReason, Retirement, Unassign,
 };
-use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::error::Failure;
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
+use crate::org::config::ConfigTemplate;
+use crate::org::guard::{self, AppRef, Retired};
+use crate::org::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::ui::{Ui, Warnings};
 
 /// What apply needs besides the plan.

@@ -1,17 +1,12 @@
 //! `apono-okta connect`: plan, confirm, apply, verify, clean up (DESIGN.md §3).
 //!
-//! [`observe`] reads both sides, [`plan`] decides (pure, structured data), [`apply`]
-//! writes with an undo journal; [`guard`] holds the safety re-reads that keep two runs
-//! (and lost answers) from breaking the org, [`role`] what least privilege must be, and
-//! [`config`] how Apono's Okta integration is configured. This module strings them
-//! together and builds the [`Report`].
+//! [`crate::org`] reads both sides and holds the rules every command shares, [`plan`]
+//! decides (pure, structured data), [`apply`] writes with an undo journal; [`role`] says
+//! what least privilege must be, and [`config`] how Apono's Okta integration is
+//! configured. This module strings them together and builds the [`Report`].
 
 pub mod apply;
-pub mod config;
-pub mod guard;
-pub mod observe;
 pub mod plan;
-pub mod role;
 
 use std::time::Duration;
 
@@ -20,14 +15,16 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apono::{AponoClient, IntegrationStatus};
-use crate::connect::role::AdminRole;
 use crate::error::Failure;
 use crate::http::HttpSettings;
 use crate::okta::OktaClient;
+use crate::org::config::ConfigInputs;
+use crate::org::observe;
+use crate::org::role;
+use crate::org::role::AdminRole;
 use crate::secret::Secret;
 use crate::ui::{Ui, Warnings};
 use apply::{Applied, ApplyContext, Journal};
-use config::ConfigInputs;
 use plan::{Outcome, Plan, PlanInputs};
 
 /// Everything `connect` needs, resolved: no clap, no environment, no prompts.
@@ -273,9 +270,9 @@ async fn until_interrupted<T>(
     }
 }
 
-fn plan_failure(error: plan::PlanError) -> Failure {
+fn plan_failure(error: crate::org::rules::PickError) -> Failure {
     let hint = match error {
-        plan::PlanError::AmbiguousReuse { .. } => {
+        crate::org::rules::PickError::AmbiguousReuse { .. } => {
             "leave out --reuse-app: connect then creates a new app and retires the others"
         }
         _ => "pick one with --apono-integration-id ID",
@@ -311,7 +308,7 @@ fn show_plan(plan: &Plan, settings: &ConnectSettings, ui: &Ui, warnings: &Warnin
 
 fn planned_report(
     plan: &Plan,
-    observed: &plan::Observed,
+    observed: &crate::org::Observed,
     inputs: &PlanInputs,
     settings: &ConnectSettings,
     warnings: &Warnings,

@@ -5,67 +5,12 @@
 //! and lets `--dry-run` print exactly what a real run would do.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
 
 use crate::apono::Integration;
-use crate::connect::config::ConfigTemplate;
-use crate::connect::role::{self, AdminRole, LeastPrivilegeObjects, ObjectPlan};
-use crate::okta::{App, REQUIRED_SCOPES, RoleAssignment, SERVICE_APP_NAME};
-
-/// What preflight saw on both sides. Read-only.
-#[derive(Debug, Clone)]
-pub struct Observed {
-    /// The login of the Okta token's owner.
-    pub okta_login: String,
-    /// `clientPrivilegesSetting`: new service apps become super admins. `None` when
-    /// the org did not answer (only a warning depends on it).
-    pub client_privileges: Option<bool>,
-    /// Every app, active or not, whose label is ours.
-    pub labelled_apps: Vec<App>,
-    /// How Apono's Okta integration is configured.
-    pub template: ConfigTemplate,
-    /// Integrations of that type whose Okta domain is ours.
-    pub integrations: Vec<Integration>,
-    /// The client ids that any Apono integration of the type uses, for any org.
-    pub referenced_client_ids: Vec<String>,
-    /// With `--reuse-app`: the app to converge in place, as it is now.
-    pub reused_app: Option<ReusedApp>,
-    /// Okta's clock when the apps were listed, to tell how old an app is.
-    pub okta_now: SystemTime,
-    /// The custom role and resource set of least privilege, when that is the role.
-    pub least_privilege: Option<LeastPrivilegeObjects>,
-}
-
-/// An unreferenced app younger than this may belong to a run still in flight
-/// (DESIGN.md §3, "Concurrent runs"): it is left for a later run to retire.
-pub const YOUNG_APP_GRACE: Duration = Duration::from_secs(15 * 60);
-
-/// Whether the app was created less than [`YOUNG_APP_GRACE`] before `now` (Okta's
-/// clock). An app whose creation time is missing or unreadable counts as young: it
-/// cannot be shown to be old.
-pub fn is_young(app: &App, now: SystemTime) -> bool {
-    let Some(created) = app
-        .created
-        .as_deref()
-        .and_then(|c| humantime::parse_rfc3339_weak(c).ok())
-    else {
-        return true;
-    };
-    now.duration_since(created)
-        .map_or(true, |age| age < YOUNG_APP_GRACE)
-}
-
-/// An existing app, with what repair needs to know about it.
-#[derive(Debug, Clone)]
-pub struct ReusedApp {
-    pub app: App,
-    /// Whether it carries Apono's public key.
-    pub carries_key: bool,
-    /// The scopes granted to it.
-    pub scopes: Vec<String>,
-    /// The admin role assignments of its client.
-    pub roles: Vec<RoleAssignment>,
-}
+use crate::okta::{App, REQUIRED_SCOPES, RoleAssignment};
+use crate::org::role::{self, AdminRole, ObjectPlan};
+use crate::org::rules::{self, PickError, pick_org_integration};
+use crate::org::{Observed, ReusedApp};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -491,21 +436,6 @@ impl Plan {
     }
 }
 
-/// Why no plan could be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
-    #[error("Apono has {} integrations for {domain}: {}", .found.len(), .found.join(", "))]
-    SeveralIntegrations { domain: String, found: Vec<String> },
-    #[error("--apono-integration-id {id} is not an Okta integration for {domain} (found: {})", if .found.is_empty() { "none".to_string() } else { .found.join(", ") })]
-    UnknownIntegration {
-        id: String,
-        domain: String,
-        found: Vec<String>,
-    },
-    #[error("--reuse-app: {} apps are labelled \"{label}\" and Apono uses none of them: {}", .found.len(), .found.join(", "))]
-    AmbiguousReuse { label: String, found: Vec<String> },
-}
-
 /// The default Apono integration name for a domain.
 pub fn default_integration_name(domain: &str) -> String {
     format!("Okta {domain}")
@@ -513,7 +443,7 @@ pub fn default_integration_name(domain: &str) -> String {
 
 /// With `--reuse-app`, which app to converge in place: the one Apono uses, else the
 /// only app with our label, else none (then the plan creates one).
-pub fn reuse_target(observed: &Observed, inputs: &PlanInputs) -> Result<Option<String>, PlanError> {
+pub fn reuse_target(observed: &Observed, inputs: &PlanInputs) -> Result<Option<String>, PickError> {
     let existing = pick_integration(observed, inputs)?;
     if let Some(app) = previous_app(observed, existing.as_ref()) {
         return Ok(Some(app.id.clone()));
@@ -521,7 +451,7 @@ pub fn reuse_target(observed: &Observed, inputs: &PlanInputs) -> Result<Option<S
     match observed.labelled_apps.as_slice() {
         [] => Ok(None),
         [only] => Ok(Some(only.id.clone())),
-        several => Err(PlanError::AmbiguousReuse {
+        several => Err(PickError::AmbiguousReuse {
             label: inputs.app_label.clone(),
             found: several.iter().map(|a| a.id.clone()).collect(),
         }),
@@ -540,7 +470,7 @@ fn previous_app<'a>(observed: &'a Observed, integration: Option<&Integration>) -
 }
 
 /// Computes the plan.
-pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError> {
+pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError> {
     let existing = pick_integration(observed, inputs)?;
     let mut warnings = Vec::new();
     if observed.client_privileges == Some(true) {
@@ -559,15 +489,16 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
     let kept_app = observed.reused_app.as_ref().map(|r| &r.app).or(previous);
     // An orphan is an app this tool (or the Terraform module) made, that nothing uses:
     // our label, the service app's name, and no integration's client id.
-    let (young, old): (Vec<&App>, Vec<&App>) = observed
-        .labelled_apps
-        .iter()
-        .filter(|a| kept_app.is_none_or(|k| k.id != a.id))
-        .filter(|a| a.name == SERVICE_APP_NAME)
-        .filter(|a| !references(observed, a, 1))
-        .partition(|a| is_young(a, observed.okta_now));
-    let orphans: Vec<String> = old.into_iter().map(|a| a.id.clone()).collect();
-    let young_apps: Vec<String> = young.into_iter().map(|a| a.id.clone()).collect();
+    let unreferenced = rules::unreferenced(
+        &observed.labelled_apps,
+        &inputs.app_label,
+        &observed.referenced_client_ids,
+        kept_app.map(|app| app.id.as_str()),
+        observed.okta_now,
+    );
+    let ids = |apps: Vec<&App>| apps.into_iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+    let orphans = ids(unreferenced.old);
+    let young_apps = ids(unreferenced.young);
 
     let mut plan = match &observed.reused_app {
         Some(reused) => repair_plan(reused, existing.as_ref(), observed, inputs),
@@ -648,12 +579,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PlanError>
 
 /// Whether at least `at_least` integrations (of any org) use the app.
 fn references(observed: &Observed, app: &App, at_least: usize) -> bool {
-    observed
-        .referenced_client_ids
-        .iter()
-        .filter(|cid| *cid == app.client_id() || *cid == &app.id)
-        .count()
-        >= at_least
+    rules::references(&observed.referenced_client_ids, app) >= at_least
 }
 
 /// A new integration, named by `--apono-integration-name` or after the domain.
@@ -778,7 +704,7 @@ fn repair_plan(
 fn pick_integration(
     observed: &Observed,
     inputs: &PlanInputs,
-) -> Result<Option<Integration>, PlanError> {
+) -> Result<Option<Integration>, PickError> {
     pick_org_integration(
         &observed.integrations,
         inputs.integration_id.as_deref(),
@@ -786,39 +712,11 @@ fn pick_integration(
     )
 }
 
-/// This org's integration among those for its domain: the one `--apono-integration-id`
-/// names, the only one, or none; several without an id are an error listing them.
-pub fn pick_org_integration(
-    integrations: &[Integration],
-    integration_id: Option<&str>,
-    domain: &str,
-) -> Result<Option<Integration>, PlanError> {
-    let describe = |i: &Integration| format!("{} (\"{}\", {})", i.id, i.name, i.status);
-    let found: Vec<String> = integrations.iter().map(describe).collect();
-    if let Some(id) = integration_id {
-        return match integrations.iter().find(|i| i.id == id) {
-            Some(integration) => Ok(Some(integration.clone())),
-            None => Err(PlanError::UnknownIntegration {
-                id: id.to_string(),
-                domain: domain.to_string(),
-                found,
-            }),
-        };
-    }
-    match integrations {
-        [] => Ok(None),
-        [one] => Ok(Some(one.clone())),
-        _ => Err(PlanError::SeveralIntegrations {
-            domain: domain.to_string(),
-            found,
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connect::config::{ConfigInputs, fallback_template};
+    use crate::org::config::{ConfigInputs, fallback_template};
+    use std::time::SystemTime;
 
     fn app(id: &str) -> App {
         serde_json::from_value(
@@ -949,7 +847,7 @@ mod tests {
         let seen = observed(vec![], vec![integration("i1", "a"), integration("i2", "b")]);
         assert!(matches!(
             plan(&seen, &inputs()),
-            Err(PlanError::SeveralIntegrations { .. })
+            Err(PickError::SeveralIntegrations { .. })
         ));
         let mut pick = inputs();
         pick.integration_id = Some("i2".into());
@@ -960,7 +858,7 @@ mod tests {
         pick.integration_id = Some("nope".into());
         assert!(matches!(
             plan(&seen, &pick),
-            Err(PlanError::UnknownIntegration { .. })
+            Err(PickError::UnknownIntegration { .. })
         ));
     }
 
@@ -1041,7 +939,7 @@ mod tests {
         let seen = observed(vec![app("0oa1"), app("0oa2")], vec![]);
         assert!(matches!(
             reuse_target(&seen, &inputs()),
-            Err(PlanError::AmbiguousReuse { .. })
+            Err(PickError::AmbiguousReuse { .. })
         ));
         let none = observed(vec![], vec![]);
         assert_eq!(reuse_target(&none, &inputs()).unwrap(), None);

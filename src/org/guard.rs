@@ -9,9 +9,9 @@
 use std::time::Duration;
 
 use crate::apono::{AponoClient, Integration};
-use crate::connect::config::ConfigTemplate;
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient};
+use crate::org::config::ConfigTemplate;
 
 /// Apono's integrations of the Okta type, as they are now.
 #[derive(Debug, Clone)]

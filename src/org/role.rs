@@ -79,7 +79,7 @@ impl AdminRole {
 
 /// A `CUSTOM` assignment of the custom role this tool makes (Okta labels a custom
 /// assignment with its role's label).
-fn is_ours(assignment: &RoleAssignment) -> bool {
+pub fn is_ours(assignment: &RoleAssignment) -> bool {
     assignment.role_type == "CUSTOM" && assignment.label.as_deref() == Some(CUSTOM_ROLE_LABEL)
 }
 

@@ -6,12 +6,13 @@
 use serde_json::Value;
 
 use crate::apono::{AponoClient, Integration};
-use crate::connect::config::{self, ConfigInputs, ConfigTemplate};
-use crate::connect::guard;
-use crate::connect::plan::{Observed, PlanError, ReusedApp};
-use crate::connect::role::AdminRole;
 use crate::error::Failure;
 use crate::okta::OktaClient;
+use crate::org::config::{self, ConfigInputs, ConfigTemplate};
+use crate::org::guard;
+use crate::org::role::AdminRole;
+use crate::org::rules::PickError;
+use crate::org::{Observed, ReusedApp};
 use crate::ui::Ui;
 
 /// What preflight needs besides the two clients.
@@ -106,7 +107,7 @@ pub fn org_integration(
     integration_id: Option<&str>,
     domain: &str,
 ) -> Result<Option<Integration>, Failure> {
-    org_integration_picked(crate::connect::plan::pick_org_integration(
+    org_integration_picked(crate::org::rules::pick_org_integration(
         integrations,
         integration_id,
         domain,
@@ -115,7 +116,7 @@ pub fn org_integration(
 
 /// A pick's error as the usage error it is, with what to do.
 pub fn org_integration_picked(
-    picked: Result<Option<Integration>, PlanError>,
+    picked: Result<Option<Integration>, PickError>,
 ) -> Result<Option<Integration>, Failure> {
     picked.map_err(|e| {
         Failure::usage(e.to_string()).with_hint("pick one with --apono-integration-id ID")
@@ -157,7 +158,7 @@ pub async fn role_in_use(
     }
     // Several integrations are the plan's error to report, not this lookup's.
     let Ok(Some(integration)) =
-        crate::connect::plan::pick_org_integration(&observed.integrations, integration_id, domain)
+        crate::org::rules::pick_org_integration(&observed.integrations, integration_id, domain)
     else {
         return Ok(AdminRole::default_standard());
     };
