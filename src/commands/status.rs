@@ -1,36 +1,44 @@
 //! `apono-okta status`: read-only health of both sides (DESIGN.md §4).
 //!
-//! The Apono token alone shows the integration; with an Okta token (file or
-//! environment, never prompted) it also checks the app the integration uses: it exists
-//! and is active, carries Apono's key, has both grants and an admin role. Every
-//! difference is a named drift. With the Okta token it also lists the apps with our
-//! label that no integration references (a half-done disconnect or rotation leaves
-//! them; they are not a drift). Nothing is written, and the Okta token is not revoked.
+//! Observe, then judge: [`observe`] reads what it needs (the Apono token alone shows
+//! the integration; with an Okta token, never prompted, also the app the integration
+//! uses, its key, grants and role assignments, and our apps that nothing uses), and
+//! [`judge`] decides in pure code, with the org rules of [`crate::org`], what is healthy
+//! and names every drift: privileges beyond the two grants and the one role included. It
+//! also says how much the app can read (least privilege, or a standard role that reads
+//! the whole org). Nothing is written, and the Okta token is not revoked.
 
 use serde::Serialize;
 
-use crate::apono::{self, IntegrationStatus};
+use crate::apono::{self, AponoClient, Integration, IntegrationStatus};
 use crate::commands::Summary;
 use crate::error::{ExitKind, Failure};
-use crate::okta::{OktaClient, REQUIRED_SCOPES, SERVICE_APP_NAME};
-use crate::org::config::ConfigInputs;
+use crate::okta::{App, Grant, OktaClient, RoleAssignment};
+use crate::org::config::{ConfigInputs, ConfigTemplate};
 use crate::org::observe::{self, apono_integrations};
-use crate::org::role::{self, AdminRole};
-use crate::org::rules::{PickError, pick_org_integration};
+use crate::org::privileges::{self, Excess};
+use crate::org::role::{self, AdminRole, LeastPrivilegeObjects};
+use crate::org::rules::{self, PickError, pick_org_integration};
 use crate::settings::ServiceSettings;
-use crate::ui::Ui;
+use crate::ui::{Ui, Warnings};
 
 /// What `status` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub healthy: bool,
+    /// Whether Apono has an integration for this org's domain.
+    pub connected: bool,
     pub okta: OktaStatus,
     pub apono: AponoStatus,
-    /// Every way the two sides differ from what `connect` sets up.
+    /// Every way the two sides differ from what `connect` sets up, one sentence each.
     pub drifts: Vec<String>,
+    /// The privileges Apono's app holds beyond the two grants and the one role (each is
+    /// also a drift).
+    pub excess_privileges: Vec<Excess>,
     /// Service apps with our label whose id or client id no integration of the type (of
     /// any org) uses. Empty when the Okta side was not checked. Not a drift.
     pub unreferenced_app_ids: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +46,9 @@ pub struct OktaStatus {
     pub domain: String,
     pub app_id: Option<String>,
     pub client_id: Option<String>,
+    /// The role the app's client holds: the standard type, or
+    /// `{"custom": ..., "resource_set": ...}`; `null` when not checked or none.
+    pub admin_role: Option<AdminRole>,
     /// False when no Okta token was given: the Okta side was not looked at.
     pub checked: bool,
 }
@@ -51,27 +62,55 @@ pub struct AponoStatus {
     pub status: Option<IntegrationStatus>,
 }
 
-impl StatusReport {
-    /// 0 when healthy, 5 when not.
-    pub fn exit_code(&self) -> u8 {
-        if self.healthy {
-            0
-        } else {
-            ExitKind::Unhealthy.code()
-        }
-    }
+/// Everything `status` read, for [`judge`].
+#[derive(Debug)]
+pub struct StatusObservation {
+    pub domain: String,
+    /// The org URL, `https://example.okta.com` (what the resource set names).
+    pub org_url: String,
+    pub template: ConfigTemplate,
+    /// This org's integration, or why none could be picked.
+    pub integration: Result<Option<Integration>, PickError>,
+    /// What Apono says about an integration that is not Active.
+    pub integration_details: Option<String>,
+    /// The Okta side, when an Okta token was given.
+    pub okta: Option<OktaObservation>,
+}
 
-    /// The human summary for stdout.
-    pub fn to_text(&self) -> String {
-        let mut lines = vec![format!(
-            "{}: {}",
-            self.okta.domain,
-            if self.healthy {
-                "healthy"
-            } else {
-                "NOT healthy"
-            }
-        )];
+/// The Okta side as `status` read it.
+#[derive(Debug, Default)]
+pub struct OktaObservation {
+    /// The app the integration uses (`None`: no client id, or no such app).
+    pub app: Option<AppObservation>,
+    /// Our apps that no integration uses.
+    pub unreferenced_app_ids: Vec<String>,
+}
+
+/// The app Apono uses, with what it holds.
+#[derive(Debug)]
+pub struct AppObservation {
+    pub app: App,
+    pub carries_key: bool,
+    pub grants: Vec<Grant>,
+    pub roles: Vec<RoleAssignment>,
+    /// The custom role and resource set, when the app holds our custom role.
+    pub least_privilege: Option<LeastPrivilegeObjects>,
+}
+
+impl Summary for StatusReport {
+    fn to_text(&self) -> String {
+        if !self.connected && self.drifts.len() == 1 {
+            return format!(
+                "{}: not connected to Apono (no Okta integration for this domain)\n  connect it with `apono-okta connect --okta-url https://{}`",
+                self.okta.domain, self.okta.domain
+            );
+        }
+        let health = if self.healthy {
+            "healthy"
+        } else {
+            "NOT healthy"
+        };
+        let mut lines = vec![format!("{}: {health}", self.okta.domain)];
         lines.push(format!(
             "  Apono integration  {} ({}, type {}): {}",
             self.apono.name.as_deref().unwrap_or("-"),
@@ -82,15 +121,7 @@ impl StatusReport {
                 .as_ref()
                 .map_or_else(|| "-".to_string(), ToString::to_string)
         ));
-        lines.push(if self.okta.checked {
-            format!(
-                "  Okta app           {} (client id {})",
-                self.okta.app_id.as_deref().unwrap_or("-"),
-                self.okta.client_id.as_deref().unwrap_or("-")
-            )
-        } else {
-            "  Okta app           not checked (set OKTA_API_TOKEN or pass --okta-api-token-file to check it)".to_string()
-        });
+        lines.extend(self.okta_lines());
         lines.extend(self.drifts.iter().map(|d| format!("  drift: {d}")));
         if !self.unreferenced_app_ids.is_empty() {
             lines.extend(self.unreferenced_app_ids.iter().map(|id| {
@@ -102,172 +133,417 @@ impl StatusReport {
         }
         lines.join("\n")
     }
+
+    /// 0 when healthy, 5 when not.
+    fn exit_code(&self) -> u8 {
+        if self.healthy {
+            0
+        } else {
+            ExitKind::Unhealthy.code()
+        }
+    }
 }
 
-/// Runs `status`.
+impl StatusReport {
+    /// The app line, and how much it can read.
+    fn okta_lines(&self) -> Vec<String> {
+        if !self.okta.checked {
+            return vec!["  Okta app           not checked (set OKTA_API_TOKEN or pass --okta-api-token-file to check it)".to_string()];
+        }
+        let mut lines = vec![format!(
+            "  Okta app           {} (client id {})",
+            self.okta.app_id.as_deref().unwrap_or("-"),
+            self.okta.client_id.as_deref().unwrap_or("-")
+        )];
+        match &self.okta.admin_role {
+            Some(AdminRole::LeastPrivilege) => lines.push(
+                "  admin role         least privilege: reads users and groups, nothing else"
+                    .to_string(),
+            ),
+            Some(AdminRole::Standard(role)) => {
+                lines.push(format!(
+                    "  admin role         {role}, a standard role that reads the whole org (apps, policies, logs)"
+                ));
+                lines.push("  `apono-okta connect --least-privilege` moves it to a role that reads users and groups only".to_string());
+            }
+            None => {}
+        }
+        lines
+    }
+}
+
+/// Runs `status`: observe, then judge.
 pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
+    let warnings = Warnings::default();
     let apono = super::apono_client(service)?;
+    let okta = super::okta_client(service)?;
+    if okta.is_none() {
+        ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
+    }
+    let observation = observe(service, &apono, okta.as_ref(), ui).await?;
+    let report = judge(&observation, &service.domain);
+    for warning in &report.warnings {
+        warnings.warn(ui, warning.as_str());
+    }
+    Ok(report)
+}
+
+/// Reads what [`judge`] needs. Several integrations for the org are a state to judge,
+/// not an error; a service that answers with an error stops the command.
+pub async fn observe(
+    service: &ServiceSettings,
+    apono: &AponoClient,
+    okta: Option<&OktaClient>,
+    ui: &Ui,
+) -> Result<StatusObservation, Failure> {
     // Every integration of the type is listed once: this org's is picked from them, and
     // any org's counts as a reference to an app.
     let config = ConfigInputs {
         domain: service.domain.clone(),
         ..ConfigInputs::default()
     };
-    let side = apono_integrations(&apono, service.integration_type.as_deref(), &config).await?;
-    // Several integrations for the org are a state to report (exit 5), not a usage error.
-    let mut drifts = Vec::new();
+    let side = apono_integrations(apono, service.integration_type.as_deref(), &config).await?;
     let integration = match pick_org_integration(
         &side.integrations,
         service.integration_id.as_deref(),
         &service.domain,
     ) {
-        Err(several @ PickError::SeveralIntegrations { .. }) => {
+        several @ Err(PickError::SeveralIntegrations { .. }) => several,
+        other => Ok(observe::org_integration_picked(other)?),
+    };
+    let picked = integration.as_ref().ok().and_then(Option::as_ref);
+    let integration_details = match picked {
+        Some(i) if i.status != IntegrationStatus::Active => {
+            apono.integration_details(&i.id).await.ok().flatten()
+        }
+        _ => None,
+    };
+    let client_id = picked.and_then(|i| side.template.client_id_of(&i.integration_config));
+    let okta_side = match okta {
+        Some(okta) => {
+            let app = match client_id {
+                Some(client_id) => observe_app(okta, &service.app_label, client_id).await?,
+                None => None,
+            };
+            let apps = okta.apps_with_label(&service.app_label).await?;
+            // Said once the check has run (with the first Okta read).
+            observe::show_confirmed_org(okta, ui);
+            let unreferenced = rules::unreferenced(
+                &apps,
+                &service.app_label,
+                &side.referenced_client_ids,
+                None,
+                okta.server_now(),
+            );
+            let ids = unreferenced.old.iter().chain(&unreferenced.young);
+            Some(OktaObservation {
+                app,
+                unreferenced_app_ids: ids.map(|app| app.id.clone()).collect(),
+            })
+        }
+        None => None,
+    };
+    Ok(StatusObservation {
+        domain: service.domain.clone(),
+        org_url: okta.map(OktaClient::issuer).unwrap_or_default(),
+        template: side.template,
+        integration,
+        integration_details,
+        okta: okta_side,
+    })
+}
+
+/// The app Apono uses, with its grants and role assignments (and the custom role and
+/// resource set when it holds ours); `None` when there is no such app.
+async fn observe_app(
+    okta: &OktaClient,
+    label: &str,
+    client_id: &str,
+) -> Result<Option<AppObservation>, Failure> {
+    let Some(app) = okta.app_for_client_id(client_id, label).await? else {
+        return Ok(None);
+    };
+    let (grants, roles) =
+        tokio::try_join!(okta.grants(&app.id), okta.client_roles(app.client_id()))?;
+    let least_privilege = match AdminRole::held_by(&roles) {
+        AdminRole::LeastPrivilege => Some(role::read_objects(okta).await?),
+        AdminRole::Standard(_) => None,
+    };
+    Ok(Some(AppObservation {
+        carries_key: app.carries_key(&apono::public_jwk()),
+        app,
+        grants,
+        roles,
+        least_privilege,
+    }))
+}
+
+/// The judgement, pure: healthy or not, and every drift, from what was observed.
+pub fn judge(seen: &StatusObservation, domain: &str) -> StatusReport {
+    let mut drifts = Vec::new();
+    let mut warnings = Vec::new();
+    let integration = match &seen.integration {
+        Ok(picked) => picked.as_ref(),
+        Err(several) => {
             drifts.push(format!(
                 "{several}; one org should have one (pick one with --apono-integration-id ID, and delete the others in the Apono web app)"
             ));
             None
         }
-        other => observe::org_integration_picked(other)?,
     };
-    let template = side.template;
-    let client_id = integration
+    let details = seen
+        .integration_details
         .as_ref()
-        .and_then(|i| template.client_id_of(&i.integration_config))
-        .map(str::to_string);
-    match &integration {
-        None => drifts.push(format!(
-            "Apono has no Okta integration for {}",
-            service.domain
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default();
+    match integration {
+        None if seen.integration.is_ok() => drifts.push(format!(
+            "Apono has no Okta integration for {domain}; connect it with `apono-okta connect`"
         )),
-        Some(i) if i.status == IntegrationStatus::Warning => {
-            let details = apono.integration_details(&i.id).await.ok().flatten();
-            ui.warn(&format!(
-                "Apono reports the integration with status Warning{}",
-                details.map(|d| format!(": {d}")).unwrap_or_default()
-            ));
-        }
-        Some(i) if i.status != IntegrationStatus::Active => {
-            let details = apono.integration_details(&i.id).await.ok().flatten();
-            drifts.push(format!(
-                "Apono reports the integration with status {}{}",
-                i.status,
-                details.map(|d| format!(": {d}")).unwrap_or_default()
-            ));
-        }
-        Some(_) => {}
+        Some(i) if i.status == IntegrationStatus::Warning => warnings.push(format!(
+            "Apono reports the integration with status Warning{details}"
+        )),
+        Some(i) if i.status != IntegrationStatus::Active => drifts.push(format!(
+            "Apono reports the integration with status {}{details}",
+            i.status
+        )),
+        _ => {}
     }
+    let client_id = integration.and_then(|i| seen.template.client_id_of(&i.integration_config));
     if integration.is_some() && client_id.is_none() {
         drifts.push(format!(
             "the integration's config has no client id (key \"{}\")",
-            template.client_id_key
+            seen.template.client_id_key
         ));
     }
-
-    let mut app_id = None;
-    let mut unreferenced_app_ids = Vec::new();
-    let checked = service.okta_token.is_some();
-    if let Some(okta) = super::okta_client(service)? {
-        if let Some(client_id) = &client_id {
-            app_id = check_okta_app(&service.app_label, &okta, client_id, &mut drifts).await?;
+    let app = seen.okta.as_ref().and_then(|okta| okta.app.as_ref());
+    let mut excess = Vec::new();
+    if let (Some(okta), Some(client_id)) = (&seen.okta, client_id) {
+        match &okta.app {
+            None => drifts.push(format!(
+                "the Okta app Apono uses (client id {client_id}) does not exist"
+            )),
+            Some(app) => excess = judge_app(app, &seen.org_url, &mut drifts),
         }
-        unreferenced_app_ids =
-            unreferenced_apps(&okta, &service.app_label, &side.referenced_client_ids).await?;
-        observe::show_confirmed_org(&okta, ui);
-    } else {
-        ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
     }
-    Ok(StatusReport {
+    StatusReport {
         healthy: drifts.is_empty(),
+        connected: integration.is_some() || seen.integration.is_err(),
         okta: OktaStatus {
-            domain: service.domain.clone(),
-            app_id,
-            client_id,
-            checked,
+            domain: domain.to_string(),
+            app_id: app.map(|a| a.app.id.clone()),
+            client_id: client_id.map(str::to_string),
+            admin_role: app
+                .filter(|a| !a.roles.is_empty())
+                .map(|a| AdminRole::held_by(&a.roles)),
+            checked: seen.okta.is_some(),
         },
         apono: AponoStatus {
-            integration_id: integration.as_ref().map(|i| i.id.clone()),
-            name: integration.as_ref().map(|i| i.name.clone()),
-            integration_type: template.integration_type.clone(),
-            status: integration.as_ref().map(|i| i.status.clone()),
+            integration_id: integration.map(|i| i.id.clone()),
+            name: integration.map(|i| i.name.clone()),
+            integration_type: seen.template.integration_type.clone(),
+            status: integration.map(|i| i.status.clone()),
         },
         drifts,
-        unreferenced_app_ids,
-    })
+        excess_privileges: excess,
+        unreferenced_app_ids: seen
+            .okta
+            .as_ref()
+            .map(|okta| okta.unreferenced_app_ids.clone())
+            .unwrap_or_default(),
+        warnings,
+    }
 }
 
-/// The service apps with `label` that no integration references (by client id or app
-/// id): the apps `connect` retires as orphans and `disconnect` removes.
-async fn unreferenced_apps(
-    okta: &OktaClient,
-    label: &str,
-    referenced_client_ids: &[String],
-) -> Result<Vec<String>, Failure> {
-    let apps = okta.apps_with_label(label).await?;
-    Ok(apps
-        .into_iter()
-        .filter(|app| app.name == SERVICE_APP_NAME)
-        .filter(|app| {
-            !referenced_client_ids
-                .iter()
-                .any(|cid| cid == app.client_id() || cid == &app.id)
-        })
-        .map(|app| app.id)
-        .collect())
+/// The drifts of the app Apono uses: state, key, the two grants, the one role (and the
+/// custom role and resource set behind it), and every privilege beyond them.
+fn judge_app(seen: &AppObservation, org_url: &str, drifts: &mut Vec<String>) -> Vec<Excess> {
+    let id = &seen.app.id;
+    if !seen.app.is_active() {
+        drifts.push(format!(
+            "the Okta app {id} is {}, not ACTIVE",
+            seen.app.status
+        ));
+    }
+    if !seen.carries_key {
+        drifts.push(format!(
+            "the Okta app {id} does not carry Apono's public key"
+        ));
+    }
+    for scope in privileges::missing_scopes(&seen.grants) {
+        drifts.push(format!("the Okta app {id} is not granted {scope}"));
+    }
+    let wanted = AdminRole::held_by(&seen.roles);
+    let custom_role_id = seen
+        .least_privilege
+        .as_ref()
+        .and_then(|objects| objects.role.as_ref())
+        .map(|(role, _)| role.id.as_str());
+    if seen.roles.is_empty() {
+        drifts.push(format!(
+            "the Okta app {id} has no admin role (Okta answers its reads with 403 E0000006)"
+        ));
+    } else if privileges::the_one(&seen.roles, &wanted, custom_role_id).is_none() {
+        drifts.push(format!("the Okta app {id} does not hold {wanted}"));
+    }
+    if let Some(objects) = &seen.least_privilege {
+        drifts.extend(role::drifts(objects, org_url));
+    }
+    let excess = privileges::excess(&seen.grants, &seen.roles, &wanted, custom_role_id);
+    drifts.extend(excess.iter().map(|e| {
+        format!(
+            "the Okta app {id} holds {e}, beyond the two grants and the one role Apono needs; `apono-okta connect --reuse-app` removes it"
+        )
+    }));
+    excess
 }
 
-/// Checks the app Apono uses and adds a drift for each thing that is off. Returns the
-/// app id when the app exists.
-async fn check_okta_app(
-    label: &str,
-    okta: &OktaClient,
-    client_id: &str,
-    drifts: &mut Vec<String>,
-) -> Result<Option<String>, Failure> {
-    let Some(app) = okta.app_for_client_id(client_id, label).await? else {
-        drifts.push(format!(
-            "the Okta app Apono uses (client id {client_id}) does not exist"
-        ));
-        return Ok(None);
-    };
-    if !app.is_active() {
-        drifts.push(format!(
-            "the Okta app {} is {}, not ACTIVE",
-            app.id, app.status
-        ));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::config::fallback_template;
+    use serde_json::json;
+
+    fn integration(client_id: &str, status: &str) -> Integration {
+        serde_json::from_value(json!({
+            "id": "int1", "name": "Okta example.okta.com", "type": "okta", "status": status,
+            "integration_config": {"domain": "example.okta.com", "client_id": client_id},
+        }))
+        .unwrap()
     }
-    if !app.carries_key(&apono::public_jwk()) {
-        drifts.push(format!(
-            "the Okta app {} does not carry Apono's public key",
-            app.id
-        ));
-    }
-    let (grants, roles) =
-        tokio::try_join!(okta.grants(&app.id), okta.client_roles(app.client_id()))
-            .map_err(Failure::from)?;
-    for scope in REQUIRED_SCOPES {
-        if !grants.iter().any(|g| g.scope_id == scope) {
-            drifts.push(format!("the Okta app {} is not granted {scope}", app.id));
+
+    fn app_seen(grants: &[&str], roles: &[&str]) -> AppObservation {
+        let app: App = serde_json::from_value(json!({
+            "id": "0oa1", "name": "oidc_client", "label": "Apono Integration", "status": "ACTIVE",
+            "credentials": {"oauthClient": {"client_id": "0oa1"}},
+        }))
+        .unwrap();
+        let grant = |(n, scope): (usize, &&str)| {
+            serde_json::from_value(json!({"id": format!("oag{n}"), "scopeId": scope})).unwrap()
+        };
+        let role = |(n, role): (usize, &&str)| {
+            serde_json::from_value(json!({"id": format!("irb{n}"), "type": role})).unwrap()
+        };
+        AppObservation {
+            app,
+            carries_key: true,
+            grants: grants.iter().enumerate().map(grant).collect(),
+            roles: roles.iter().enumerate().map(role).collect(),
+            least_privilege: None,
         }
     }
-    if roles.is_empty() {
-        drifts.push(format!(
-            "the Okta app {} has no admin role (Okta answers its reads with 403 E0000006)",
-            app.id
-        ));
-    }
-    // Least privilege: the shared custom role and resource set must be exactly right.
-    if AdminRole::held_by(&roles) == AdminRole::LeastPrivilege {
-        let objects = role::read_objects(okta).await?;
-        drifts.extend(role::drifts(&objects, &okta.issuer()));
-    }
-    Ok(Some(app.id))
-}
 
-impl Summary for StatusReport {
-    fn to_text(&self) -> String {
-        StatusReport::to_text(self)
+    fn seen(integration: Option<Integration>, app: Option<AppObservation>) -> StatusObservation {
+        StatusObservation {
+            domain: "example.okta.com".into(),
+            org_url: "https://example.okta.com".into(),
+            template: fallback_template(&ConfigInputs {
+                domain: "example.okta.com".into(),
+                ..ConfigInputs::default()
+            }),
+            integration: Ok(integration),
+            integration_details: None,
+            okta: Some(OktaObservation {
+                app,
+                unreferenced_app_ids: Vec::new(),
+            }),
+        }
     }
-    fn exit_code(&self) -> u8 {
-        StatusReport::exit_code(self)
+
+    const SCOPES: [&str; 2] = ["okta.users.read", "okta.groups.read"];
+
+    #[test]
+    fn exactly_right_is_healthy_and_says_the_role_reads_the_whole_org() {
+        let app = app_seen(&SCOPES, &["READ_ONLY_ADMIN"]);
+        let report = judge(
+            &seen(Some(integration("0oa1", "Active")), Some(app)),
+            "example.okta.com",
+        );
+        assert!(report.healthy, "{:?}", report.drifts);
+        assert_eq!(report.exit_code(), 0);
+        let text = report.to_text();
+        assert!(text.contains("reads the whole org"), "{text}");
+        assert!(text.contains("connect --least-privilege"), "{text}");
+    }
+
+    #[test]
+    fn a_widened_app_names_each_added_privilege() {
+        let app = app_seen(
+            &["okta.users.read", "okta.groups.read", "okta.apps.read"],
+            &["READ_ONLY_ADMIN", "SUPER_ADMIN"],
+        );
+        let report = judge(
+            &seen(Some(integration("0oa1", "Active")), Some(app)),
+            "example.okta.com",
+        );
+        assert!(!report.healthy);
+        assert_eq!(report.exit_code(), 5);
+        assert_eq!(report.excess_privileges.len(), 2);
+        let drifts = report.drifts.join("\n");
+        assert!(
+            drifts.contains("holds the grant of okta.apps.read (oag2)"),
+            "{drifts}"
+        );
+        assert!(
+            drifts.contains("holds the role SUPER_ADMIN (irb1)"),
+            "{drifts}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["excess_privileges"][1]["kind"], "role");
+        assert_eq!(json["excess_privileges"][1]["role"], "SUPER_ADMIN");
+    }
+
+    #[test]
+    fn a_missing_grant_and_no_role_are_drifts() {
+        let app = app_seen(&["okta.users.read"], &[]);
+        let report = judge(
+            &seen(Some(integration("0oa1", "Active")), Some(app)),
+            "example.okta.com",
+        );
+        let drifts = report.drifts.join("\n");
+        assert!(
+            drifts.contains("is not granted okta.groups.read"),
+            "{drifts}"
+        );
+        assert!(drifts.contains("has no admin role"), "{drifts}");
+    }
+
+    #[test]
+    fn no_integration_is_not_connected() {
+        let report = judge(&seen(None, None), "example.okta.com");
+        assert!(!report.connected && !report.healthy);
+        let text = report.to_text();
+        assert!(
+            text.starts_with("example.okta.com: not connected to Apono"),
+            "{text}"
+        );
+        assert!(text.contains("apono-okta connect"), "{text}");
+    }
+
+    #[test]
+    fn an_app_that_is_gone_and_an_unhealthy_integration_are_drifts() {
+        let mut observation = seen(Some(integration("0oa9", "Error")), None);
+        observation.integration_details = Some("cannot read users".into());
+        let report = judge(&observation, "example.okta.com");
+        let drifts = report.drifts.join("\n");
+        assert!(
+            drifts.contains("status Error: cannot read users"),
+            "{drifts}"
+        );
+        assert!(
+            drifts.contains("(client id 0oa9) does not exist"),
+            "{drifts}"
+        );
+    }
+
+    #[test]
+    fn warning_is_healthy_with_a_warning() {
+        let app = app_seen(&SCOPES, &["READ_ONLY_ADMIN"]);
+        let report = judge(
+            &seen(Some(integration("0oa1", "Warning")), Some(app)),
+            "example.okta.com",
+        );
+        assert!(report.healthy);
+        assert_eq!(report.warnings.len(), 1);
     }
 }

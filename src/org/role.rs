@@ -14,13 +14,16 @@ use crate::okta::{CustomRole, OktaClient, ResourceSet, ResourceSetResource, Role
 
 /// The standard role an app gets when nothing says otherwise.
 pub const DEFAULT_STANDARD_ROLE: &str = "READ_ONLY_ADMIN";
+/// Standard roles that administer the whole org: never what Apono's app is meant to
+/// hold, so never taken for its intended role.
+const ORG_WIDE_ADMIN_ROLES: [&str; 2] = ["SUPER_ADMIN", "ORG_ADMIN"];
 /// The custom role of `--least-privilege`.
 pub const CUSTOM_ROLE_LABEL: &str = "Apono Directory Reader";
 /// What the custom role says about itself in the admin console.
 pub const CUSTOM_ROLE_DESCRIPTION: &str =
     "Created by apono-okta: lets Apono's Okta app read users and groups, nothing else";
 /// The permissions of the custom role, exactly.
-pub const CUSTOM_ROLE_PERMISSIONS: [&str; 2] = ["okta.users.read", "okta.groups.read"];
+pub const CUSTOM_ROLE_PERMISSIONS: [&str; 2] = crate::okta::REQUIRED_SCOPES;
 /// The resource set of `--least-privilege`.
 pub const RESOURCE_SET_LABEL: &str = "Apono Directory";
 /// What the resource set says about itself.
@@ -44,13 +47,27 @@ impl AdminRole {
         AdminRole::Standard(DEFAULT_STANDARD_ROLE.to_string())
     }
 
-    /// The kind of role an existing app holds: least privilege when one of its
-    /// assignments is our custom role, else the default standard role.
+    /// The role an existing app is meant to hold, judged from what it holds: least
+    /// privilege when one of its assignments is our custom role; else
+    /// [`DEFAULT_STANDARD_ROLE`] when held; else the one standard role it holds that does
+    /// not administer the org (so `--admin-role` choices survive a re-run, and a
+    /// `SUPER_ADMIN` someone added is never taken for the intended role); else the
+    /// default standard role.
     pub fn held_by(assignments: &[RoleAssignment]) -> AdminRole {
         if assignments.iter().any(is_ours) {
-            AdminRole::LeastPrivilege
-        } else {
-            AdminRole::default_standard()
+            return AdminRole::LeastPrivilege;
+        }
+        let standard = |role: &&RoleAssignment| {
+            role.role_type != "CUSTOM" && !ORG_WIDE_ADMIN_ROLES.contains(&role.role_type.as_str())
+        };
+        let held = assignments
+            .iter()
+            .filter(standard)
+            .find(|a| a.role_type == DEFAULT_STANDARD_ROLE)
+            .or_else(|| assignments.iter().find(standard));
+        match held {
+            Some(role) => AdminRole::Standard(role.role_type.clone()),
+            None => AdminRole::default_standard(),
         }
     }
 
