@@ -149,3 +149,59 @@ fn check_successes(h: &Harness, runs: [&Run; 2]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A `disconnect --yes` started while a `connect` sits between creating its app and
+/// registering it with Apono leaves that app (it is young and may be the connect's):
+/// exit 6, the app named with the time after which a disconnect removes it; the
+/// connect then finishes.
+#[test]
+fn disconnect_leaves_the_app_of_a_connect_in_flight() {
+    use apono_okta_sandbox::{Fault, Service};
+    let h = Harness::new();
+    h.sandbox.inject(Fault::delay(
+        Service::Apono,
+        "POST",
+        "/api/admin/v4/integrations",
+        1,
+        Duration::from_secs(3),
+    ));
+    let connect_token = h.sandbox.super_admin_token();
+    let connect = racing_command(&h, &connect_token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("connect starts");
+    let mut polls = 0;
+    while h.sandbox.snapshot().okta.apps.is_empty() {
+        polls += 1;
+        assert!(polls < 3000, "the connect never created its app");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let app_id = h.sandbox.snapshot().okta.apps[0].id.clone();
+    let disconnect_token = h.sandbox.with_state(|state| {
+        let admin = state.okta.users[0].id.clone();
+        state.okta.seed_api_token(&admin, "disconnect")
+    });
+    let mut command = h.service_command("disconnect", Some(&disconnect_token));
+    command.args(["--json", "--yes"]);
+    let disconnect = h.run(command, None);
+    disconnect.assert_code(6);
+    let report = disconnect.json();
+    assert_eq!(report["deleted_app_ids"], serde_json::json!([]), "{report}");
+    let left = report["left_behind"].to_string();
+    assert!(
+        left.contains(&app_id) && left.contains("removes it after"),
+        "{report}"
+    );
+
+    let connect = connect.wait_with_output().expect("connect finishes");
+    assert_eq!(
+        connect.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&connect.stderr)
+    );
+    let state = h.sandbox.snapshot();
+    assert_eq!(state.okta.apps.len(), 1);
+    assert_eq!(state.apono.integrations.len(), 1);
+}

@@ -1,16 +1,26 @@
 //! `apono-okta disconnect`: delete the Apono integration, then deactivate and delete
-//! the Okta app it used (DESIGN.md §4). Apono goes first, so it never points at an app
-//! that no longer exists. Confirms first (`--yes` in scripts); `--dry-run` only shows.
+//! the Okta app it used, then the custom role and resource set, then revoke the token
+//! (DESIGN.md §4). Apono goes first, so it never points at an app that no longer exists.
+//!
+//! Observe (the connect preflight: a token that could not delete the app stops it
+//! before any write), then [`plan`] in pure code with the org rules of [`crate::org`]
+//! (which apps are ours and unused, and the grace for young ones, which a `connect` in
+//! flight may own), then confirm (`--yes` in scripts; `--dry-run` only shows), then
+//! apply through [`crate::org::guard`] (a re-read before each delete, the revoke with
+//! its retry).
+
+use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::apono::Integration;
 use crate::commands::Summary;
-use crate::error::{ExitKind, Failure};
-use crate::okta::{OktaClient, SERVICE_APP_NAME};
-use crate::org::config::ConfigInputs;
+use crate::error::Failure;
+use crate::okta::{App, OktaClient};
+use crate::org::config::{ConfigInputs, ConfigTemplate};
 use crate::org::guard::{self, AppRef, Retired};
-use crate::org::observe;
 use crate::org::role::SharedObject;
+use crate::org::{Observed, debts, observe, rules};
 use crate::settings::ServiceSettings;
 use crate::ui::{Ui, Warnings};
 
@@ -49,9 +59,366 @@ pub struct DisconnectReport {
     pub deleted_least_privilege_ids: Vec<String>,
 }
 
-impl DisconnectReport {
-    /// The human summary for stdout.
-    pub fn to_text(&self) -> String {
+/// What `disconnect` read, for [`plan`].
+#[derive(Debug)]
+pub struct DisconnectObservation {
+    pub domain: String,
+    pub app_label: String,
+    pub template: ConfigTemplate,
+    /// This org's integration, if any.
+    pub integration: Option<Integration>,
+    /// The app the integration uses, when it exists.
+    pub app: Option<App>,
+    /// Every app with our label.
+    pub labelled_apps: Vec<App>,
+    /// The client ids any integration of the type uses.
+    pub referenced_client_ids: Vec<String>,
+    /// Okta's clock when the apps were listed.
+    pub okta_now: SystemTime,
+    /// The custom role and resource set of least privilege that exist, with their ids.
+    pub shared: Vec<(SharedObject, String)>,
+}
+
+/// What `disconnect` will do: data, decided by [`plan`].
+#[derive(Debug, Default, PartialEq)]
+pub struct DisconnectPlan {
+    /// The integration to delete: (id, name).
+    pub integration: Option<(String, String)>,
+    /// Apps to deactivate and delete: the one the integration used, then our apps that
+    /// no integration uses (left by an earlier run), each with why.
+    pub apps: Vec<(AppRef, AppRole)>,
+    /// Our unused apps younger than the grace: left, each a debt with its time.
+    pub young: Vec<String>,
+    /// The custom role and resource set to delete after the apps.
+    pub shared: Vec<(SharedObject, String)>,
+    /// Warnings the plan found (an app Apono used that is gone).
+    pub warnings: Vec<String>,
+}
+
+/// Why an app is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppRole {
+    /// The app the integration used.
+    Used,
+    /// Our label, used by no integration: left by an earlier run.
+    Leftover,
+}
+
+impl DisconnectPlan {
+    /// Whether there is nothing to delete.
+    pub fn is_empty(&self) -> bool {
+        self.integration.is_none() && self.apps.is_empty() && self.shared.is_empty()
+    }
+
+    /// The numbered steps, as printed.
+    pub fn steps(&self, label: &str, revoke: bool) -> Vec<String> {
+        let integration = self
+            .integration
+            .iter()
+            .map(|(id, name)| format!("delete the Apono integration \"{name}\" ({id})"));
+        let apps = self.apps.iter().map(|(app, role)| match role {
+            AppRole::Used => format!("deactivate and delete the Okta app \"{label}\" ({})", app.id),
+            AppRole::Leftover => format!(
+                "deactivate and delete the app {} (labelled \"{label}\", not used by Apono: left by an earlier run)",
+                app.id
+            ),
+        });
+        let shared = self
+            .shared
+            .iter()
+            .map(|(kind, id)| format!("delete the {} ({id})", kind.describe()));
+        let token = revoke.then(|| "revoke the Okta API token used for this run".to_string());
+        integration.chain(apps).chain(shared).chain(token).collect()
+    }
+}
+
+/// The plan, pure: from what was observed and the org rules.
+pub fn plan(seen: &DisconnectObservation) -> DisconnectPlan {
+    let mut plan = DisconnectPlan {
+        integration: seen
+            .integration
+            .as_ref()
+            .map(|i| (i.id.clone(), i.name.clone())),
+        ..DisconnectPlan::default()
+    };
+    let client_id = seen
+        .integration
+        .as_ref()
+        .and_then(|i| seen.template.client_id_of(&i.integration_config));
+    match (&seen.app, client_id) {
+        (Some(app), _) => plan.apps.push((AppRef::from(app), AppRole::Used)),
+        (None, Some(client_id)) => plan.warnings.push(format!(
+            "the Okta app Apono used (client id {client_id}) does not exist; only the integration is deleted"
+        )),
+        (None, None) if seen.integration.is_some() => plan.warnings.push(format!(
+            "the integration's config has no client id (key \"{}\"), so no Okta app is deleted; check apps labelled \"{}\" in the Okta admin console",
+            seen.template.client_id_key, seen.app_label
+        )),
+        (None, None) => {}
+    }
+    let unreferenced = rules::unreferenced(
+        &seen.labelled_apps,
+        &seen.app_label,
+        &seen.referenced_client_ids,
+        seen.app.as_ref().map(|app| app.id.as_str()),
+        seen.okta_now,
+    );
+    plan.apps.extend(
+        unreferenced
+            .old
+            .into_iter()
+            .map(|app| (AppRef::from(app), AppRole::Leftover)),
+    );
+    plan.young = unreferenced
+        .young
+        .iter()
+        .map(|app| debts::young_app_left(&app.id, rules::grace_ends(app).as_deref(), "disconnect"))
+        .collect();
+    // A young app may be a `connect` in flight, holding our custom role: keep them.
+    if plan.young.is_empty() {
+        plan.shared = seen.shared.clone();
+    }
+    plan
+}
+
+/// Runs `disconnect`: observe, plan, confirm, apply.
+pub async fn run(
+    service: &ServiceSettings,
+    options: DisconnectOptions,
+    ui: &Ui,
+) -> Result<DisconnectReport, Failure> {
+    let warnings = Warnings::default();
+    let okta = super::okta_client(service)?.ok_or_else(|| {
+        Failure::usage(
+            "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",
+        )
+    })?;
+    let apono = super::apono_client(service)?;
+    let seen = observe_org(service, &okta, &apono, ui).await?;
+    let plan = plan(&seen);
+    for warning in &plan.warnings {
+        warnings.warn(ui, warning.as_str());
+    }
+    let mut report = DisconnectReport {
+        result: DisconnectOutcome::Unchanged,
+        domain: service.domain.clone(),
+        integration_id: plan.integration.as_ref().map(|(id, _)| id.clone()),
+        deleted_app_ids: Vec::new(),
+        api_token_revoked: false,
+        warnings: Vec::new(),
+        left_behind: plan.young.clone(),
+        deleted_least_privilege_ids: Vec::new(),
+    };
+    if plan.is_empty() {
+        ui.info(&format!(
+            "Apono has no Okta integration for {}, and no app labelled \"{}\" is left to remove.",
+            service.domain, service.app_label
+        ));
+    } else {
+        show_plan(&plan, service, options, ui);
+        if options.dry_run {
+            report.result = DisconnectOutcome::Planned;
+            report.warnings = warnings.list();
+            return Ok(report);
+        }
+        confirm(options, ui)?;
+        apply(
+            &plan,
+            &okta,
+            &apono,
+            &seen.template,
+            &mut report,
+            ui,
+            &warnings,
+        )
+        .await?;
+        report.result = DisconnectOutcome::Disconnected;
+    }
+    // The token this run was given must not stay valid, even with nothing to delete.
+    if !options.dry_run {
+        revoke_unless_kept(&okta, service, options, &mut report, ui, &warnings).await;
+    }
+    report.warnings = warnings.list();
+    Ok(report)
+}
+
+/// The connect preflight, the app the integration uses, and the shared objects.
+async fn observe_org(
+    service: &ServiceSettings,
+    okta: &OktaClient,
+    apono: &crate::apono::AponoClient,
+    ui: &Ui,
+) -> Result<DisconnectObservation, Failure> {
+    let config = ConfigInputs {
+        domain: service.domain.clone(),
+        ..ConfigInputs::default()
+    };
+    let inputs = observe::PreflightInputs {
+        app_label: &service.app_label,
+        integration_type: service.integration_type.as_deref(),
+        config: &config,
+    };
+    let observed: Observed = observe::preflight(okta, apono, inputs).await?;
+    observe::show_confirmed_org(okta, ui);
+    let integration = observe::org_integration(
+        &observed.integrations,
+        service.integration_id.as_deref(),
+        &service.domain,
+    )?;
+    let client_id = integration
+        .as_ref()
+        .and_then(|i| observed.template.client_id_of(&i.integration_config));
+    let app = match client_id {
+        Some(client_id) => match observed
+            .labelled_apps
+            .iter()
+            .find(|a| a.client_id() == client_id || a.id == client_id)
+        {
+            Some(app) => Some(app.clone()),
+            None => {
+                okta.app_for_client_id(client_id, &service.app_label)
+                    .await?
+            }
+        },
+        None => None,
+    };
+    let (custom_role, resource_set) = tokio::try_join!(
+        SharedObject::CustomRole.find(okta),
+        SharedObject::ResourceSet.find(okta),
+    )?;
+    let shared = SharedObject::BOTH
+        .into_iter()
+        .zip([custom_role, resource_set])
+        .filter_map(|(kind, id)| Some((kind, id?)))
+        .collect();
+    Ok(DisconnectObservation {
+        domain: service.domain.clone(),
+        app_label: service.app_label.clone(),
+        template: observed.template,
+        integration,
+        app,
+        labelled_apps: observed.labelled_apps,
+        referenced_client_ids: observed.referenced_client_ids,
+        okta_now: observed.okta_now,
+        shared,
+    })
+}
+
+fn show_plan(
+    plan: &DisconnectPlan,
+    service: &ServiceSettings,
+    options: DisconnectOptions,
+    ui: &Ui,
+) {
+    ui.heading(&format!("Plan (disconnect) for {}:", service.domain));
+    let steps = plan.steps(&service.app_label, !options.keep_api_token);
+    for (n, step) in steps.iter().enumerate() {
+        ui.info(&format!("  {}. {step}", n + 1));
+    }
+    for young in &plan.young {
+        ui.info(&format!("  - leave {young}"));
+    }
+}
+
+/// Default No: with nobody to ask, deleting needs an explicit `--yes`.
+fn confirm(options: DisconnectOptions, ui: &Ui) -> Result<(), Failure> {
+    if options.assume_yes {
+        return Ok(());
+    }
+    if !ui.can_prompt() {
+        return Err(Failure::usage(
+            "disconnect deletes the integration and the app: pass --yes to confirm without a prompt (--dry-run shows what would go)",
+        ));
+    }
+    let yes = ui
+        .confirm("Delete these?", false)
+        .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?;
+    if yes {
+        Ok(())
+    } else {
+        Err(Failure::cancelled("nothing was deleted"))
+    }
+}
+
+/// Deletes what the plan says, Apono first; an app or object that could not go is a
+/// debt in the report.
+async fn apply(
+    plan: &DisconnectPlan,
+    okta: &OktaClient,
+    apono: &crate::apono::AponoClient,
+    template: &ConfigTemplate,
+    report: &mut DisconnectReport,
+    ui: &Ui,
+    warnings: &Warnings,
+) -> Result<(), Failure> {
+    if let Some((id, _)) = &plan.integration {
+        match apono.delete_integration(id).await {
+            Err(e) if !e.is_not_found() => return Err(e.into()),
+            _ => ui.done(&format!("deleted the Apono integration {id}")),
+        }
+    }
+    for (app, _) in &plan.apps {
+        match guard::retire_unreferenced_app(okta, apono, template, app).await {
+            Ok(Retired::Deleted) => {
+                ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
+                report.deleted_app_ids.push(app.id.clone());
+            }
+            Ok(Retired::InUse) => warnings.warn(
+                ui,
+                format!(
+                    "kept the Okta app {}: an Apono integration uses it now",
+                    app.id
+                ),
+            ),
+            Err(e) => {
+                warnings.warn(ui, format!("could not delete the Okta app {}: {e}", app.id));
+                let left = debts::app_not_retired("", &app.id, &e, "disconnect");
+                report.left_behind.push(left);
+            }
+        }
+    }
+    // Shared by every app this tool made: Okta refuses while a client still holds them.
+    for (kind, id) in &plan.shared {
+        match kind.delete(okta, id).await {
+            Err(e) if !e.is_not_found() => {
+                warnings.warn(ui, format!("kept the {} ({id}): {e}", kind.describe()));
+                report.left_behind.push(format!(
+                    "the Okta {} ({id}) was not deleted ({e}): delete it in the Okta admin console once no app uses it",
+                    kind.describe()
+                ));
+            }
+            _ => {
+                ui.done(&format!("deleted the {} ({id})", kind.describe()));
+                report.deleted_least_privilege_ids.push(id.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Revokes the Okta token at the end (a failure is a debt in `left_behind`), unless
+/// `--keep-api-token`.
+async fn revoke_unless_kept(
+    okta: &OktaClient,
+    service: &ServiceSettings,
+    options: DisconnectOptions,
+    report: &mut DisconnectReport,
+    ui: &Ui,
+    warnings: &Warnings,
+) {
+    if options.keep_api_token {
+        warnings.warn(ui, "--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
+        return;
+    }
+    let pause = crate::settings::poll_interval(&service.http);
+    match guard::revoke_and_report(okta, pause, ui, warnings).await {
+        Ok(()) => report.api_token_revoked = true,
+        Err(left) => report.left_behind.push(left),
+    }
+}
+
+impl Summary for DisconnectReport {
+    fn to_text(&self) -> String {
         let headline = match self.result {
             DisconnectOutcome::Planned => format!(
                 "Planned (dry run): disconnect {}; nothing was deleted.",
@@ -71,282 +438,138 @@ impl DisconnectReport {
         } else {
             self.deleted_app_ids.join(", ")
         };
-        [
+        let token = if self.api_token_revoked {
+            "revoked"
+        } else {
+            "not revoked"
+        };
+        let mut lines = vec![
             headline,
             format!(
                 "  Apono integration  {}",
                 self.integration_id.as_deref().unwrap_or("none")
             ),
             format!("  deleted apps       {apps}"),
-            format!(
-                "  Okta API token     {}",
-                if self.api_token_revoked {
-                    "revoked"
-                } else {
-                    "not revoked"
-                }
-            ),
-        ]
-        .into_iter()
-        .chain((!self.left_behind.is_empty()).then(|| "Left behind (needs a person):".to_string()))
-        .chain(self.left_behind.iter().map(|item| format!("  - {item}")))
-        .collect::<Vec<_>>()
-        .join("\n")
-    }
-}
-
-/// Runs `disconnect`.
-pub async fn run(
-    service: &ServiceSettings,
-    options: DisconnectOptions,
-    ui: &Ui,
-) -> Result<DisconnectReport, Failure> {
-    let warnings = Warnings::default();
-    let okta = super::okta_client(service)?.ok_or_else(|| {
-        Failure::usage(
-            "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",
-        )
-    })?;
-    let apono = super::apono_client(service)?;
-    // The connect preflight: a token that could not delete the app stops here, before
-    // anything is written.
-    let config = ConfigInputs {
-        domain: service.domain.clone(),
-        ..ConfigInputs::default()
-    };
-    let observed = observe::preflight(
-        &okta,
-        &apono,
-        observe::PreflightInputs {
-            app_label: &service.app_label,
-            integration_type: service.integration_type.as_deref(),
-            config: &config,
-        },
-    )
-    .await?;
-    observe::show_confirmed_org(&okta, ui);
-    let template = &observed.template;
-    let integration = observe::org_integration(
-        &observed.integrations,
-        service.integration_id.as_deref(),
-        &service.domain,
-    )?;
-    let client_id = integration
-        .as_ref()
-        .and_then(|i| template.client_id_of(&i.integration_config))
-        .map(str::to_string);
-    let app = match &client_id {
-        Some(client_id) => match observed
-            .labelled_apps
-            .iter()
-            .find(|a| a.client_id() == client_id || a.id == *client_id)
-        {
-            Some(app) => Some(app.clone()),
-            None => {
-                okta.app_for_client_id(client_id, &service.app_label)
-                    .await?
-            }
-        },
-        None => None,
-    };
-    // Apps a half-done disconnect (or an interrupted connect) left: our label, the
-    // service app kind, and no integration of any org uses them.
-    let leftovers: Vec<AppRef> = observed
-        .labelled_apps
-        .iter()
-        .filter(|a| a.name == SERVICE_APP_NAME)
-        .filter(|a| app.as_ref().is_none_or(|used| used.id != a.id))
-        .filter(|a| {
-            !observed
-                .referenced_client_ids
-                .iter()
-                .any(|cid| cid == a.client_id() || cid == &a.id)
-        })
-        .map(AppRef::from)
-        .collect();
-
-    // The custom role and resource set of least privilege go after the apps.
-    let (custom_role, resource_set) = tokio::try_join!(
-        SharedObject::CustomRole.find(&okta),
-        SharedObject::ResourceSet.find(&okta),
-    )?;
-    let shared: Vec<(SharedObject, String)> = SharedObject::BOTH
-        .into_iter()
-        .zip([custom_role, resource_set])
-        .filter_map(|(kind, id)| Some((kind, id?)))
-        .collect();
-
-    let mut report = DisconnectReport {
-        result: DisconnectOutcome::Unchanged,
-        domain: service.domain.clone(),
-        integration_id: integration.as_ref().map(|i| i.id.clone()),
-        deleted_app_ids: Vec::new(),
-        api_token_revoked: false,
-        warnings: Vec::new(),
-        left_behind: Vec::new(),
-        deleted_least_privilege_ids: Vec::new(),
-    };
-    if integration.is_none() && leftovers.is_empty() && shared.is_empty() {
-        ui.info(&format!(
-            "Apono has no Okta integration for {}, and no app labelled \"{}\" is left.",
-            service.domain, service.app_label
-        ));
-        // Nothing to delete, but the token this run was given must not stay valid.
-        if !options.dry_run {
-            revoke_unless_kept(&okta, service, options, &mut report, ui, &warnings).await;
+            format!("  Okta API token     {token}"),
+        ];
+        if !self.left_behind.is_empty() {
+            lines.push("Left behind (needs a person):".to_string());
+            lines.extend(self.left_behind.iter().map(|item| format!("  - {item}")));
         }
-        report.warnings = warnings.list();
-        return Ok(report);
+        lines.join("\n")
     }
 
-    ui.heading(&format!("Plan (disconnect) for {}:", service.domain));
-    let mut steps = Vec::new();
-    if let Some(integration) = &integration {
-        steps.push(format!(
-            "delete the Apono integration \"{}\" ({})",
-            integration.name, integration.id
-        ));
-        match (&app, &client_id) {
-            (Some(app), _) => steps.push(format!(
-                "deactivate and delete the Okta app \"{}\" ({})",
-                app.label, app.id
-            )),
-            (None, Some(client_id)) => warnings.warn(ui, format!(
-                "the Okta app Apono used (client id {client_id}) does not exist; only the integration is deleted"
-            )),
-            (None, None) => warnings.warn(ui, format!(
-                "the integration's config has no client id (key \"{}\"), so no Okta app is deleted; check apps labelled \"{}\" in the Okta admin console",
-                template.client_id_key, service.app_label
-            )),
-        }
-    }
-    steps.extend(leftovers.iter().map(|a| {
-        format!(
-            "deactivate and delete the app {} (labelled \"{}\", not used by Apono: left by an earlier run)",
-            a.id, service.app_label
-        )
-    }));
-    steps.extend(
-        shared
-            .iter()
-            .map(|(kind, id)| format!("delete the {} ({id})", kind.describe())),
-    );
-    if !options.keep_api_token {
-        steps.push("revoke the Okta API token used for this run".into());
-    }
-    for (n, step) in steps.iter().enumerate() {
-        ui.info(&format!("  {}. {step}", n + 1));
-    }
-    if options.dry_run {
-        report.result = DisconnectOutcome::Planned;
-        report.warnings = warnings.list();
-        return Ok(report);
-    }
-    if !options.assume_yes {
-        // Default No: with nobody to ask, deleting needs an explicit --yes.
-        if !ui.can_prompt() {
-            return Err(Failure::usage(
-                "disconnect deletes the integration and the app: pass --yes to confirm without a prompt (--dry-run shows what would go)",
-            ));
-        }
-        if !ui
-            .confirm("Delete these?", false)
-            .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
-        {
-            return Err(Failure::cancelled("nothing was deleted"));
-        }
-    }
-
-    // Apono first, so it never points at an app that no longer exists.
-    if let Some(integration) = &integration {
-        match apono.delete_integration(&integration.id).await {
-            Err(e) if !e.is_not_found() => return Err(e.into()),
-            _ => ui.done(&format!("deleted the Apono integration {}", integration.id)),
-        }
-    }
-    let apps = app.iter().map(AppRef::from).chain(leftovers);
-    for app in apps {
-        match guard::retire_unreferenced_app(&okta, &apono, template, &app).await {
-            Ok(Retired::Deleted) => {
-                ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
-                report.deleted_app_ids.push(app.id.clone());
-            }
-            Ok(Retired::InUse) => warnings.warn(
-                ui,
-                format!(
-                    "kept the Okta app {}: an Apono integration uses it now",
-                    app.id
-                ),
-            ),
-            Err(e) => {
-                warnings.warn(ui, format!("could not delete the Okta app {}: {e}", app.id));
-                report.left_behind.push(format!(
-                    "the Okta app {} (no longer used by Apono) was not deleted ({e}): run `apono-okta disconnect` again, or delete it in the Okta admin console",
-                    app.id
-                ));
-            }
-        }
-    }
-    // Shared by every app this tool made: Okta refuses while a client still holds them.
-    for (kind, id) in &shared {
-        match kind.delete(&okta, id).await {
-            Err(e) if !e.is_not_found() => {
-                warnings.warn(ui, format!("kept the {} ({id}): {e}", kind.describe()));
-                report.left_behind.push(format!(
-                    "the Okta {} ({id}) was not deleted ({e}): delete it in the Okta admin console once no app uses it",
-                    kind.describe()
-                ));
-            }
-            _ => {
-                ui.done(&format!("deleted the {} ({id})", kind.describe()));
-                report.deleted_least_privilege_ids.push(id.clone());
-            }
-        }
-    }
-    revoke_unless_kept(&okta, service, options, &mut report, ui, &warnings).await;
-    report.result = DisconnectOutcome::Disconnected;
-    report.warnings = warnings.list();
-    Ok(report)
-}
-
-/// Revokes the Okta token at the end (a failure is a debt in `left_behind`), unless
-/// `--keep-api-token`.
-async fn revoke_unless_kept(
-    okta: &OktaClient,
-    service: &ServiceSettings,
-    options: DisconnectOptions,
-    report: &mut DisconnectReport,
-    ui: &Ui,
-    warnings: &Warnings,
-) {
-    if options.keep_api_token {
-        warnings.warn(ui, "--keep-api-token: the Okta API token stays valid; revoke it in the Okta admin console when you are done");
-    } else {
-        match guard::revoke_token(okta, crate::settings::poll_interval(&service.http)).await {
-            Ok(()) => {
-                ui.done("revoked the Okta API token");
-                report.api_token_revoked = true;
-            }
-            Err(e) => {
-                warnings.warn(ui, format!("could not revoke the Okta API token: {e}"));
-                report.left_behind.push(format!(
-                    "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
-                ));
-            }
-        }
-    }
-}
-
-impl Summary for DisconnectReport {
-    fn to_text(&self) -> String {
-        DisconnectReport::to_text(self)
-    }
     /// 6 when something is left for a person (an app not deleted, a live token).
     fn exit_code(&self) -> u8 {
-        if self.left_behind.is_empty() {
-            0
-        } else {
-            ExitKind::LeftBehind.code()
+        debts::exit_code(&self.left_behind, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::config::fallback_template;
+    use serde_json::json;
+
+    fn app(id: &str, created: &str) -> App {
+        serde_json::from_value(json!({
+            "id": id, "name": "oidc_client", "label": "Apono Integration", "status": "ACTIVE",
+            "created": created, "credentials": {"oauthClient": {"client_id": id}},
+        }))
+        .unwrap()
+    }
+
+    fn seen(apps: Vec<App>, used: Option<&str>) -> DisconnectObservation {
+        let integration: Option<Integration> = used.map(|client_id| {
+            serde_json::from_value(json!({
+                "id": "int1", "name": "Okta example.okta.com", "type": "okta", "status": "Active",
+                "integration_config": {"domain": "example.okta.com", "client_id": client_id},
+            }))
+            .unwrap()
+        });
+        DisconnectObservation {
+            domain: "example.okta.com".into(),
+            app_label: "Apono Integration".into(),
+            template: fallback_template(&ConfigInputs {
+                domain: "example.okta.com".into(),
+                ..ConfigInputs::default()
+            }),
+            app: used.and_then(|id| apps.iter().find(|a| a.id == id).cloned()),
+            integration,
+            labelled_apps: apps,
+            referenced_client_ids: used.map(str::to_string).into_iter().collect(),
+            okta_now: humantime::parse_rfc3339("2026-01-01T12:00:00Z").unwrap(),
+            shared: vec![(SharedObject::CustomRole, "cr1".into())],
         }
+    }
+
+    const OLD: &str = "2026-01-01T00:00:00Z";
+    const YOUNG: &str = "2026-01-01T11:55:00Z";
+
+    #[test]
+    fn integration_then_its_app_then_leftovers_then_shared_objects() {
+        let apps = vec![app("0oaUsed", OLD), app("0oaLeft", OLD)];
+        let plan = plan(&seen(apps, Some("0oaUsed")));
+        let ids: Vec<(&str, AppRole)> =
+            plan.apps.iter().map(|(a, r)| (a.id.as_str(), *r)).collect();
+        assert_eq!(
+            ids,
+            [("0oaUsed", AppRole::Used), ("0oaLeft", AppRole::Leftover)]
+        );
+        assert_eq!(
+            plan.integration,
+            Some(("int1".into(), "Okta example.okta.com".into()))
+        );
+        assert_eq!(plan.shared.len(), 1);
+        assert!(plan.young.is_empty());
+        let steps = plan.steps("Apono Integration", true);
+        assert_eq!(steps.len(), 5);
+        assert!(steps[0].starts_with("delete the Apono integration"));
+        assert_eq!(steps[4], "revoke the Okta API token used for this run");
+    }
+
+    #[test]
+    fn a_young_unused_app_is_left_with_its_time_and_keeps_the_shared_objects() {
+        let apps = vec![app("0oaUsed", OLD), app("0oaInFlight", YOUNG)];
+        let plan = plan(&seen(apps, Some("0oaUsed")));
+        assert_eq!(plan.apps.len(), 1, "only the used app goes");
+        assert_eq!(plan.young.len(), 1);
+        assert!(plan.young[0].contains("0oaInFlight"));
+        assert!(
+            plan.young[0].contains("after 2026-01-01T12:10:00Z"),
+            "{}",
+            plan.young[0]
+        );
+        assert!(
+            plan.shared.is_empty(),
+            "a connect in flight may hold the custom role"
+        );
+    }
+
+    #[test]
+    fn the_app_apono_uses_goes_however_young() {
+        let plan = plan(&seen(vec![app("0oaNew", YOUNG)], Some("0oaNew")));
+        assert_eq!(plan.apps.len(), 1);
+        assert!(plan.young.is_empty());
+    }
+
+    #[test]
+    fn nothing_connected_and_nothing_left_is_empty() {
+        let mut observation = seen(Vec::new(), None);
+        observation.shared.clear();
+        let plan = plan(&observation);
+        assert!(plan.is_empty());
+        assert!(plan.warnings.is_empty());
+    }
+
+    #[test]
+    fn an_app_apono_used_that_is_gone_is_a_warning() {
+        let plan = plan(&seen(Vec::new(), Some("0oaGone")));
+        assert!(plan.apps.is_empty());
+        assert!(
+            plan.warnings[0].contains("client id 0oaGone"),
+            "{:?}",
+            plan.warnings
+        );
     }
 }

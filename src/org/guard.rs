@@ -68,9 +68,30 @@ pub enum Retired {
     InUse,
 }
 
+/// How often [`retire_unreferenced_app`] tries while the answers are lost.
+const RETIRE_ATTEMPTS: u32 = 3;
+
 /// Deactivates and deletes an app, unless an Apono integration references it when
-/// re-read immediately before. A missing app counts as deleted.
+/// re-read immediately before. A missing app counts as deleted. Tried again while an
+/// answer is lost: a deactivate or delete that landed anyway shows on the next try (a
+/// 404 counts as deleted), and one that did not land is sent again.
 pub async fn retire_unreferenced_app(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    app: &AppRef,
+) -> Result<Retired, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match retire_once(okta, apono, template, app).await {
+            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
+    }
+}
+
+/// One try of [`retire_unreferenced_app`].
+async fn retire_once(
     okta: &OktaClient,
     apono: &AponoClient,
     template: &ConfigTemplate,
@@ -127,6 +148,26 @@ pub async fn revoke_token(okta: &OktaClient, pause: Duration) -> Result<(), ApiE
                 attempt += 1;
                 tokio::time::sleep(pause).await;
             }
+        }
+    }
+}
+
+/// Revokes the token through [`revoke_token`] and says so; `Err` is the debt to list in
+/// `left_behind` (the token is still valid, and what to do).
+pub async fn revoke_and_report(
+    okta: &OktaClient,
+    pause: Duration,
+    ui: &crate::ui::Ui,
+    warnings: &crate::ui::Warnings,
+) -> Result<(), String> {
+    match revoke_token(okta, pause).await {
+        Ok(()) => {
+            ui.done("revoked the Okta API token");
+            Ok(())
+        }
+        Err(e) => {
+            warnings.warn(ui, format!("could not revoke the Okta API token: {e}"));
+            Err(crate::org::debts::token_not_revoked(&e))
         }
     }
 }
