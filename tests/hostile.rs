@@ -13,6 +13,8 @@
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde_json::{Value, json};
+
 use crate::support::harness::{Harness, Run};
 use crate::support::hostile_server::{Answer, HostileServer, gzip_bomb};
 
@@ -260,4 +262,203 @@ fn a_server_that_never_answers_is_exit_8_within_one_deadline() {
         "{asked:?}"
     );
     assert_only_the_apono_token_reached(&h, &apono);
+}
+
+// Text from outside is inert (DESIGN.md §5): what a server sends or an admin typed.
+
+/// Server text that would act on a terminal: an OSC title change ended by BEL, a CSI
+/// clear screen, a C1 CSI, DEL, a right-to-left override and an isolate.
+const EVIL: &str =
+    "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\u{202e}txet desrever\u{2066}isolated\u{2069}";
+
+/// [`EVIL`] as a terminal must show it.
+const EVIL_SHOWN: &str =
+    r"\x1b]0;pwned\x07\x1b[2J\x9b31m\x7f\u{202e}txet desrever\u{2066}isolated\u{2069}";
+
+/// [`EVIL`] as `--json` must write it.
+const EVIL_JSON: &str =
+    r"\u001b]0;pwned\u0007\u001b[2J\u009b31m\u007f\u202etxet desrever\u2066isolated\u2069";
+
+/// `connect` against an Apono answering the token check with `answer`, an error full of
+/// [`EVIL`], in human mode and with `--json`. Both runs: exit 1 naming the request, every
+/// stream inert and bounded, the error shown with [`EVIL_SHOWN`] (human) or
+/// [`EVIL_JSON`] (JSON, whose `error` decodes back to [`EVIL`]); one request per run.
+/// Returns the human stderr and the JSON `error`.
+fn assert_an_evil_error_is_inert(answer: Answer) -> (String, String) {
+    let h = Harness::new();
+    let apono = HostileServer::start(answer);
+    let answered = "Apono answered 400";
+
+    let human = h.run_within(against_hostile_apono(&h, &apono, &[]), HANG_GUARD);
+    human.assert_code(1);
+    assert_inert_and_bounded(&human);
+    assert_eq!(human.stdout, "");
+    assert!(human.stderr.contains(answered), "{}", human.stderr);
+    assert!(human.stderr.contains(TOKEN_CHECK), "{}", human.stderr);
+    assert!(human.stderr.contains(EVIL_SHOWN), "{}", human.stderr);
+
+    let json = h.run_within(against_hostile_apono(&h, &apono, &["--json"]), HANG_GUARD);
+    json.assert_code(1);
+    assert_inert_and_bounded(&json);
+    assert!(json.stdout.contains(EVIL_JSON), "{}", json.stdout);
+    assert!(json.stderr.contains(EVIL_SHOWN), "{}", json.stderr);
+    let failure = json.json();
+    assert_eq!(failure["result"], "failed");
+    assert_eq!(failure["exit_code"], 1);
+    let error = failure["error"]
+        .as_str()
+        .expect("an error string")
+        .to_string();
+    assert!(
+        error.contains(answered) && error.contains(TOKEN_CHECK),
+        "{error}"
+    );
+    assert!(error.contains(EVIL), "{error:?}");
+
+    assert_eq!(asked(&apono), [TOKEN_CHECK, TOKEN_CHECK]);
+    assert_only_the_apono_token_reached(&h, &apono);
+    (human.stderr, error)
+}
+
+#[test]
+fn a_4_mib_error_summary_is_cut_to_1_kib_and_inert() {
+    let mut body = format!("{EVIL} ").into_bytes();
+    body.resize(4 * 1024 * 1024, b'A');
+    let (stderr, error) = assert_an_evil_error_is_inert(Answer::Fixed {
+        status: 400,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body,
+    });
+    for shown in [&stderr, &error] {
+        // The error's body is read up to 64 KiB; its summary keeps 1 KiB of that.
+        assert!(shown.contains("more bytes cut)"), "{shown}");
+        assert!(!shown.contains(&"A".repeat(1024)), "{shown}");
+    }
+}
+
+#[test]
+fn apono_error_details_are_inert() {
+    let (stderr, _) = assert_an_evil_error_is_inert(Answer::json(
+        400,
+        &json!({"error_code": "BAD_REQUEST", "error_details": format!("details {EVIL}")}),
+    ));
+    assert!(
+        stderr.contains(&format!(
+            "BAD_REQUEST to {TOKEN_CHECK}: details {EVIL_SHOWN}"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_okta_error_summary_and_50_causes_are_inert_and_cut_to_10() {
+    let causes: Vec<Value> = (1..=50)
+        .map(|n| json!({"errorSummary": format!("cause {n} {EVIL}")}))
+        .collect();
+    let (stderr, error) = assert_an_evil_error_is_inert(Answer::json(
+        400,
+        &json!({"errorCode": "E0000001", "errorSummary": format!("summary {EVIL}"), "errorCauses": causes}),
+    ));
+    assert!(
+        stderr.contains(&format!(
+            "E0000001 to {TOKEN_CHECK}: summary {EVIL_SHOWN} (cause 1 {EVIL_SHOWN}; cause 2 "
+        )),
+        "{stderr}"
+    );
+    for shown in [&stderr, &error] {
+        assert!(shown.contains("cause 10 "), "{shown}");
+        assert!(!shown.contains("cause 11 "), "{shown}");
+        assert!(shown.contains("; and 40 more causes not shown)"), "{shown}");
+    }
+}
+
+/// Seeds this org's Apono integration, named `name`, in status `Error` with `details`,
+/// as an admin (and Apono's sync) could leave it.
+fn seed_failed_integration(h: &Harness, name: &str, details: &str) {
+    let config = json!({"okta_domain": h.sandbox.okta_domain(), "client_id": "0oaGoneGone"});
+    h.sandbox.with_state(|state| {
+        let id = state.apono.seed_integration(name, "okta-directory", config);
+        let integration = state
+            .apono
+            .integrations
+            .iter_mut()
+            .find(|i| i.id == id)
+            .expect("the seeded integration");
+        integration.status = "Error".into();
+        integration.details = Some(details.to_string());
+    });
+}
+
+/// `status` with the Apono token alone, in human mode and with `--json`: both exit 5
+/// (the integration is in `Error`) with inert, bounded output.
+fn status_both_ways(h: &Harness) -> (Run, Run) {
+    let human = h.run_within(h.service_command("status", None), HANG_GUARD);
+    human.assert_code(5);
+    assert_inert_and_bounded(&human);
+    let mut command = h.service_command("status", None);
+    command.arg("--json");
+    let json = h.run_within(command, HANG_GUARD);
+    json.assert_code(5);
+    assert_inert_and_bounded(&json);
+    (human, json)
+}
+
+#[test]
+fn status_prints_an_integration_name_and_details_an_admin_set_inert() {
+    let h = Harness::new();
+    seed_failed_integration(&h, &format!("Okta {EVIL}"), &format!("sync failed {EVIL}"));
+    let (human, json) = status_both_ways(&h);
+    assert!(
+        human
+            .stdout
+            .contains(&format!("  Apono integration  Okta {EVIL_SHOWN} (")),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains(&format!(
+            "  drift: Apono reports the integration with status Error: sync failed {EVIL_SHOWN}"
+        )),
+        "{}",
+        human.stdout
+    );
+    assert!(json.stdout.contains(EVIL_JSON), "{}", json.stdout);
+    let report = json.json();
+    assert_eq!(report["apono"]["name"], format!("Okta {EVIL}"));
+}
+
+/// Sets the login of the super admin token's owner, as an admin could in Okta.
+fn set_super_admin_login(h: &Harness, login: &str) {
+    let token = h.sandbox.super_admin_token();
+    h.sandbox.with_state(|state| {
+        let owner = state
+            .okta
+            .api_token(&token)
+            .expect("the token")
+            .user_id
+            .clone();
+        let user = state
+            .okta
+            .users
+            .iter_mut()
+            .find(|u| u.id == owner)
+            .expect("the token's owner");
+        user.json["profile"]["login"] = json!(login);
+    });
+}
+
+#[test]
+fn connect_prints_an_okta_login_an_admin_set_inert() {
+    let h = Harness::new();
+    set_super_admin_login(&h, &format!("admin{EVIL}@example.com"));
+    let run = h.connect(&["--dry-run"]);
+    run.assert_code(0);
+    assert_inert_and_bounded(&run);
+    assert!(
+        run.stderr.contains(&format!(
+            "Okta token belongs to admin{EVIL_SHOWN}@example.com, a super admin"
+        )),
+        "{}",
+        run.stderr
+    );
 }

@@ -29,6 +29,17 @@ pub enum Answer {
     Silent,
 }
 
+impl Answer {
+    /// A JSON body with this status.
+    pub fn json(status: u16, body: &serde_json::Value) -> Answer {
+        Answer::Fixed {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+
 /// One request as received: method, path (with query), and headers (names lower-cased).
 #[derive(Debug, Clone)]
 pub struct Request {
