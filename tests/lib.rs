@@ -7,6 +7,7 @@ mod concurrency;
 mod connect;
 mod debts;
 mod faults;
+mod hostile;
 mod inputs_and_edges;
 mod interactive;
 mod interrupt;

@@ -5,8 +5,9 @@
 //! appears in stdout or stderr, and every exchange so far agrees with the reference
 //! documents.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use apono_okta_sandbox::{Exchange, Sandbox, SandboxOptions};
 
@@ -14,6 +15,46 @@ use apono_okta_sandbox::contract::Contract;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_apono-okta");
+
+/// Runs `command` with no stdin and its output captured; kills it and panics if it is
+/// still running after `limit` (a hang guard, not a measure of speed). Unchecked: see
+/// [`Harness::run_within`].
+pub fn output_within(mut command: Command, limit: Duration) -> Run {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary starts");
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().expect("stdout is piped")));
+    let stderr = read_all(Box::new(child.stderr.take().expect("stderr is piped")));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the binary can be waited for") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the binary was still running after {limit:?} and was killed\n--- stderr\n{}",
+                stderr.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().expect("stdout is read"),
+        stderr: stderr.join().expect("stderr is read"),
+    }
+}
 
 /// A sandbox plus an isolated home directory for the binary.
 pub struct Harness {
@@ -164,11 +205,22 @@ impl Harness {
                 .expect("stdin is written");
         }
         let output = child.wait_with_output().expect("the binary finishes");
-        let run = Run {
+        self.checked(Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        })
+    }
+
+    /// Runs a command with no stdin like [`Harness::run`], under a hang guard: one still
+    /// running after `limit` is killed, and the test fails saying so. For runs against
+    /// a server that may never answer.
+    pub fn run_within(&self, command: Command, limit: Duration) -> Run {
+        self.checked(output_within(command, limit))
+    }
+
+    /// The checks every run gets (see the module doc); returns the run.
+    pub fn checked(&self, run: Run) -> Run {
         self.assert_no_secret_in(&run.stdout, "stdout");
         self.assert_no_secret_in(&run.stderr, "stderr");
         Contract::get().assert_all(&self.sandbox.exchanges());
