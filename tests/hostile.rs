@@ -478,7 +478,6 @@ fn assert_no_forged_line(text: &str) {
 }
 
 #[test]
-#[ignore = "product bug: status prints the integration's name and Apono's details with their line breaks (not through output::server_text), so a name set in Apono forges lines of stdout"]
 fn a_name_an_admin_set_cannot_forge_a_line_of_status() {
     let h = Harness::new();
     seed_failed_integration(
@@ -491,7 +490,6 @@ fn a_name_an_admin_set_cannot_forge_a_line_of_status() {
 }
 
 #[test]
-#[ignore = "product bug: connect's progress line \"Okta token belongs to LOGIN, a super admin\" keeps the line breaks of the login set in Okta (not through output::server_text), so it forges lines of stderr"]
 fn a_login_an_admin_set_cannot_forge_a_line_of_connect() {
     let h = Harness::new();
     set_super_admin_login(&h, &format!("admin@example.com\n{FORGED}"));

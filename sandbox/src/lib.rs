@@ -158,6 +158,9 @@ pub struct SandboxOptions {
     /// evaluates it (whatever [`polls_until_settled`](Self::polls_until_settled) says).
     /// A benchmark sets it to model a real activation; default `None` (count reads).
     pub activation: Option<Duration>,
+    /// Whether the org can use custom admin roles (default `true`); an org without them
+    /// answers the IAM calls and `CUSTOM` assignments with 403 `E0000015`.
+    pub custom_admin_roles: bool,
 }
 
 impl Default for SandboxOptions {
@@ -167,6 +170,7 @@ impl Default for SandboxOptions {
             page_size: 20,
             polls_until_settled: 1,
             activation: None,
+            custom_admin_roles: true,
         }
     }
 }
@@ -337,11 +341,12 @@ impl Sandbox {
         let okta_addr = okta_listener.local_addr()?;
         let apono_addr = apono_listener.local_addr()?;
         let okta_url = format!("http://{okta_addr}");
-        let state = State::new(
+        let mut state = State::new(
             &okta_url,
             &okta_addr.to_string(),
             options.client_privileges_setting,
         );
+        state.okta.custom_admin_roles = options.custom_admin_roles;
         let super_admin_token = state.okta.api_tokens[0].token.clone();
         let read_only_admin_token = state.okta.api_tokens[1].token.clone();
         let apono_token = state.apono.api_tokens[0].clone();

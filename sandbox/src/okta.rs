@@ -319,6 +319,9 @@ pub(crate) fn handle(state: &mut State, req: &Req, page_size: usize) -> Resp {
     {
         return malformed();
     }
+    if !okta.custom_admin_roles && uses_custom_admin_roles(&route, req) {
+        return feature_unavailable();
+    }
     match (route, method) {
         (Route::Users, "GET") => list_users(okta, req, page_size),
         (Route::User(id), "GET") => match find_user(okta, caller.user_id(id)) {
@@ -1476,3 +1479,33 @@ pub(crate) const OKTA_SCOPES: &[&str] = &[
     "ssf.manage",
     "ssf.read",
 ];
+
+/// Whether a request needs the custom admin roles feature: the IAM roles and resource
+/// sets, or a `CUSTOM` client role assignment.
+fn uses_custom_admin_roles(route: &Route<'_>, req: &Req) -> bool {
+    match route {
+        Route::IamRoles
+        | Route::IamRole(_)
+        | Route::IamRolePermissions(_)
+        | Route::IamRolePermission(..)
+        | Route::ResourceSets
+        | Route::ResourceSet(_)
+        | Route::ResourceSetResources(_)
+        | Route::ResourceSetResource(..) => true,
+        Route::ClientRoles(_) => req
+            .json
+            .as_ref()
+            .is_some_and(|body| body["type"] == "CUSTOM"),
+        _ => false,
+    }
+}
+
+/// What an org without custom admin roles answers to them (`E0000015`).
+fn feature_unavailable() -> Resp {
+    error(
+        403,
+        "E0000015",
+        "You do not have permission to access the feature you are requesting",
+        &[],
+    )
+}

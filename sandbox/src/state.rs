@@ -29,6 +29,9 @@ pub struct OktaState {
     pub domain: String,
     /// What `GET /api/v1/org/settings/clientPrivilegesSetting` answers.
     pub client_privileges_setting: bool,
+    /// Whether the org can use custom admin roles; without them the IAM roles and
+    /// resource sets, and `CUSTOM` assignments, answer 403 `E0000015`.
+    pub custom_admin_roles: bool,
     /// Every app not deleted, in creation order.
     pub apps: Vec<App>,
     /// Users, in creation order. The first is the super admin, the second the read-only admin.
@@ -578,6 +581,7 @@ impl OktaState {
             org_url: org_url.to_string(),
             domain: domain.to_string(),
             client_privileges_setting,
+            custom_admin_roles: true,
             apps: Vec::new(),
             users: Vec::new(),
             groups: Vec::new(),

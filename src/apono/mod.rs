@@ -139,7 +139,11 @@ impl AponoClient {
             .api
             .get(&format!("/api/v2/integrations/{}", path_segment(id)))
             .await?;
-        Ok(details.details.filter(|d| !d.trim().is_empty()))
+        // Text for people: on one line and cut, as all server text in a message.
+        Ok(details
+            .details
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| crate::output::server_text(&d)))
     }
 
     /// Creates an integration.

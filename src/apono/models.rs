@@ -78,7 +78,7 @@ impl IntegrationStatus {
 impl std::fmt::Display for IntegrationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IntegrationStatus::Other(status) => f.write_str(status),
+            IntegrationStatus::Other(status) => f.write_str(&crate::output::server_text(status)),
             known => write!(f, "{known:?}"),
         }
     }

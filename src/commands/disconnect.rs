@@ -112,10 +112,10 @@ impl DisconnectPlan {
 
     /// The numbered steps, as printed.
     pub fn steps(&self, label: &str, revoke: bool) -> Vec<String> {
-        let integration = self
-            .integration
-            .iter()
-            .map(|(id, name)| format!("delete the Apono integration \"{name}\" ({id})"));
+        let integration = self.integration.iter().map(|(id, name)| {
+            let name = crate::output::server_text(name);
+            format!("delete the Apono integration \"{name}\" ({id})")
+        });
         let apps = self.apps.iter().map(|(app, role)| match role {
             AppRole::Used => format!("deactivate and delete the Okta app \"{label}\" ({})", app.id),
             AppRole::Leftover => format!(

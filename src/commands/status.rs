@@ -113,7 +113,10 @@ impl Summary for StatusReport {
         let mut lines = vec![format!("{}: {health}", self.okta.domain)];
         lines.push(format!(
             "  Apono integration  {} ({}, type {}): {}",
-            self.apono.name.as_deref().unwrap_or("-"),
+            self.apono
+                .name
+                .as_deref()
+                .map_or_else(|| "-".to_string(), crate::output::server_text),
             self.apono.integration_id.as_deref().unwrap_or("none"),
             self.apono.integration_type,
             self.apono

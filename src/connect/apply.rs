@@ -842,7 +842,7 @@ async fn update_integration(
         })?;
     context.ui.done(&format!(
         "pointed Apono integration \"{}\" ({}) at client id {}",
-        previous.name,
+        crate::output::server_text(&previous.name),
         previous.id,
         app.client_id()
     ));

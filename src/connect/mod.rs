@@ -433,7 +433,7 @@ impl Report {
             format!("  admin role         {}", self.okta.admin_role),
             format!(
                 "  Apono integration  {} ({}, type {})",
-                self.apono.name,
+                crate::output::server_text(&self.apono.name),
                 self.apono.integration_id.clone().unwrap_or_else(none),
                 self.apono.integration_type
             ),

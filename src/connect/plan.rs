@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::apono::Integration;
 use crate::okta::{App, REQUIRED_SCOPES, RoleAssignment};
+use crate::org::privileges;
 use crate::org::role::{self, AdminRole, ObjectPlan};
 use crate::org::rules::{self, PickError, pick_org_integration};
 use crate::org::{Observed, ReusedApp};
@@ -613,11 +614,7 @@ fn least_privilege_plan(
 
 /// `READ_ONLY_ADMIN (irb...)`, or the custom role's label, for the plan.
 fn describe_assignment(assignment: &RoleAssignment) -> String {
-    let name = match assignment.role_type.as_str() {
-        "CUSTOM" => assignment.label.as_deref().unwrap_or("a custom role"),
-        other => other,
-    };
-    format!("{name} ({})", assignment.id)
+    format!("{} ({})", privileges::role_name(assignment), assignment.id)
 }
 
 /// Apono is done syncing and found the integration working.

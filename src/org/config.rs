@@ -88,7 +88,7 @@ pub fn find_okta_directory(catalog: &[CatalogEntry]) -> Result<&CatalogEntry, Co
         .ok_or_else(|| ConfigError::NoOktaDirectory {
             available: catalog
                 .iter()
-                .map(|e| e.name.as_str())
+                .map(|e| crate::output::server_text(&e.name))
                 .collect::<Vec<_>>()
                 .join(", "),
         })

@@ -180,7 +180,7 @@ pub async fn role_in_use(
 async fn super_admin_login(okta: &OktaClient) -> Result<String, Failure> {
     let me = okta.current_user().await?;
     let roles = okta.user_roles(&me.id).await?;
-    let login = me.profile.login.clone().unwrap_or_else(|| me.id.clone());
+    let login = crate::output::server_text(me.profile.login.as_deref().unwrap_or(&me.id));
     if roles.iter().any(|r| r.role_type == "SUPER_ADMIN") {
         return Ok(login);
     }

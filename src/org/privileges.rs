@@ -43,9 +43,9 @@ pub fn role_name(assignment: &RoleAssignment) -> String {
     match assignment.role_type.as_str() {
         "CUSTOM" => format!(
             "CUSTOM \"{}\"",
-            assignment.label.as_deref().unwrap_or("a custom role")
+            crate::output::server_text(assignment.label.as_deref().unwrap_or("a custom role"))
         ),
-        other => other.to_string(),
+        other => crate::output::server_text(other),
     }
 }
 

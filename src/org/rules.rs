@@ -49,7 +49,10 @@ pub fn pick_org_integration(
     integration_id: Option<&str>,
     domain: &str,
 ) -> Result<Option<Integration>, PickError> {
-    let describe = |i: &Integration| format!("{} (\"{}\", {})", i.id, i.name, i.status);
+    let describe = |i: &Integration| {
+        let name = crate::output::server_text(&i.name);
+        format!("{} (\"{name}\", {})", i.id, i.status)
+    };
     let found: Vec<String> = integrations.iter().map(describe).collect();
     if let Some(id) = integration_id {
         return match integrations.iter().find(|i| i.id == id) {
