@@ -77,8 +77,20 @@ fn fresh_connect_leaves_exactly_the_designed_state() {
             ("okta.users.read", issuer.as_str())
         ]
     );
-    let roles: Vec<&str> = app.roles.iter().map(|r| r.role_type.as_str()).collect();
-    assert_eq!(roles, vec!["READ_ONLY_ADMIN"]);
+    // Least privilege is the default for a new connection: exactly one assignment, of
+    // the custom role over the resource set, both made by this run.
+    assert_eq!(state.okta.custom_roles.len(), 1);
+    assert_eq!(state.okta.resource_sets.len(), 1);
+    let roles: Vec<(&str, &serde_json::Value)> = app
+        .roles
+        .iter()
+        .map(|r| (r.role_type.as_str(), &r.custom))
+        .collect();
+    let custom = json!({
+        "role": state.okta.custom_roles[0].id,
+        "resource-set": state.okta.resource_sets[0].id,
+    });
+    assert_eq!(roles, vec![("CUSTOM", &custom)]);
 
     assert_eq!(state.apono.integrations.len(), 1);
     let integration = &state.apono.integrations[0];
@@ -132,7 +144,7 @@ fn json_summary_is_the_designed_object() {
                 "client_id": app.id,
                 "label": "Apono Integration",
                 "scopes": ["okta.groups.read", "okta.users.read"],
-                "admin_role": "READ_ONLY_ADMIN"
+                "admin_role": {"custom": "Apono Directory Reader", "resource_set": "Apono Directory"}
             },
             "apono": {
                 "integration_id": integration.id,
@@ -268,7 +280,12 @@ fn a_failed_apono_create_undoes_the_app_and_keeps_the_token() {
         "{failure}"
     );
     assert_eq!(failure["left_behind"], json!([]));
-    assert_eq!(failure["undone"].as_array().unwrap().len(), 1, "{failure}");
+    // The app, the resource set and the custom role this run created.
+    assert_eq!(failure["undone"].as_array().unwrap().len(), 3, "{failure}");
+    assert!(
+        state_has_no_custom_objects(&h),
+        "the custom role and set are undone"
+    );
 
     let state = h.sandbox.snapshot();
     assert!(
@@ -591,4 +608,10 @@ fn reuse_app_resyncs_an_integration_apono_reports_broken() {
         run.stderr
     );
     assert_eq!(h.sandbox.snapshot().apono.integrations[0].status, "Active");
+}
+
+/// Whether the sandbox org holds no custom role and no resource set.
+fn state_has_no_custom_objects(h: &Harness) -> bool {
+    let state = h.sandbox.snapshot();
+    state.okta.custom_roles.is_empty() && state.okta.resource_sets.is_empty()
 }

@@ -122,7 +122,8 @@ fn a_wait_that_runs_out_is_exit_5_and_undoes_the_run() {
             .contains("did not report the integration"),
         "{failure}"
     );
-    assert_eq!(failure["undone"].as_array().unwrap().len(), 2, "{failure}");
+    // The integration, the app, and the resource set and custom role of least privilege.
+    assert_eq!(failure["undone"].as_array().unwrap().len(), 4, "{failure}");
     let state = h.sandbox.snapshot();
     assert!(state.okta.apps.is_empty() && state.apono.integrations.is_empty());
     assert!(!h.token_revoked(&h.sandbox.super_admin_token()));

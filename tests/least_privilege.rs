@@ -5,7 +5,7 @@
 //! named by `status` and converged by `connect`, undone on failure, removed by
 //! `disconnect`. The harness validates every request against the reference document.
 
-use apono_okta_sandbox::{Fault, Service, Snapshot};
+use apono_okta_sandbox::{Fault, SandboxOptions, Service, Snapshot};
 use serde_json::{Value, json};
 
 use crate::support::endstate::{age_every_app, usable_token};
@@ -143,7 +143,7 @@ fn a_rotation_keeps_least_privilege_and_reuses_the_shared_objects() {
 #[test]
 fn switching_kinds_goes_through_rotation_and_back() {
     let h = Harness::new();
-    connect(&h, &[]).assert_code(0);
+    connect(&h, &["--admin-role", "READ_ONLY_ADMIN"]).assert_code(0);
     age_every_app(&h);
     let to_custom = connect(&h, &["--least-privilege"]);
     to_custom.assert_code(0);
@@ -166,7 +166,7 @@ fn switching_kinds_goes_through_rotation_and_back() {
 #[test]
 fn reuse_app_switches_in_place_and_removes_the_old_role_after_active() {
     let h = Harness::new();
-    connect(&h, &[]).assert_code(0);
+    connect(&h, &["--admin-role", "READ_ONLY_ADMIN"]).assert_code(0);
     let app_id = h.sandbox.snapshot().okta.apps[0].id.clone();
     h.sandbox.clear_exchanges();
     let run = connect(&h, &["--reuse-app", "--least-privilege"]);
@@ -320,4 +320,57 @@ fn dry_run_names_the_role_and_writes_nothing() {
         run.stderr
     );
     assert!(h.writes().is_empty());
+}
+
+/// An org that cannot use custom admin roles (`E0000015`): a new connection gets
+/// `READ_ONLY_ADMIN` and says so in the summary and `warnings`; an explicit
+/// `--least-privilege` stops before any write (exit 3).
+#[test]
+fn an_org_without_custom_roles_falls_back_unless_least_privilege_was_asked_for() {
+    let h = Harness::with_options(SandboxOptions {
+        custom_admin_roles: false,
+        ..SandboxOptions::default()
+    });
+    h.sandbox.clear_exchanges();
+    let explicit = connect(&h, &["--least-privilege"]);
+    explicit.assert_code(3);
+    let failure = explicit.json();
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot use custom admin roles"),
+        "{failure}"
+    );
+    assert!(h.writes().is_empty(), "nothing written before stopping");
+
+    let run = connect(&h, &[]);
+    run.assert_code(0);
+    let report = run.json();
+    assert_eq!(report["okta"]["admin_role"], "READ_ONLY_ADMIN");
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("cannot use custom admin roles"),
+        "{report}"
+    );
+    assert!(warnings.contains("reads the whole org"), "{report}");
+    let (_, roles) = roles_of_app_in_use(&h.sandbox.snapshot());
+    assert_eq!(
+        roles,
+        vec![("READ_ONLY_ADMIN".into(), Value::Null, Value::Null)]
+    );
+
+    // The human summary says it too.
+    let h = Harness::with_options(SandboxOptions {
+        custom_admin_roles: false,
+        ..SandboxOptions::default()
+    });
+    let text = h.connect(&[]);
+    text.assert_code(0);
+    assert!(
+        text.stdout
+            .contains("warning: this Okta org cannot use custom admin roles"),
+        "{}",
+        text.stdout
+    );
 }

@@ -37,6 +37,8 @@ fn filters(known: &[(&str, &str)]) -> Vec<(String, String)> {
         ),
         // Okta's ids: a three-character prefix and 17 base62 characters.
         (r"\b0oa[A-Za-z0-9]{17}\b", "[APP_ID]"),
+        (r"\bcr0[A-Za-z0-9]{17}\b", "[CUSTOM_ROLE_ID]"),
+        (r"\biam[A-Za-z0-9]{17}\b", "[RESOURCE_SET_ID]"),
         (r"\birb[A-Za-z0-9]{17}\b", "[ROLE_ID]"),
         (r"\boag[A-Za-z0-9]{17}\b", "[GRANT_ID]"),
         (r"\b00u[A-Za-z0-9]{17}\b", "[USER_ID]"),

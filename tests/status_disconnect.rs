@@ -67,7 +67,9 @@ fn status_without_an_integration_is_unhealthy() {
 #[test]
 fn disconnect_deletes_apono_first_then_the_app_and_revokes() {
     let h = Harness::new();
-    h.connect(&["--keep-api-token"]).assert_code(0);
+    // A standard role: no custom role or resource set to delete after the app.
+    h.connect(&["--keep-api-token", "--admin-role", "READ_ONLY_ADMIN"])
+        .assert_code(0);
     let app_id = h.sandbox.snapshot().okta.apps[0].id.clone();
     let integration_id = h.sandbox.snapshot().apono.integrations[0].id.clone();
 

@@ -746,7 +746,9 @@ async fn okta_wave(
             .done(&format!("granted {}", plan.grants.join(" and ")));
     }
     if let Some(role) = &plan.role {
-        context.ui.done(&format!("assigned admin role {role}"));
+        context
+            .ui
+            .done(&format!("assigned it {}", role.with_article()));
     }
     Ok(view)
 }

@@ -20,8 +20,8 @@ use crate::http::HttpSettings;
 use crate::okta::OktaClient;
 use crate::org::config::ConfigInputs;
 use crate::org::observe;
-use crate::org::role;
 use crate::org::role::AdminRole;
+use crate::org::role::{self, LeastPrivilegeObjects};
 use crate::secret::Secret;
 use crate::ui::{Ui, Warnings};
 use apply::{Applied, ApplyContext, Journal};
@@ -121,7 +121,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         settings.okta_url.origin().ascii_serialization(),
         settings.apono_url.origin().ascii_serialization()
     ));
-    let observed = until_interrupted(observe::preflight(
+    let preflight = observe::preflight(
         &okta,
         &apono,
         observe::PreflightInputs {
@@ -129,23 +129,24 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             integration_type: settings.integration_type.as_deref(),
             config: &config_inputs,
         },
-    ))
-    .await?;
-    observe::show_confirmed_org(&okta, ui);
-    ui.done(&format!(
-        "Okta token belongs to {}, a super admin",
-        observed.okta_login
-    ));
-    ui.done(&format!(
-        "Apono token accepted; integration type \"{}\"",
-        observed.template.integration_type
-    ));
-    if let Some(note) = &observed.template.fallback_note {
-        warnings.warn(ui, note.as_str());
-    }
-    if observed.client_privileges.is_none() {
-        warnings.warn(ui, "could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
-    }
+    );
+    // The custom role and resource set are read beside the preflight whenever least
+    // privilege may be the role (the default for a new connection): no extra round trip.
+    let may_be_least_privilege = settings
+        .admin_role
+        .as_ref()
+        .is_none_or(|role| *role == AdminRole::LeastPrivilege);
+    let objects = async {
+        if may_be_least_privilege {
+            Some(role::read_objects(&okta).await)
+        } else {
+            None
+        }
+    };
+    let (observed, objects) =
+        until_interrupted(async { Ok(tokio::join!(preflight, objects)) }).await?;
+    let mut observed = observed?;
+    show_preflight(&okta, &observed, ui, &warnings);
 
     let mut plan_inputs = PlanInputs {
         domain: settings.domain.clone(),
@@ -159,14 +160,13 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         keep_api_token: settings.keep_api_token,
         wait: settings.wait.is_some(),
     };
-    let mut observed = observed;
     if settings.reuse_app {
         let target = plan::reuse_target(&observed, &plan_inputs).map_err(plan_failure)?;
         observed.reused_app =
             observe::observe_reused_app(&okta, &observed, target.as_deref(), &settings.public_key)
                 .await?;
     }
-    plan_inputs.admin_role = match &settings.admin_role {
+    let wanted = match &settings.admin_role {
         Some(role) => role.clone(),
         None => {
             observe::role_in_use(
@@ -178,9 +178,10 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             .await?
         }
     };
-    if plan_inputs.admin_role == AdminRole::LeastPrivilege {
-        observed.least_privilege = Some(role::read_objects(&okta).await?);
-    }
+    let explicit = settings.admin_role.is_some();
+    let (admin_role, least_privilege) = settle_role(wanted, explicit, objects, ui, &warnings)?;
+    plan_inputs.admin_role = admin_role;
+    observed.least_privilege = least_privilege;
     let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
     show_plan(&plan, settings, ui, &warnings);
 
@@ -257,6 +258,64 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
             });
             Err(failure)
         }
+    }
+}
+
+/// What preflight found, said: which org, whose token, which integration type, and
+/// what only warrants a warning.
+fn show_preflight(
+    okta: &OktaClient,
+    observed: &crate::org::Observed,
+    ui: &Ui,
+    warnings: &Warnings,
+) {
+    observe::show_confirmed_org(okta, ui);
+    ui.done(&format!(
+        "Okta token belongs to {}, a super admin",
+        observed.okta_login
+    ));
+    ui.done(&format!(
+        "Apono token accepted; integration type \"{}\"",
+        observed.template.integration_type
+    ));
+    if let Some(note) = &observed.template.fallback_note {
+        warnings.warn(ui, note.as_str());
+    }
+    if observed.client_privileges.is_none() {
+        warnings.warn(ui, "could not read the Okta org setting clientPrivilegesSetting; if it is on, Okta makes the new service app a super admin");
+    }
+}
+
+/// The role the run gives the app, and the custom role and resource set when that is
+/// least privilege. An org that cannot use custom admin roles gets
+/// [`AdminRole::default_standard`] with a warning, unless least privilege was asked for
+/// explicitly (`--least-privilege`): then the run stops before any write (exit 3).
+fn settle_role(
+    wanted: AdminRole,
+    explicit: bool,
+    objects: Option<Result<LeastPrivilegeObjects, crate::http::ApiError>>,
+    ui: &Ui,
+    warnings: &Warnings,
+) -> Result<(AdminRole, Option<LeastPrivilegeObjects>), Failure> {
+    if wanted != AdminRole::LeastPrivilege {
+        return Ok((wanted, None));
+    }
+    match objects {
+        Some(Ok(objects)) => Ok((wanted, Some(objects))),
+        Some(Err(e)) if role::custom_roles_unavailable(&e) && explicit => {
+            Err(Failure::okta_privileges(format!(
+                "this Okta org cannot use custom admin roles ({e}), which --least-privilege needs"
+            ))
+            .with_hint("leave out --least-privilege to connect with READ_ONLY_ADMIN (it reads the whole org), or enable custom admin roles for the org"))
+        }
+        Some(Err(e)) if role::custom_roles_unavailable(&e) => {
+            warnings.warn(ui, role::NO_CUSTOM_ROLES_WARNING);
+            Ok((AdminRole::default_standard(), None))
+        }
+        Some(Err(e)) => Err(e.into()),
+        None => Err(Failure::unexpected(
+            "least privilege was chosen but its objects were not read",
+        )),
     }
 }
 
@@ -449,6 +508,7 @@ impl Report {
         if self.result != Outcome::Planned {
             lines.push(format!("  Okta API token     {token}"));
         }
+        lines.extend(self.warnings.iter().map(|w| format!("  warning: {w}")));
         if !self.left_behind.is_empty() {
             lines.push("Left behind (needs a person):".into());
             lines.extend(self.left_behind.iter().map(|item| format!("  - {item}")));

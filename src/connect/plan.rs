@@ -185,7 +185,7 @@ impl fmt::Display for Step {
                     )
                 )
             }
-            Step::AssignRole { role } => write!(f, "assign it the admin role {role}"),
+            Step::AssignRole { role } => write!(f, "assign it {}", role.with_article()),
             Step::UnassignRoles {
                 app_id,
                 assignments,

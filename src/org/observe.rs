@@ -157,10 +157,13 @@ pub async fn role_in_use(
         return Ok(AdminRole::held_by(&reused.roles));
     }
     // Several integrations are the plan's error to report, not this lookup's.
-    let Ok(Some(integration)) =
-        crate::org::rules::pick_org_integration(&observed.integrations, integration_id, domain)
-    else {
-        return Ok(AdminRole::default_standard());
+    let integration =
+        crate::org::rules::pick_org_integration(&observed.integrations, integration_id, domain);
+    let integration = match integration {
+        // A new connection: least privilege (DESIGN.md §1).
+        Ok(None) => return Ok(AdminRole::LeastPrivilege),
+        Ok(Some(integration)) => integration,
+        Err(_) => return Ok(AdminRole::default_standard()),
     };
     let Some(client_id) = observed
         .template

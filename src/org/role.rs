@@ -32,6 +32,23 @@ pub const RESOURCE_SET_DESCRIPTION: &str =
 /// The collections the resource set holds, exactly (the last segment of their URL).
 pub const RESOURCE_KINDS: [&str; 2] = ["users", "groups"];
 
+/// What the plan, the summary and `--json` say when an org cannot use custom admin
+/// roles and the app gets the default standard role instead.
+pub const NO_CUSTOM_ROLES_WARNING: &str = "this Okta org cannot use custom admin roles (E0000015), so Apono's app gets READ_ONLY_ADMIN, which reads the whole org (apps, policies, logs), instead of least privilege";
+
+/// Whether Okta answered a custom admin role call with "this org cannot use the
+/// feature": `E0000015`, or a 400 naming the feature.
+pub fn custom_roles_unavailable(error: &ApiError) -> bool {
+    match error {
+        ApiError::Status(answer) => {
+            answer.code.as_deref() == Some("E0000015")
+                || (answer.status == reqwest::StatusCode::BAD_REQUEST
+                    && answer.summary.to_ascii_lowercase().contains("feature"))
+        }
+        _ => false,
+    }
+}
+
 /// Which admin role the app's client holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRole {
@@ -100,13 +117,26 @@ pub fn is_ours(assignment: &RoleAssignment) -> bool {
     assignment.role_type == "CUSTOM" && assignment.label.as_deref() == Some(CUSTOM_ROLE_LABEL)
 }
 
+impl AdminRole {
+    /// For a sentence: `the admin role READ_ONLY_ADMIN`, or `the custom role "Apono
+    /// Directory Reader" over the resource set "Apono Directory" (...)`.
+    pub fn with_article(&self) -> String {
+        match self {
+            AdminRole::Standard(role) => format!("the admin role {role}"),
+            AdminRole::LeastPrivilege => format!("the {self}"),
+        }
+    }
+}
+
+/// `READ_ONLY_ADMIN`, or `custom role "Apono Directory Reader" over resource set
+/// "Apono Directory" (reads users and groups, nothing else)`.
 impl std::fmt::Display for AdminRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AdminRole::Standard(role) => f.write_str(role),
             AdminRole::LeastPrivilege => write!(
                 f,
-                "custom role \"{CUSTOM_ROLE_LABEL}\" on resource set \"{RESOURCE_SET_LABEL}\" (reads users and groups, nothing else)"
+                "custom role \"{CUSTOM_ROLE_LABEL}\" over resource set \"{RESOURCE_SET_LABEL}\" (reads users and groups, nothing else)"
             ),
         }
     }

@@ -94,7 +94,8 @@ pub fn check_no_dangling_reference(state: &Snapshot) -> Result<(), String> {
 }
 
 /// One integration for the domain, Active, on an app that exists, is active, has both
-/// grants and the role. Returns the app's id.
+/// grants and exactly one role: least privilege (the default for a new connection) or
+/// `READ_ONLY_ADMIN`. Returns the app's id.
 pub fn check_healthy(state: &Snapshot, domain: &str) -> Result<String, String> {
     let integration = only_integration(state, domain)?;
     if integration.status != "Active" {
@@ -115,7 +116,7 @@ pub fn check_healthy(state: &Snapshot, domain: &str) -> Result<String, String> {
     let roles: Vec<&str> = app.roles.iter().map(|r| r.role_type.as_str()).collect();
     if app.status != "ACTIVE"
         || scopes != ["okta.groups.read", "okta.users.read"]
-        || roles != ["READ_ONLY_ADMIN"]
+        || !(roles == ["CUSTOM"] || roles == ["READ_ONLY_ADMIN"])
     {
         return Err(format!(
             "the integration's app {} is {} with scopes {scopes:?} and roles {roles:?}",
