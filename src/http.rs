@@ -57,6 +57,40 @@ const MAX_JSON_VALUES: usize = 250_000;
 /// Bytes of answers being read right now, by every client of the process.
 static BUFFERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// How long a request may go unanswered before the user is shown that it waits.
+pub const SLOW_REQUEST: Duration = Duration::from_secs(1);
+
+/// Something shown while a slow request waits; dropped when its answer came.
+pub type WaitingSign = Box<dyn Send>;
+
+/// What shows a slow request (the UI installs it; the clients know nothing of it):
+/// called with `Okta GET /api/v1/users/me` once the request has waited
+/// [`SLOW_REQUEST`]; what it returns is dropped when the request ends.
+type SlowRequestObserver = Box<dyn Fn(&str) -> WaitingSign + Send + Sync>;
+
+static SLOW_REQUEST_OBSERVER: std::sync::OnceLock<SlowRequestObserver> = std::sync::OnceLock::new();
+
+/// Installs what shows a slow request (once per process; later calls are ignored).
+pub fn on_slow_request(observer: impl Fn(&str) -> WaitingSign + Send + Sync + 'static) {
+    let _ = SLOW_REQUEST_OBSERVER.set(Box::new(observer));
+}
+
+/// Awaits `request`; if it takes longer than [`SLOW_REQUEST`], the installed observer
+/// shows it until it ends.
+async fn shown_when_slow<T>(what: impl FnOnce() -> String, request: impl Future<Output = T>) -> T {
+    let Some(observer) = SLOW_REQUEST_OBSERVER.get() else {
+        return request.await;
+    };
+    tokio::pin!(request);
+    tokio::select! {
+        answer = &mut request => answer,
+        () = tokio::time::sleep(SLOW_REQUEST) => {
+            let _sign = observer(&what());
+            request.await
+        }
+    }
+}
+
 /// Which service a client talks to; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceName {
@@ -739,7 +773,11 @@ impl ApiClient {
         let outcome = if left.is_zero() {
             Err(AttemptError::OutOfTime)
         } else {
-            self.exchange(&request, retry, left).await
+            let what = || {
+                let path = request.url.path();
+                format!("{} {} {path}", self.service, request.method)
+            };
+            shown_when_slow(what, self.exchange(&request, retry, left)).await
         };
         trace(
             self.service,

@@ -77,6 +77,7 @@ impl Ui {
     pub fn new(non_interactive: bool, appearance: Appearance) -> Ui {
         let stderr_is_terminal = stderr_is_terminal();
         let stdin_is_terminal = std::io::stdin().is_terminal();
+        show_slow_requests(appearance, stderr_is_terminal);
         Ui {
             appearance,
             stderr_is_terminal,
@@ -155,20 +156,17 @@ impl Ui {
     /// A spinner on a terminal; on anything else one plain line, and nothing more.
     pub fn spinner(&self, message: &str) -> Spinner {
         if self.is_quiet() {
-            return Spinner { bar: None };
+            return Spinner::none();
         }
         if !self.stderr_is_terminal || self.appearance.verbose {
             output::stderr_line("", &format!("{message}..."));
-            return Spinner { bar: None };
+            return Spinner::none();
         }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(output::terminal_line(message));
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Spinner { bar: Some(bar) }
+        SPINNERS.fetch_add(1, Ordering::SeqCst);
+        Spinner {
+            bar: Some(spinning(message)),
+            counted: true,
+        }
     }
 
     /// Asks yes/no; `default` on Enter. Only call when [`Ui::can_prompt`].
@@ -319,12 +317,59 @@ fn into_io(error: dialoguer::Error) -> std::io::Error {
     }
 }
 
+/// How many spinners of [`Ui::spinner`] are up: a slow request does not draw a second.
+static SPINNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A spinner with `message` and the time elapsed, ticking.
+fn spinning(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(output::terminal_line(message));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// Waiting shows itself: a request unanswered after a second gets a spinner with the
+/// time elapsed on a terminal (unless a spinner is up already), one line when stderr is
+/// not a terminal (or with `--verbose`), nothing with `--quiet`.
+fn show_slow_requests(appearance: Appearance, stderr_is_terminal: bool) {
+    crate::http::on_slow_request(move |what| -> crate::http::WaitingSign {
+        if appearance.quiet {
+            return Box::new(());
+        }
+        let message = format!("waiting for {what}");
+        if !stderr_is_terminal || appearance.verbose {
+            output::stderr_line("", &format!("{message}..."));
+            return Box::new(());
+        }
+        if SPINNERS.load(Ordering::SeqCst) > 0 {
+            return Box::new(());
+        }
+        Box::new(Spinner {
+            bar: Some(spinning(&message)),
+            counted: false,
+        })
+    });
+}
+
 /// A running spinner; [`Spinner::finish`] clears it.
 pub struct Spinner {
     bar: Option<ProgressBar>,
+    /// Counted in [`SPINNERS`] (a spinner of [`Ui::spinner`]).
+    counted: bool,
 }
 
 impl Spinner {
+    fn none() -> Spinner {
+        Spinner {
+            bar: None,
+            counted: false,
+        }
+    }
+
     /// Updates the message.
     pub fn set_message(&self, message: &str) {
         if let Some(bar) = &self.bar {
@@ -334,9 +379,7 @@ impl Spinner {
 
     /// Clears the spinner.
     pub fn finish(self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        drop(self);
     }
 }
 
@@ -344,6 +387,9 @@ impl Drop for Spinner {
     fn drop(&mut self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+        if self.counted {
+            SPINNERS.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }

@@ -168,3 +168,30 @@ fn verbose_prints_one_line_per_request_on_stderr_and_nothing_secret() {
     // stdout is still exactly the one JSON object.
     assert_eq!(run.json()["result"], "created");
 }
+
+/// Waiting shows itself: a request unanswered after a second is named on stderr (one
+/// line when stderr is not a terminal), and only that one.
+#[test]
+fn a_slow_request_is_named_while_it_waits() {
+    let h = Harness::new();
+    h.sandbox.inject(apono_okta_sandbox::Fault::delay(
+        apono_okta_sandbox::Service::Apono,
+        "GET",
+        "/api/v2/integrations-catalog",
+        1,
+        std::time::Duration::from_millis(2500),
+    ));
+    let run = h.connect(&["--dry-run"]);
+    run.assert_code(0);
+    let waiting: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("waiting for "))
+        .collect();
+    assert_eq!(
+        waiting,
+        ["waiting for Apono GET /api/v2/integrations-catalog..."],
+        "{}",
+        run.stderr
+    );
+}
