@@ -167,11 +167,11 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
 
-    /// The standard admin role assigned to the app's client: one of Okta's standard role types (not CUSTOM) [default: READ_ONLY_ADMIN; a re-run keeps the kind the app has].
+    /// A standard admin role for the app's client instead of least privilege: one of Okta's standard role types (not CUSTOM), e.g. READ_ONLY_ADMIN [a re-run keeps the kind the app has].
     #[arg(long, value_name = "ROLE")]
     pub admin_role: Option<String>,
 
-    /// Assign a custom role that reads users and groups and nothing else ("Apono Directory Reader" over the resource set "Apono Directory") instead of a standard role.
+    /// Least privilege, the default for a new connection: a custom role that reads users and groups and nothing else ("Apono Directory Reader" over the resource set "Apono Directory"). Moves an existing connection to it; stops before any write on an org that cannot use custom roles.
     #[arg(long, conflicts_with = "admin_role")]
     pub least_privilege: bool,
 
