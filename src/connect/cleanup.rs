@@ -1,0 +1,131 @@
+//! The clean-up after the commit point (Apono reported this run's app healthy, or
+//! nothing was waited for): removing the roles a repair replaced, retiring the previous
+//! and orphaned apps, and revoking the Okta API token. Nothing here is undone; what
+//! cannot be finished is a debt (exit 6), returned for `left_behind`.
+//!
+//! Concurrent runs (DESIGN.md §3): an app is retired only through
+//! [`guard::retire_unreferenced_app`], which re-reads Apono immediately before and
+//! leaves an app that an integration references now. The undo retires the apps this run
+//! created through the same [`retire_app`].
+
+use super::apply::ApplyContext;
+use crate::apono::AponoClient;
+use crate::connect::config::ConfigTemplate;
+use crate::connect::guard::{self, AppRef, Retired};
+use crate::connect::plan::{RetireReason, Retirement, Unassign};
+use crate::http::ApiError;
+use crate::okta::{App, OktaClient};
+
+/// How often [`retire_app`] tries while the answers are lost.
+const RETIRE_ATTEMPTS: u32 = 3;
+
+/// Retires an app through [`guard::retire_unreferenced_app`], trying again while an
+/// answer is lost: a deactivate or delete that landed anyway shows on the next try (a
+/// 404 counts as deleted), and one that did not land is sent again. Without this, a
+/// delete that happened but whose answer was lost was reported as an app left behind.
+pub(super) async fn retire_app(
+    okta: &OktaClient,
+    apono: &AponoClient,
+    template: &ConfigTemplate,
+    app: &AppRef,
+) -> Result<Retired, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match guard::retire_unreferenced_app(okta, apono, template, app).await {
+            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
+    }
+}
+
+/// After a switch of role kind in place: removes the old assignments; what cannot be
+/// removed is returned as debts.
+pub(super) async fn remove_old_roles(
+    context: &ApplyContext<'_>,
+    app: &App,
+    unassign: &Unassign,
+) -> Vec<String> {
+    let mut debts = Vec::new();
+    for (id, what) in &unassign.assignments {
+        match context.okta.unassign_client_role(app.client_id(), id).await {
+            Err(e) if !e.is_not_found() => {
+                context.warnings.warn(
+                    context.ui,
+                    format!(
+                        "could not remove the role {what} from the app {}: {e}",
+                        unassign.app_id
+                    ),
+                );
+                debts.push(format!(
+                    "the Okta app {} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again",
+                    unassign.app_id
+                ));
+            }
+            _ => context.ui.done(&format!(
+                "removed the role {what} from the app {}",
+                unassign.app_id
+            )),
+        }
+    }
+    debts
+}
+
+/// Retires a previous or orphaned app unless Apono uses it now: `Ok(true)` when it
+/// went, `Ok(false)` when it stays in use, `Err` the debt when it could not go.
+pub(super) async fn retire(
+    context: &ApplyContext<'_>,
+    retirement: &Retirement,
+) -> Result<bool, String> {
+    let what = match retirement.reason {
+        RetireReason::Previous => "previous",
+        RetireReason::Orphan => "orphaned",
+    };
+    let app_id = &retirement.app_id;
+    let target = AppRef {
+        id: app_id.clone(),
+        client_id: app_id.clone(),
+    };
+    match retire_app(context.okta, context.apono, context.template, &target).await {
+        Ok(Retired::Deleted) => {
+            context
+                .ui
+                .done(&format!("deactivated and deleted the {what} app {app_id}"));
+            Ok(true)
+        }
+        Ok(Retired::InUse) => {
+            context.warnings.warn(
+                context.ui,
+                format!("kept the {what} app {app_id}: an Apono integration uses it now"),
+            );
+            Ok(false)
+        }
+        Err(e) => {
+            context.warnings.warn(
+                context.ui,
+                format!("could not retire the {what} app {app_id}: {e}"),
+            );
+            Err(format!(
+                "the {what} Okta app {app_id} was not retired ({e}): run `apono-okta connect` again, or deactivate and delete it in the Okta admin console"
+            ))
+        }
+    }
+}
+
+/// Revokes the Okta token until Okta confirms it; `Err` is the debt.
+pub(super) async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
+    match guard::revoke_token(context.okta, context.poll_interval).await {
+        Ok(()) => {
+            context.ui.done("revoked the Okta API token");
+            Ok(())
+        }
+        Err(e) => {
+            context.warnings.warn(
+                context.ui,
+                format!("could not revoke the Okta API token: {e}"),
+            );
+            Err(format!(
+                "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
+            ))
+        }
+    }
+}
