@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use super::cleanup::{remove_old_roles, retire, revoke};
+use super::cleanup::clean_up;
 use super::undo::{Journal, Undo};
 use super::wait::{Written, wait_for_active};
 use crate::apono::{AponoClient, Integration};
@@ -92,7 +92,32 @@ pub(super) async fn apply(
         least_privilege_ids.as_ref(),
     )
     .await?;
+    let integration = point_apono(context, journal, plan, &app, apono_now).await?;
+    // Apono confirmed the new app works (or nothing is waited for): nothing from here
+    // on is undone. What cannot be finished is a debt (exit 6), listed.
+    journal.commit();
 
+    let cleaned = clean_up(context, plan, &app).await;
+    Ok(Applied {
+        app,
+        scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+        admin_role: context.admin_role.clone(),
+        integration,
+        retired_app_ids: cleaned.retired_app_ids,
+        api_token_revoked: cleaned.api_token_revoked,
+        left_behind: cleaned.left_behind,
+    })
+}
+
+/// Writes the integration as the plan says (create, update, or keep) and, when the
+/// plan waits, waits for Apono to report it healthy with this run's app.
+async fn point_apono(
+    context: &ApplyContext<'_>,
+    journal: &Journal,
+    plan: &Plan,
+    app: &App,
+    apono_now: Option<guard::AponoView>,
+) -> Result<Integration, Failure> {
     // The client id Apono used when this run observed it: the premise of an update.
     let observed_client_id = plan
         .existing_integration
@@ -105,7 +130,7 @@ pub(super) async fn apply(
             integration_type,
         } => {
             let created =
-                create_integration(context, journal, &app, name, integration_type, apono_now)
+                create_integration(context, journal, app, name, integration_type, apono_now)
                     .await?;
             // Two runs that both found nothing both create: both yield, and a re-run
             // starts clean. The check runs beside the first status read when there is
@@ -119,7 +144,7 @@ pub(super) async fn apply(
             let updated = update_integration(
                 context,
                 journal,
-                &app,
+                app,
                 previous,
                 observed_client_id.as_deref(),
                 apono_now,
@@ -134,47 +159,11 @@ pub(super) async fn apply(
             Written::Nothing,
         ),
     };
-    let integration = if plan.wait_for_active {
-        wait_for_active(context, &app, integration, written, observed_client_id).await?
+    if plan.wait_for_active {
+        wait_for_active(context, app, integration, written, observed_client_id).await
     } else {
-        integration
-    };
-    // Apono confirmed the new app works (or nothing is waited for): nothing from here
-    // on is undone. What cannot be finished is a debt (exit 6), listed.
-    journal.commit();
-
-    let mut left_behind = Vec::new();
-    if let Some(unassign) = &plan.unassign {
-        left_behind.extend(remove_old_roles(context, &app, unassign).await);
+        Ok(integration)
     }
-    let mut retired_app_ids = Vec::new();
-    for retirement in &plan.retire {
-        match retire(context, retirement).await {
-            Ok(true) => retired_app_ids.push(retirement.app_id.clone()),
-            Ok(false) => {}
-            Err(debt) => left_behind.push(debt),
-        }
-    }
-    let api_token_revoked = if plan.revoke_token {
-        match revoke(context).await {
-            Ok(()) => true,
-            Err(debt) => {
-                left_behind.push(debt);
-                false
-            }
-        }
-    } else {
-        false
-    };
-    Ok(Applied {
-        app,
-        scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
-        admin_role: context.admin_role.clone(),
-        integration,
-        retired_app_ids,
-        api_token_revoked,
-        left_behind,
-    })
 }
 
 /// Makes the custom role and resource set what least privilege needs; returns their ids.

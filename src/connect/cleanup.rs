@@ -12,7 +12,7 @@ use super::apply::ApplyContext;
 use crate::apono::AponoClient;
 use crate::connect::config::ConfigTemplate;
 use crate::connect::guard::{self, AppRef, Retired};
-use crate::connect::plan::{RetireReason, Retirement, Unassign};
+use crate::connect::plan::{Plan, RetireReason, Retirement, Unassign};
 use crate::http::ApiError;
 use crate::okta::{App, OktaClient};
 
@@ -38,9 +38,59 @@ pub(super) async fn retire_app(
     }
 }
 
+/// What the clean-up after the commit point did.
+#[derive(Debug, Default)]
+pub(super) struct CleanedUp {
+    pub(super) retired_app_ids: Vec<String>,
+    /// Only when Okta confirmed it.
+    pub(super) api_token_revoked: bool,
+    /// The debts (exit 6), each with what to do.
+    pub(super) left_behind: Vec<String>,
+}
+
+impl CleanedUp {
+    /// Counts one retirement: gone, kept in use, or a debt.
+    fn retired(&mut self, app_id: &str, outcome: Result<bool, String>) {
+        match outcome {
+            Ok(true) => self.retired_app_ids.push(app_id.to_string()),
+            Ok(false) => {}
+            Err(debt) => self.left_behind.push(debt),
+        }
+    }
+
+    /// Counts the revoke: confirmed, or a debt.
+    fn revoked(&mut self, outcome: Result<(), String>) {
+        match outcome {
+            Ok(()) => self.api_token_revoked = true,
+            Err(debt) => self.left_behind.push(debt),
+        }
+    }
+}
+
+/// After the commit point, as the plan says: removes the roles a repair replaced,
+/// retires the previous and orphaned apps, revokes the token. Nothing here fails the
+/// run; what cannot be done is a debt.
+pub(super) async fn clean_up(context: &ApplyContext<'_>, plan: &Plan, app: &App) -> CleanedUp {
+    let mut cleaned = CleanedUp::default();
+    if let Some(unassign) = &plan.unassign {
+        cleaned
+            .left_behind
+            .extend(remove_old_roles(context, app, unassign).await);
+    }
+    for retirement in &plan.retire {
+        let outcome = retire(context, retirement).await;
+        cleaned.retired(&retirement.app_id, outcome);
+    }
+    if plan.revoke_token {
+        let outcome = revoke(context).await;
+        cleaned.revoked(outcome);
+    }
+    cleaned
+}
+
 /// After a switch of role kind in place: removes the old assignments; what cannot be
 /// removed is returned as debts.
-pub(super) async fn remove_old_roles(
+async fn remove_old_roles(
     context: &ApplyContext<'_>,
     app: &App,
     unassign: &Unassign,
@@ -72,10 +122,7 @@ pub(super) async fn remove_old_roles(
 
 /// Retires a previous or orphaned app unless Apono uses it now: `Ok(true)` when it
 /// went, `Ok(false)` when it stays in use, `Err` the debt when it could not go.
-pub(super) async fn retire(
-    context: &ApplyContext<'_>,
-    retirement: &Retirement,
-) -> Result<bool, String> {
+async fn retire(context: &ApplyContext<'_>, retirement: &Retirement) -> Result<bool, String> {
     let what = match retirement.reason {
         RetireReason::Previous => "previous",
         RetireReason::Orphan => "orphaned",
@@ -112,7 +159,7 @@ pub(super) async fn retire(
 }
 
 /// Revokes the Okta token until Okta confirms it; `Err` is the debt.
-pub(super) async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
+async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
     match guard::revoke_token(context.okta, context.poll_interval).await {
         Ok(()) => {
             context.ui.done("revoked the Okta API token");
