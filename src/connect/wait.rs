@@ -31,15 +31,12 @@ pub(super) async fn wait_for_active(
     written: Written,
     observed_client_id: Option<String>,
 ) -> Result<Integration, Failure> {
-    let updated = written == Written::Updated;
-    let freshness = Freshness {
-        after_update: updated,
-        // A status that is not yet settled proves Apono saw our write.
-        saw_sync: written == Written::Created || (updated && !integration.status.is_healthy()),
-        expected_client_id: Some(app.client_id().to_string()),
-        previous_client_id: observed_client_id,
-        settled_reads: 0,
-    };
+    let freshness = Freshness::after(
+        written,
+        &integration.status,
+        app.client_id(),
+        observed_client_id,
+    );
     let id = integration.id.clone();
     let waited = async {
         match tokio::time::timeout(
@@ -49,7 +46,7 @@ pub(super) async fn wait_for_active(
         .await
         {
             Ok(result) => result,
-            Err(_) => Err(wait_ran_out(context, &id)),
+            Err(_) => Err(wait_ran_out(context.wait_timeout, &id)),
         }
     };
     let sole = async {
@@ -62,10 +59,11 @@ pub(super) async fn wait_for_active(
     Ok(healthy)
 }
 
-fn wait_ran_out(context: &ApplyContext<'_>, id: &str) -> Failure {
+/// Exit 5: `--wait` (`waited`) passed before Apono settled.
+fn wait_ran_out(waited: Duration, id: &str) -> Failure {
     Failure::unhealthy(format!(
         "Apono did not report the integration {id} Active within {}s",
-        context.wait_timeout.as_secs()
+        waited.as_secs()
     ))
     .with_hint("raise --wait SECONDS, or check the integration in the Apono web app")
 }
@@ -79,6 +77,12 @@ const SETTLED_READS_AFTER_UPDATE: u32 = 3;
 /// activation is noticed within 10% of the time Apono took, or about this, whichever
 /// is larger, without reading every 100 ms for two minutes.
 const SHORTEST_PAUSE: Duration = Duration::from_millis(100);
+
+/// The pause before the next status read, `waited` into the wait (see
+/// [`SHORTEST_PAUSE`]); never longer than `poll_interval`.
+fn next_pause(waited: Duration, poll_interval: Duration) -> Duration {
+    (waited / 10).clamp(SHORTEST_PAUSE.min(poll_interval), poll_interval)
+}
 
 /// Whether a read describes this run's app, not the previous one.
 ///
@@ -97,6 +101,7 @@ struct Freshness {
 }
 
 /// What one status read says about whose app Apono is on.
+#[derive(Debug, PartialEq)]
 enum Shows {
     /// This run's app.
     NewApp,
@@ -106,7 +111,63 @@ enum Shows {
     Foreign(String),
 }
 
+/// What one status read means for the wait.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// Read again; the spinner says why.
+    Wait(String),
+    /// Another run pointed the integration at this client id (exit 7).
+    Foreign(String),
+    /// Apono reports this run's app `Active`.
+    Active,
+    /// Apono reports this run's app working, with a warning: shown, and the run goes on.
+    Warning,
+    /// `Error` or `Disabled` (exit 5).
+    Failed,
+}
+
 impl Freshness {
+    /// Before the first read, after this run `written` the integration whose status
+    /// was then `status`: the new app is `client_id`, the previous one
+    /// `previous_client_id`.
+    fn after(
+        written: Written,
+        status: &IntegrationStatus,
+        client_id: &str,
+        previous_client_id: Option<String>,
+    ) -> Freshness {
+        let updated = written == Written::Updated;
+        Freshness {
+            after_update: updated,
+            // A status that is not yet settled proves Apono saw our write.
+            saw_sync: written == Written::Created || (updated && !status.is_healthy()),
+            expected_client_id: Some(client_id.to_string()),
+            previous_client_id,
+            settled_reads: 0,
+        }
+    }
+
+    /// Judges one read: whose app it shows, then whether its status ends the wait.
+    fn judge(&mut self, integration: &Integration, client_id_key: &str) -> Step {
+        match self.shows(integration, client_id_key) {
+            Shows::NewApp => {}
+            Shows::Stale => return Step::Wait("waiting for Apono to take the new app".into()),
+            Shows::Foreign(other) => return Step::Foreign(other),
+        }
+        let trusted = self.settled_and_trusted(integration);
+        match &integration.status {
+            status if status.is_healthy() && !trusted => {
+                Step::Wait("waiting for Apono to sync with the new app".into())
+            }
+            IntegrationStatus::Active => Step::Active,
+            IntegrationStatus::Warning => Step::Warning,
+            status if status.is_failed() => Step::Failed,
+            other => Step::Wait(format!(
+                "waiting for Apono to sync with Okta (status {other})"
+            )),
+        }
+    }
+
     fn shows(&self, integration: &Integration, client_id_key: &str) -> Shows {
         let shown = integration
             .integration_config
@@ -142,12 +203,11 @@ async fn wait_until_healthy(
     mut freshness: Freshness,
 ) -> Result<Integration, Failure> {
     let spinner = context.ui.spinner("waiting for Apono to sync with Okta");
-    let shortest = SHORTEST_PAUSE.min(context.poll_interval);
     let started = Instant::now();
     let mut pause = Duration::ZERO;
     loop {
         tokio::time::sleep(pause).await;
-        pause = (started.elapsed() / 10).clamp(shortest, context.poll_interval);
+        pause = next_pause(started.elapsed(), context.poll_interval);
         let integration = match context.apono.integration(id).await {
             Ok(integration) => integration,
             Err(e) if e.is_not_found() => {
@@ -161,32 +221,22 @@ async fn wait_until_healthy(
                 return Err(e.into());
             }
         };
-        match freshness.shows(&integration, &context.template.client_id_key) {
-            Shows::NewApp => {}
-            Shows::Stale => {
-                spinner.set_message("waiting for Apono to take the new app");
-                continue;
-            }
-            Shows::Foreign(other) => {
+        match freshness.judge(&integration, &context.template.client_id_key) {
+            Step::Wait(why) => spinner.set_message(&why),
+            Step::Foreign(other) => {
                 spinner.finish();
                 return Err(concurrent_change(format!(
                     "another run pointed the Apono integration {id} at client id {other} while this run waited for it"
                 )));
             }
-        }
-        let trusted = freshness.settled_and_trusted(&integration);
-        match &integration.status {
-            status if status.is_healthy() && !trusted => {
-                spinner.set_message("waiting for Apono to sync with the new app");
-            }
-            IntegrationStatus::Active => {
+            Step::Active => {
                 spinner.finish();
                 context
                     .ui
                     .done(&format!("Apono reports the integration {id} Active"));
                 return Ok(integration);
             }
-            IntegrationStatus::Warning => {
+            Step::Warning => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
                 context.warnings.warn(
@@ -195,7 +245,7 @@ async fn wait_until_healthy(
                 );
                 return Ok(integration);
             }
-            status if status.is_failed() => {
+            Step::Failed => {
                 spinner.finish();
                 let details = details_of(context.apono, id).await;
                 return Err(Failure::unhealthy(format!(
@@ -203,9 +253,6 @@ async fn wait_until_healthy(
                     integration.status
                 )));
             }
-            other => spinner.set_message(&format!(
-                "waiting for Apono to sync with Okta (status {other})"
-            )),
         }
     }
 }
@@ -215,5 +262,198 @@ async fn details_of(apono: &AponoClient, id: &str) -> String {
     match apono.integration_details(id).await {
         Ok(Some(details)) => format!(": {details}"),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "clientId";
+    const NEW: &str = "0oaNew";
+    const OLD: &str = "0oaOld";
+
+    /// A status read: `status` as Apono spells it, on `client_id` (none: no client id).
+    fn read(status: &str, client_id: Option<&str>) -> Integration {
+        let mut config = serde_json::Map::new();
+        if let Some(client_id) = client_id {
+            config.insert(KEY.into(), client_id.into());
+        }
+        serde_json::from_value(serde_json::json!({
+            "id": "int-1",
+            "status": status,
+            "integration_config": config,
+        }))
+        .unwrap()
+    }
+
+    fn status(name: &str) -> IntegrationStatus {
+        serde_json::from_value(name.into()).unwrap()
+    }
+
+    /// The wait after a create (first status `Initializing`).
+    fn after_create() -> Freshness {
+        Freshness::after(Written::Created, &status("Initializing"), NEW, None)
+    }
+
+    /// The wait after an update of an integration that was `status` on the old app.
+    fn after_update(status_then: &str) -> Freshness {
+        Freshness::after(
+            Written::Updated,
+            &status(status_then),
+            NEW,
+            Some(OLD.into()),
+        )
+    }
+
+    fn judge_all(freshness: &mut Freshness, reads: &[(&str, Option<&str>)]) -> Vec<Step> {
+        reads
+            .iter()
+            .map(|(status, client_id)| freshness.judge(&read(status, *client_id), KEY))
+            .collect()
+    }
+
+    fn waiting(steps: &[Step]) -> bool {
+        steps.iter().all(|step| matches!(step, Step::Wait(_)))
+    }
+
+    #[test]
+    fn a_read_shows_the_new_app_the_previous_one_or_another_runs() {
+        let freshness = after_update("Active");
+        let shows = |client_id| freshness.shows(&read("Active", client_id), KEY);
+        assert_eq!(shows(Some(NEW)), Shows::NewApp);
+        assert_eq!(shows(Some(OLD)), Shows::Stale);
+        assert_eq!(shows(Some("0oaOther")), Shows::Foreign("0oaOther".into()));
+        // After an update a read without a client id proves nothing...
+        assert_eq!(shows(None), Shows::Stale);
+        // ...after a create there is no previous app to confuse it with.
+        assert_eq!(
+            after_create().shows(&read("Active", None), KEY),
+            Shows::NewApp
+        );
+    }
+
+    #[test]
+    fn after_a_create_the_first_active_read_ends_the_wait() {
+        assert_eq!(
+            judge_all(&mut after_create(), &[("Active", Some(NEW))]),
+            [Step::Active]
+        );
+    }
+
+    #[test]
+    fn after_an_update_that_showed_no_sync_active_counts_on_the_third_read() {
+        let mut freshness = after_update("Active");
+        let steps = judge_all(&mut freshness, &[("Active", Some(NEW)); 3]);
+        assert_eq!(SETTLED_READS_AFTER_UPDATE, 3);
+        assert!(waiting(&steps[..2]), "{steps:?}");
+        assert_eq!(steps[2], Step::Active);
+    }
+
+    #[test]
+    fn a_status_not_settled_is_waited_on_and_trusts_the_next_active_read() {
+        // `Paused` is a status this tool does not know (a newer Apono).
+        for unsettled in ["Initializing", "Refreshing", "Paused"] {
+            let steps = judge_all(
+                &mut after_update("Active"),
+                &[(unsettled, Some(NEW)), ("Active", Some(NEW))],
+            );
+            let wait = format!("waiting for Apono to sync with Okta (status {unsettled})");
+            assert_eq!(steps, [Step::Wait(wait), Step::Active]);
+        }
+        // An update answered with a status not yet settled counts as the sync.
+        assert_eq!(
+            judge_all(&mut after_update("Refreshing"), &[("Active", Some(NEW))]),
+            [Step::Active]
+        );
+    }
+
+    #[test]
+    fn reads_of_the_previous_app_never_count_as_settled() {
+        let mut freshness = after_update("Active");
+        let stale = judge_all(&mut freshness, &[("Active", Some(OLD)); 5]);
+        assert_eq!(
+            stale[0],
+            Step::Wait("waiting for Apono to take the new app".into())
+        );
+        assert!(waiting(&stale), "{stale:?}");
+        // Not even a status that is not settled: it is about the previous app.
+        let still = judge_all(
+            &mut freshness,
+            &[("Error", Some(OLD)), ("Active", Some(NEW))],
+        );
+        assert!(waiting(&still), "{still:?}");
+    }
+
+    #[test]
+    fn another_runs_client_id_stops_the_wait() {
+        assert_eq!(
+            judge_all(&mut after_update("Active"), &[("Active", Some("0oaOther"))]),
+            [Step::Foreign("0oaOther".into())]
+        );
+    }
+
+    #[test]
+    fn warning_ends_the_wait_once_trusted() {
+        assert_eq!(
+            judge_all(&mut after_create(), &[("Warning", Some(NEW))]),
+            [Step::Warning]
+        );
+        let steps = judge_all(&mut after_update("Active"), &[("Warning", Some(NEW)); 3]);
+        assert!(waiting(&steps[..2]), "{steps:?}");
+        assert_eq!(steps[2], Step::Warning);
+    }
+
+    #[test]
+    fn error_and_disabled_fail_at_once_even_before_a_sync() {
+        for failed in ["Error", "Disabled"] {
+            assert_eq!(
+                judge_all(&mut after_update("Active"), &[(failed, Some(NEW))]),
+                [Step::Failed],
+                "{failed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_kept_integration_needs_three_settled_reads() {
+        let mut freshness =
+            Freshness::after(Written::Nothing, &status("Active"), NEW, Some(NEW.into()));
+        let steps = judge_all(&mut freshness, &[("Active", Some(NEW)); 3]);
+        assert!(waiting(&steps[..2]), "{steps:?}");
+        assert_eq!(steps[2], Step::Active);
+        // Nothing was written: a read without a client id is not stale.
+        assert_eq!(freshness.shows(&read("Active", None), KEY), Shows::NewApp);
+    }
+
+    #[test]
+    fn the_pause_grows_with_the_wait_between_the_shortest_and_the_poll_interval() {
+        let poll = Duration::from_secs(2);
+        let pause = |waited_ms| next_pause(Duration::from_millis(waited_ms), poll);
+        assert_eq!(pause(0), SHORTEST_PAUSE);
+        assert_eq!(pause(999), SHORTEST_PAUSE);
+        assert_eq!(pause(3_000), Duration::from_millis(300));
+        assert_eq!(pause(15_000), Duration::from_millis(1_500));
+        assert_eq!(pause(20_000), poll);
+        assert_eq!(pause(600_000), poll);
+        // A poll interval shorter than the shortest pause (tests) is the pause.
+        let fast = Duration::from_millis(10);
+        assert_eq!(next_pause(Duration::ZERO, fast), fast);
+        assert_eq!(next_pause(Duration::from_secs(60), fast), fast);
+    }
+
+    #[test]
+    fn running_out_of_wait_is_unhealthy_and_names_the_wait_and_the_flag() {
+        let failure = wait_ran_out(Duration::from_secs(90), "int-1");
+        assert_eq!(failure.exit_code(), 5);
+        assert_eq!(
+            failure.message,
+            "Apono did not report the integration int-1 Active within 90s"
+        );
+        assert!(
+            failure.hints[0].contains("--wait SECONDS"),
+            "{:?}",
+            failure.hints
+        );
     }
 }
