@@ -69,6 +69,32 @@ impl Undo {
         }
         self
     }
+
+    /// Whether this entry points Apono away from this run's app. When it could not,
+    /// Apono may still use that app: no app is deleted after it.
+    fn puts_apono_back(&self) -> bool {
+        matches!(
+            self,
+            Undo::DeleteIntegrationsFor { .. } | Undo::RestoreIntegration { .. }
+        )
+    }
+
+    /// What is left instead of this entry while Apono may still use this run's app:
+    /// an app this run created is kept. `None`: the entry is not an app's.
+    fn kept_for_apono(&self) -> Option<String> {
+        match self {
+            Undo::DeleteApp(app) => Some(format!(
+                "the Okta app {} (created by this run): kept, because Apono may still use it",
+                app.id
+            )),
+            Undo::FindCreatedApp { label, .. } => Some(format!(
+                "an Okta app labelled \"{label}\" may have been created by this run: kept, because Apono may still use it"
+            )),
+            Undo::DeleteIntegrationsFor { .. }
+            | Undo::DeleteShared { .. }
+            | Undo::RestoreIntegration { .. } => None,
+        }
+    }
 }
 
 /// The writes of this run that a failure must undo, in the order they happened.
@@ -116,8 +142,9 @@ impl Journal {
         self.entries().clear();
     }
 
-    fn take(&self) -> Vec<Undo> {
-        std::mem::take(&mut *self.entries())
+    /// Empties the journal; its entries newest first, the order they are undone in.
+    fn take_newest_first(&self) -> std::iter::Rev<std::vec::IntoIter<Undo>> {
+        std::mem::take(&mut *self.entries()).into_iter().rev()
     }
 
     /// Undoes every recorded write, newest first, and reports what was undone and what
@@ -127,8 +154,7 @@ impl Journal {
     /// (`--timeout`), and a Ctrl-C stops it at once: what it has not finished then is
     /// left behind, each with what to do.
     pub(super) async fn roll_back(&self, cx: &UndoContext<'_>, deadline: Duration) -> RolledBack {
-        let mut rolled = RolledBack::default();
-        let mut apono_undo_failed = false;
+        let mut rolling = Rolling::default();
         let stop = async {
             tokio::select! {
                 () = tokio::time::sleep(deadline) => false,
@@ -136,33 +162,25 @@ impl Journal {
             }
         };
         tokio::pin!(stop);
-        let mut pending = self.take().into_iter().rev();
+        let mut pending = self.take_newest_first();
         while let Some(undo) = pending.next() {
+            let kept = rolling.kept(&undo);
             let outcome = tokio::select! {
-                outcome = undo_one(cx, undo.clone(), &mut apono_undo_failed) => outcome,
+                outcome = undo_one(cx, undo.clone(), kept) => outcome,
                 interrupted = &mut stop => {
-                    rolled.interrupted = interrupted;
-                    let why = if interrupted { "interrupted" } else { "out of time (--timeout)" };
+                    let why = rolling.stopped(std::iter::once(undo).chain(pending), interrupted);
                     cx.ui.error(&format!("the undo stopped: {why}"));
-                    rolled.left_behind.extend(
-                        std::iter::once(undo).chain(pending).map(|undo| unfinished(&undo, why)),
-                    );
                     break;
                 }
             };
-            match outcome {
-                Ok(Some(done)) => {
-                    cx.ui.done(&format!("undone: {done}"));
-                    rolled.undone.push(done);
-                }
+            match &outcome {
+                Ok(Some(done)) => cx.ui.done(&format!("undone: {done}")),
                 Ok(None) => {}
-                Err(left) => {
-                    cx.ui.error(&format!("could not undo: {left}"));
-                    rolled.left_behind.push(left);
-                }
+                Err(left) => cx.ui.error(&format!("could not undo: {left}")),
             }
+            rolling.count(&undo, outcome);
         }
-        rolled
+        rolling.rolled
     }
 }
 
@@ -177,13 +195,67 @@ pub(super) struct RolledBack {
     pub(super) interrupted: bool,
 }
 
-/// Undoes one write. `apono_undo_failed` is set when Apono could not be put back, and
-/// then no app is deleted: Apono may still use it.
+/// The bookkeeping of a roll-back, entry by entry, newest first.
+#[derive(Debug, Default)]
+struct Rolling {
+    rolled: RolledBack,
+    /// An entry that puts Apono back failed: from then on no app is deleted.
+    apono_not_put_back: bool,
+}
+
+impl Rolling {
+    /// What to leave instead of undoing `undo`: an app this run created, once Apono
+    /// could not be put back (it may still use the app). `None`: undo it.
+    fn kept(&self, undo: &Undo) -> Option<String> {
+        if self.apono_not_put_back {
+            undo.kept_for_apono()
+        } else {
+            None
+        }
+    }
+
+    /// Counts what undoing `undo` came to: done (or nothing to do), or left behind.
+    fn count(&mut self, undo: &Undo, outcome: Result<Option<String>, String>) {
+        match outcome {
+            Ok(Some(done)) => self.rolled.undone.push(done),
+            Ok(None) => {}
+            Err(left) => {
+                self.apono_not_put_back |= undo.puts_apono_back();
+                self.rolled.left_behind.push(left);
+            }
+        }
+    }
+
+    /// The undo stopped (Ctrl-C, else out of time) before `not_reached` (in the order
+    /// they were due): each is left behind. Returns why, for the message.
+    fn stopped(
+        &mut self,
+        not_reached: impl IntoIterator<Item = Undo>,
+        interrupted: bool,
+    ) -> &'static str {
+        let why = if interrupted {
+            "interrupted"
+        } else {
+            "out of time (--timeout)"
+        };
+        self.rolled.interrupted = interrupted;
+        self.rolled
+            .left_behind
+            .extend(not_reached.into_iter().map(|undo| unfinished(&undo, why)));
+        why
+    }
+}
+
+/// Undoes one write, unless it is `kept` ([`Rolling::kept`]): then that is what is
+/// left behind.
 async fn undo_one(
     cx: &UndoContext<'_>,
     undo: Undo,
-    apono_undo_failed: &mut bool,
+    kept: Option<String>,
 ) -> Result<Option<String>, String> {
+    if let Some(kept) = kept {
+        return Err(kept);
+    }
     match undo {
         Undo::DeleteIntegrationsFor {
             integration_type,
@@ -199,7 +271,6 @@ async fn undo_one(
                 look,
             )
             .await;
-            *apono_undo_failed |= found.is_err();
             found.map(|deleted| {
                 (!deleted.is_empty()).then(|| {
                     format!("Apono integration {} (created by this run)", deleted.join(", "))
@@ -211,25 +282,11 @@ async fn undo_one(
             client_id,
             look,
         } => {
-            let restored = restore_integration(cx, &previous, &client_id, look).await;
-            *apono_undo_failed |= restored.is_err();
-            restored.map_err(|e| format!("the Apono integration {} may still point at client id {client_id} ({e}); run `apono-okta connect` again", previous.id))
+            restore_integration(cx, &previous, &client_id, look).await.map_err(|e| format!("the Apono integration {} may still point at client id {client_id} ({e}); run `apono-okta connect` again", previous.id))
         }
-        Undo::DeleteApp(app) if *apono_undo_failed => Err(format!(
-            "the Okta app {} (created by this run): kept, because Apono may still use it",
-            app.id
-        )),
         Undo::DeleteApp(app) => delete_run_app(cx, &app).await,
         Undo::DeleteShared { kind, id } => delete_shared_object(cx, id.as_deref(), kind).await,
-        Undo::FindCreatedApp { label, look } => {
-            if *apono_undo_failed {
-                Err(format!(
-                    "an Okta app labelled \"{label}\" may have been created by this run: kept, because Apono may still use it"
-                ))
-            } else {
-                find_and_delete_run_app(cx, &label, look).await
-            }
-        }
+        Undo::FindCreatedApp { label, look } => find_and_delete_run_app(cx, &label, look).await,
     }
 }
 
@@ -317,15 +374,9 @@ async fn find_and_delete_run_app(
     label: &str,
     look: Duration,
 ) -> Result<Option<String>, String> {
-    let since = cx.okta_since - Duration::from_secs(60);
     let candidates = look_for(look, || async {
         let apps = cx.okta.apps_with_label(label).await?;
-        Ok(apps
-            .into_iter()
-            .filter(|a| !cx.preexisting_app_ids.contains(&a.id))
-            .filter(|a| created_at(a).is_none_or(|created| created >= since))
-            .map(|a| AppRef::from(&a))
-            .collect::<Vec<_>>())
+        Ok(run_app_candidates(apps, cx.preexisting_app_ids, cx.okta_since))
     })
     .await
     .map_err(|e| format!("an Okta app labelled \"{label}\" may have been created by this run ({e}); run `apono-okta connect` again to retire it"))?;
@@ -343,6 +394,22 @@ async fn find_and_delete_run_app(
     }
 }
 
+/// Of the apps with the label, those this run may have created: not seen by preflight,
+/// and created after it (`okta_since`, Okta's clock, less a minute of slack) or at an
+/// unknown time.
+fn run_app_candidates(
+    apps: Vec<App>,
+    preexisting_app_ids: &[String],
+    okta_since: SystemTime,
+) -> Vec<AppRef> {
+    let since = okta_since - Duration::from_secs(60);
+    apps.into_iter()
+        .filter(|a| !preexisting_app_ids.contains(&a.id))
+        .filter(|a| created_at(a).is_none_or(|created| created >= since))
+        .map(|a| AppRef::from(&a))
+        .collect()
+}
+
 /// When Okta says the app was created.
 fn created_at(app: &App) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(app.created.as_deref()?).ok()
@@ -355,7 +422,7 @@ where
     Fut: std::future::Future<Output = Result<Vec<T>, ApiError>>,
 {
     let deadline = Instant::now() + look;
-    let pause = (look / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
+    let pause = look_pause(look);
     loop {
         let found = find().await?;
         if !found.is_empty() || Instant::now() >= deadline {
@@ -363,6 +430,20 @@ where
         }
         tokio::time::sleep(pause).await;
     }
+}
+
+/// The pause between two looks: a quarter of the window, from 50 ms to 500 ms.
+fn look_pause(look: Duration) -> Duration {
+    (look / 4).clamp(Duration::from_millis(50), Duration::from_millis(500))
+}
+
+/// Whether the integration's config holds `client_id` under `client_id_key`.
+fn points_at(integration: &Integration, client_id_key: &str, client_id: &str) -> bool {
+    integration
+        .integration_config
+        .get(client_id_key)
+        .and_then(Value::as_str)
+        == Some(client_id)
 }
 
 /// Deletes every integration of a type whose config points at `client_id`, looking
@@ -379,12 +460,7 @@ async fn delete_integrations_for(
             .integrations(integration_type)
             .await?
             .into_iter()
-            .filter(|i| {
-                i.integration_config
-                    .get(client_id_key)
-                    .and_then(Value::as_str)
-                    == Some(client_id)
-            })
+            .filter(|i| points_at(i, client_id_key, client_id))
             .map(|i| i.id)
             .collect::<Vec<_>>())
     })
@@ -409,11 +485,10 @@ async fn restore_integration(
     let key = &cx.template.client_id_key;
     let ours = look_for(look, || async {
         match cx.apono.integration(&previous.id).await {
-            Ok(now) => Ok((now.integration_config.get(key).and_then(Value::as_str)
-                == Some(client_id))
-            .then_some(now)
-            .into_iter()
-            .collect::<Vec<_>>()),
+            Ok(now) => Ok(points_at(&now, key, client_id)
+                .then_some(now)
+                .into_iter()
+                .collect::<Vec<_>>()),
             // Deleted meanwhile: there is nothing to point back.
             Err(e) if e.is_not_found() => Ok(Vec::new()),
             Err(e) => Err(e),
@@ -430,4 +505,343 @@ async fn restore_integration(
         "Apono integration {} (pointed back at its previous app)",
         previous.id
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WHY: &str = "interrupted";
+    const LOOK: Duration = Duration::from_secs(15);
+
+    fn app(id: &str) -> AppRef {
+        AppRef {
+            id: id.into(),
+            client_id: id.into(),
+        }
+    }
+
+    fn integration(id: &str, client_id: &str) -> Integration {
+        serde_json::from_value(serde_json::json!({
+            "id": id,
+            "integration_config": {"clientId": client_id, "domain": "example.okta.com"},
+        }))
+        .unwrap()
+    }
+
+    fn find_app() -> Undo {
+        Undo::FindCreatedApp {
+            label: "Apono Integration".into(),
+            look: Duration::ZERO,
+        }
+    }
+
+    fn delete_integrations() -> Undo {
+        Undo::DeleteIntegrationsFor {
+            integration_type: "okta-directory".into(),
+            client_id_key: "clientId".into(),
+            client_id: "0oaNew".into(),
+            look: Duration::ZERO,
+        }
+    }
+
+    fn restore() -> Undo {
+        Undo::RestoreIntegration {
+            previous: Box::new(integration("int-1", "0oaOld")),
+            client_id: "0oaNew".into(),
+            look: Duration::ZERO,
+        }
+    }
+
+    fn shared(kind: SharedObject, id: Option<&str>) -> Undo {
+        Undo::DeleteShared {
+            kind,
+            id: id.map(str::to_string),
+        }
+    }
+
+    /// One of each, in the order a rotate with least privilege records them.
+    fn one_of_each() -> Vec<Undo> {
+        vec![
+            shared(SharedObject::CustomRole, Some("cr-1")),
+            shared(SharedObject::ResourceSet, None),
+            Undo::DeleteApp(app("0oaNew")),
+            find_app(),
+            delete_integrations(),
+            restore(),
+        ]
+    }
+
+    fn look_of(undo: &Undo) -> Option<Duration> {
+        match undo {
+            Undo::FindCreatedApp { look, .. }
+            | Undo::DeleteIntegrationsFor { look, .. }
+            | Undo::RestoreIntegration { look, .. } => Some(*look),
+            Undo::DeleteApp(_) | Undo::DeleteShared { .. } => None,
+        }
+    }
+
+    #[test]
+    fn looking_for_sets_the_window_of_the_entries_that_look_and_no_other() {
+        for undo in one_of_each() {
+            let before = format!("{undo:?}");
+            let looking = undo.clone().looking_for(LOOK);
+            match look_of(&undo) {
+                Some(_) => assert_eq!(look_of(&looking), Some(LOOK), "{before}"),
+                None => assert_eq!(format!("{looking:?}"), before),
+            }
+        }
+    }
+
+    #[test]
+    fn the_journal_gives_its_entries_back_newest_first_and_empties() {
+        let journal = Journal::default();
+        journal.record(Undo::DeleteApp(app("0oa1")));
+        journal.record(Undo::DeleteApp(app("0oa2")));
+        journal.record(Undo::DeleteApp(app("0oa3")));
+        let ids: Vec<String> = journal
+            .take_newest_first()
+            .map(|undo| match undo {
+                Undo::DeleteApp(app) => app.id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, ["0oa3", "0oa2", "0oa1"]);
+        assert_eq!(journal.take_newest_first().count(), 0);
+    }
+
+    #[test]
+    fn amend_replaces_the_newest_matching_entry_and_amend_last_the_newest() {
+        let journal = Journal::default();
+        // Two creates side by side: the role's answer comes after the set was recorded.
+        journal.record(shared(SharedObject::CustomRole, None));
+        journal.record(shared(SharedObject::ResourceSet, None));
+        journal.amend(
+            |undo| {
+                matches!(
+                    undo,
+                    Undo::DeleteShared {
+                        kind: SharedObject::CustomRole,
+                        id: None
+                    }
+                )
+            },
+            shared(SharedObject::CustomRole, Some("cr-1")),
+        );
+        journal.record(find_app());
+        journal.amend_last(|undo| undo.looking_for(LOOK));
+        // Nothing matches: nothing changes.
+        journal.amend(|_| false, Undo::DeleteApp(app("0oaX")));
+        let entries: Vec<Undo> = journal.take_newest_first().collect();
+        assert!(matches!(&entries[0], Undo::FindCreatedApp { look, .. } if *look == LOOK));
+        assert!(matches!(
+            &entries[1],
+            Undo::DeleteShared {
+                kind: SharedObject::ResourceSet,
+                id: None
+            }
+        ));
+        assert!(matches!(
+            &entries[2],
+            Undo::DeleteShared { kind: SharedObject::CustomRole, id: Some(id) } if id == "cr-1"
+        ));
+        assert_eq!(entries.len(), 3);
+
+        // Of two entries that match, the newer is the one amended.
+        journal.record(Undo::DeleteApp(app("0oa1")));
+        journal.record(Undo::DeleteApp(app("0oa2")));
+        journal.amend(
+            |undo| matches!(undo, Undo::DeleteApp(_)),
+            Undo::DeleteApp(app("0oa3")),
+        );
+        let ids: Vec<String> = journal
+            .take_newest_first()
+            .map(|undo| format!("{undo:?}"))
+            .collect();
+        assert!(
+            ids[0].contains("0oa3") && ids[1].contains("0oa1"),
+            "{ids:?}"
+        );
+    }
+
+    #[test]
+    fn commit_forgets_everything_and_amend_last_on_nothing_is_a_no_op() {
+        let journal = Journal::default();
+        journal.amend_last(|_| panic!("nothing to amend"));
+        journal.record(Undo::DeleteApp(app("0oa1")));
+        journal.commit();
+        assert_eq!(journal.take_newest_first().count(), 0);
+    }
+
+    #[test]
+    fn each_unfinished_entry_says_what_may_be_left_why_and_what_to_do() {
+        let messages: Vec<String> = one_of_each()
+            .iter()
+            .map(|undo| unfinished(undo, WHY))
+            .collect();
+        let again = "run `apono-okta connect` again: it finds it and converges";
+        assert_eq!(
+            messages,
+            [
+                format!(
+                    "the Okta custom role \"Apono Directory Reader\" cr-1 (created by this run; the undo was interrupted); {again}"
+                ),
+                format!(
+                    "the Okta resource set \"Apono Directory\" (created by this run; the undo was interrupted); {again}"
+                ),
+                format!(
+                    "the Okta app 0oaNew (created by this run; the undo was interrupted); {again}"
+                ),
+                format!(
+                    "an Okta app labelled \"Apono Integration\" may have been created by this run (the undo was interrupted); {again}"
+                ),
+                format!(
+                    "an Apono integration for client id 0oaNew may exist (the undo was interrupted): delete it in the Apono web app if it does, or {again}"
+                ),
+                format!(
+                    "the Apono integration int-1 may still point at client id 0oaNew (the undo was interrupted); {again}"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_undo_that_stops_leaves_the_rest_behind_in_the_order_it_was_due() {
+        let journal = Journal::default();
+        for undo in one_of_each() {
+            journal.record(undo);
+        }
+        let mut rolling = Rolling::default();
+        let mut pending = journal.take_newest_first();
+        let first = pending.next().unwrap();
+        rolling.count(
+            &first,
+            Ok(Some("Apono integration int-1 (pointed back)".into())),
+        );
+        let second = pending.next().unwrap();
+        assert_eq!(
+            rolling.stopped(std::iter::once(second).chain(pending), false),
+            "out of time (--timeout)"
+        );
+        let expected: Vec<String> = one_of_each()[..5]
+            .iter()
+            .rev()
+            .map(|undo| unfinished(undo, "out of time (--timeout)"))
+            .collect();
+        assert_eq!(rolling.rolled.left_behind, expected);
+        assert_eq!(
+            rolling.rolled.undone,
+            ["Apono integration int-1 (pointed back)"]
+        );
+        assert!(!rolling.rolled.interrupted);
+
+        let mut interrupted = Rolling::default();
+        assert_eq!(interrupted.stopped([find_app()], true), "interrupted");
+        assert!(interrupted.rolled.interrupted);
+    }
+
+    #[test]
+    fn once_apono_could_not_be_put_back_no_app_is_deleted() {
+        for failed in [restore(), delete_integrations()] {
+            let mut rolling = Rolling::default();
+            rolling.count(&failed, Err("Apono did not answer".into()));
+            // Shared objects are still deleted: Apono does not use them.
+            assert_eq!(rolling.kept(&shared(SharedObject::CustomRole, None)), None);
+            assert_eq!(
+                rolling.kept(&Undo::DeleteApp(app("0oaNew"))).as_deref(),
+                Some(
+                    "the Okta app 0oaNew (created by this run): kept, because Apono may still use it"
+                )
+            );
+            assert_eq!(
+                rolling.kept(&find_app()).as_deref(),
+                Some(
+                    "an Okta app labelled \"Apono Integration\" may have been created by this run: kept, because Apono may still use it"
+                )
+            );
+            assert_eq!(rolling.rolled.left_behind, ["Apono did not answer"]);
+        }
+    }
+
+    #[test]
+    fn apps_are_deleted_when_apono_was_put_back_or_only_something_else_failed() {
+        let mut rolling = Rolling::default();
+        rolling.count(&restore(), Ok(None));
+        rolling.count(
+            &delete_integrations(),
+            Ok(Some("Apono integration int-2".into())),
+        );
+        // A failed app or shared-object undo says nothing about Apono.
+        rolling.count(&Undo::DeleteApp(app("0oaA")), Err("left".into()));
+        rolling.count(&shared(SharedObject::ResourceSet, None), Err("left".into()));
+        rolling.count(&find_app(), Err("left".into()));
+        assert_eq!(rolling.kept(&Undo::DeleteApp(app("0oaNew"))), None);
+        assert_eq!(rolling.kept(&find_app()), None);
+        assert_eq!(rolling.rolled.undone, ["Apono integration int-2"]);
+        assert_eq!(rolling.rolled.left_behind.len(), 3);
+    }
+
+    fn okta_app(id: &str, created: Option<&str>) -> App {
+        serde_json::from_value(serde_json::json!({"id": id, "created": created})).unwrap()
+    }
+
+    #[test]
+    fn a_lost_app_create_is_looked_for_among_apps_preflight_did_not_see_and_younger() {
+        let preflight = humantime::parse_rfc3339("2025-01-01T12:00:00Z").unwrap();
+        let apps = vec![
+            okta_app("0oaSeen", Some("2025-01-01T12:05:00.000Z")),
+            okta_app("0oaOld", Some("2025-01-01T11:58:59.000Z")),
+            // Within the minute of slack for two clocks.
+            okta_app("0oaSlack", Some("2025-01-01T11:59:30.000Z")),
+            okta_app("0oaNew", Some("2025-01-01T12:00:01.000Z")),
+            okta_app("0oaUndated", None),
+            okta_app("0oaUnreadable", Some("yesterday")),
+        ];
+        let ids: Vec<String> = run_app_candidates(apps, &["0oaSeen".into()], preflight)
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["0oaSlack", "0oaNew", "0oaUndated", "0oaUnreadable"]);
+    }
+
+    #[test]
+    fn an_integration_points_at_a_client_id_under_the_key_only() {
+        let int = integration("int-1", "0oaNew");
+        assert!(points_at(&int, "clientId", "0oaNew"));
+        assert!(!points_at(&int, "clientId", "0oaOld"));
+        assert!(!points_at(&int, "domain", "0oaNew"));
+        assert!(!points_at(&int, "missing", "0oaNew"));
+    }
+
+    #[test]
+    fn the_pause_between_looks_is_a_quarter_of_the_window_within_bounds() {
+        let ms = Duration::from_millis;
+        assert_eq!(look_pause(Duration::ZERO), ms(50));
+        assert_eq!(look_pause(ms(100)), ms(50));
+        assert_eq!(look_pause(ms(1_000)), ms(250));
+        assert_eq!(look_pause(Duration::from_secs(15)), ms(500));
+    }
+
+    /// Looks for `look` with a `find` that finds something on its `finds_on`th call;
+    /// returns what it found and how many calls it took.
+    async fn look_finding_on(look: Duration, finds_on: u32) -> (Vec<u32>, u32) {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let find = || {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            async move { Ok::<_, ApiError>(if n >= finds_on { vec![n] } else { vec![] }) }
+        };
+        let found = look_for(look, find).await.unwrap();
+        (found, calls.into_inner())
+    }
+
+    #[tokio::test]
+    async fn looking_tries_once_without_a_window_and_stops_at_the_first_find() {
+        assert_eq!(look_finding_on(Duration::ZERO, 3).await, (vec![], 1));
+        assert_eq!(look_finding_on(Duration::ZERO, 1).await, (vec![1], 1));
+        // 50 ms between looks: the third is well within the window, and the last.
+        assert_eq!(
+            look_finding_on(Duration::from_secs(10), 3).await,
+            (vec![3], 3)
+        );
+    }
 }
