@@ -32,10 +32,16 @@ pub(super) async fn retire_app(
     let mut attempt = 1;
     loop {
         match guard::retire_unreferenced_app(okta, apono, template, app).await {
-            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            Err(e) if try_again(&e, attempt) => attempt += 1,
             outcome => return outcome,
         }
     }
+}
+
+/// Whether [`retire_app`] tries again after `attempt` failed with `error`: only when
+/// the answer was lost, and at most [`RETIRE_ATTEMPTS`] tries in all.
+fn try_again(error: &ApiError, attempt: u32) -> bool {
+    error.answer_lost() && attempt < RETIRE_ATTEMPTS
 }
 
 /// What the clean-up after the commit point did.
@@ -174,5 +180,70 @@ async fn revoke(context: &ApplyContext<'_>) -> Result<(), String> {
                 "the Okta API token is still valid ({e}): revoke it in the Okta admin console (Security > API > Tokens)"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::ServiceName;
+
+    fn transport(maybe_delivered: bool) -> ApiError {
+        ApiError::Transport {
+            service: ServiceName::Okta,
+            method: reqwest::Method::DELETE,
+            path: "/api/v1/apps/0oa1".into(),
+            detail: "connection reset".into(),
+            maybe_delivered,
+        }
+    }
+
+    #[test]
+    fn a_retire_is_tried_again_only_while_answers_are_lost_and_three_times_in_all() {
+        let lost = transport(true);
+        assert!(try_again(&lost, 1));
+        assert!(try_again(&lost, 2));
+        assert!(!try_again(&lost, RETIRE_ATTEMPTS));
+        assert_eq!(RETIRE_ATTEMPTS, 3);
+        // Never sent (refused, DNS): nothing may have landed, the error stands.
+        assert!(!try_again(&transport(false), 1));
+        let decode = ApiError::Decode {
+            service: ServiceName::Okta,
+            method: reqwest::Method::DELETE,
+            path: "/api/v1/apps/0oa1".into(),
+            detail: "not JSON".into(),
+        };
+        assert!(!try_again(&decode, 1));
+    }
+
+    #[test]
+    fn the_clean_up_lists_what_went_and_each_debt_in_order() {
+        let mut cleaned = CleanedUp::default();
+        cleaned.retired("0oaPrevious", Ok(true));
+        cleaned.retired("0oaInUse", Ok(false));
+        cleaned.retired(
+            "0oaStuck",
+            Err("the previous Okta app 0oaStuck was not retired".into()),
+        );
+        cleaned.retired("0oaOrphan", Ok(true));
+        assert!(!cleaned.api_token_revoked);
+        cleaned.revoked(Err("the Okta API token is still valid".into()));
+        assert_eq!(cleaned.retired_app_ids, ["0oaPrevious", "0oaOrphan"]);
+        assert!(!cleaned.api_token_revoked);
+        assert_eq!(
+            cleaned.left_behind,
+            [
+                "the previous Okta app 0oaStuck was not retired",
+                "the Okta API token is still valid"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_token_counts_as_revoked_only_when_okta_confirmed_it() {
+        let mut cleaned = CleanedUp::default();
+        cleaned.revoked(Ok(()));
+        assert!(cleaned.api_token_revoked);
+        assert!(cleaned.left_behind.is_empty());
     }
 }
