@@ -10,20 +10,19 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::cleanup::clean_up;
 use super::undo::{Journal, Undo};
 use super::wait::{Written, wait_for_active};
 use crate::apono::{AponoClient, Integration};
 use crate::connect::config::ConfigTemplate;
-use crate::connect::guard;
-use crate::connect::guard::AppRef;
+use crate::connect::guard::{self, AppRef};
 use crate::connect::plan::{AppPlan, IntegrationPlan, LeastPrivilegePlan, Plan};
 use crate::connect::role::{self, AdminRole, ObjectPlan, SharedObject};
 use crate::error::Failure;
 use crate::http::ApiError;
-use crate::okta::{App, OktaClient, REQUIRED_SCOPES};
+use crate::okta::{App, Grant, OktaClient, REQUIRED_SCOPES};
 use crate::ui::{Ui, Warnings};
 
 /// What apply needs besides the plan.
@@ -355,10 +354,7 @@ async fn update_integration(
         Some(view) => view,
         None => guard::read_apono(context.apono, context.template, context.domain).await?,
     };
-    let current = now.for_domain.iter().find(|i| i.id == previous.id);
-    let current_client_id =
-        current.and_then(|i| context.template.client_id_of(&i.integration_config));
-    if current.is_none() || now.for_domain.len() > 1 || current_client_id != observed_client_id {
+    if !still_as_observed(&now, &previous.id, observed_client_id, context.template) {
         return Err(concurrent_change(format!(
             "the Apono integration {} for {} changed while this run was working (now: {})",
             previous.id,
@@ -366,9 +362,7 @@ async fn update_integration(
             describe_integrations(&now.for_domain, context.template)
         )));
     }
-    // Keep whatever else the config holds; overwrite what this tool manages.
-    let mut config = previous.integration_config.clone();
-    config.extend(context.template.with_client_id(app.client_id()));
+    let config = updated_config(previous, context.template, app.client_id());
     journal.record(Undo::RestoreIntegration {
         previous: Box::new(previous.clone()),
         client_id: app.client_id().to_string(),
@@ -392,13 +386,37 @@ async fn update_integration(
     Ok(updated)
 }
 
+/// Whether Apono, as read `now`, still is as this run observed it: the integration
+/// `previous_id` is the only one for the domain and still on `observed_client_id`.
+fn still_as_observed(
+    now: &guard::AponoView,
+    previous_id: &str,
+    observed_client_id: Option<&str>,
+    template: &ConfigTemplate,
+) -> bool {
+    let current = now.for_domain.iter().find(|i| i.id == previous_id);
+    let current_client_id = current.and_then(|i| template.client_id_of(&i.integration_config));
+    current.is_some() && now.for_domain.len() == 1 && current_client_id == observed_client_id
+}
+
+/// The config that points `previous` at `client_id`: whatever else it holds is kept,
+/// what this tool manages is overwritten.
+fn updated_config(
+    previous: &Integration,
+    template: &ConfigTemplate,
+    client_id: &str,
+) -> Map<String, Value> {
+    let mut config = previous.integration_config.clone();
+    config.extend(template.with_client_id(client_id));
+    config
+}
+
 /// Why Apono refused this run's integration create. Two runs that both found no
 /// integration both create; Apono refuses the second (its name is taken): that is
 /// another run's work (exit 7), not an unexplained failure, when an integration for
 /// the domain exists now.
 async fn refused_create(context: &ApplyContext<'_>, refusal: ApiError) -> Failure {
-    let client_error = refusal.status().is_some_and(|s| s.is_client_error());
-    if !client_error || refusal.is_auth_rejection() {
+    if !may_be_another_runs(&refusal) {
         return refusal.into();
     }
     match guard::read_apono(context.apono, context.template, context.domain).await {
@@ -409,6 +427,13 @@ async fn refused_create(context: &ApplyContext<'_>, refusal: ApiError) -> Failur
         )),
         _ => refusal.into(),
     }
+}
+
+/// Whether a refused create may be Apono refusing a second integration for the domain:
+/// a client error (409, 400: the name is taken) other than a token rejection.
+fn may_be_another_runs(refusal: &ApiError) -> bool {
+    let client_error = refusal.status().is_some_and(|s| s.is_client_error());
+    client_error && !refusal.is_auth_rejection()
 }
 
 /// Right after this run created `created_id`: no other integration for the domain
@@ -434,7 +459,7 @@ pub(super) fn concurrent_change(message: String) -> Failure {
     )
 }
 
-/// `id (client id X)` for each integration, for messages.
+/// `id on client id X` for each integration (`none` for none), for messages.
 fn describe_integrations(integrations: &[Integration], template: &ConfigTemplate) -> String {
     if integrations.is_empty() {
         return "none".into();
@@ -465,15 +490,20 @@ async fn ensure_grants(
     } else {
         okta.grants(app_id).await?
     };
-    let missing: Vec<&String> = wanted
-        .iter()
-        .filter(|scope| !existing.iter().any(|g| &g.scope_id == *scope))
-        .collect();
+    let missing = missing_scopes(wanted, &existing);
     let results = join_all(missing.iter().map(|scope| okta.grant_scope(app_id, scope))).await;
     for result in results {
         result?;
     }
     Ok(())
+}
+
+/// The scopes of `wanted` that no grant in `existing` gives, in `wanted`'s order.
+fn missing_scopes<'a>(wanted: &'a [String], existing: &[Grant]) -> Vec<&'a String> {
+    wanted
+        .iter()
+        .filter(|scope| !existing.iter().any(|g| &g.scope_id == *scope))
+        .collect()
 }
 
 /// Assigns `role` unless the client holds it (an app this run just created holds
@@ -537,5 +567,167 @@ async fn ensure_shared(
             );
             Ok(id)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+
+    use super::*;
+    use crate::http::{ServiceName, StatusError};
+
+    const DOMAIN: &str = "example.okta.com";
+
+    fn template() -> ConfigTemplate {
+        ConfigTemplate {
+            integration_type: "okta-directory".into(),
+            fixed: json!({"domain": DOMAIN, "manager_attribute": "managerId"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            client_id_key: "client_id".into(),
+            domain_key: "domain".into(),
+            fallback_note: None,
+        }
+    }
+
+    fn integration(id: &str, domain: &str, client_id: Option<&str>) -> Integration {
+        let mut config = json!({"domain": domain, "secret_store": "kept"});
+        if let Some(client_id) = client_id {
+            config["client_id"] = client_id.into();
+        }
+        serde_json::from_value(json!({"id": id, "integration_config": config})).unwrap()
+    }
+
+    fn view(integrations: Vec<Integration>) -> guard::AponoView {
+        guard::view_of(integrations, &template(), DOMAIN)
+    }
+
+    #[test]
+    fn an_update_goes_ahead_only_while_apono_is_as_observed() {
+        let ours = || integration("int-1", DOMAIN, Some("0oaOld"));
+        let as_observed = |now: Vec<Integration>| {
+            still_as_observed(&view(now), "int-1", Some("0oaOld"), &template())
+        };
+        assert!(as_observed(vec![ours()]));
+        // Another org's integration is no concern of this one.
+        assert!(as_observed(vec![
+            ours(),
+            integration("int-9", "other.okta.com", Some("0oaX"))
+        ]));
+        // Deleted, moved to another app, or joined by a second one for the domain.
+        assert!(!as_observed(vec![]));
+        assert!(!as_observed(vec![integration(
+            "int-1",
+            DOMAIN,
+            Some("0oaOther")
+        )]));
+        assert!(!as_observed(vec![integration("int-1", DOMAIN, None)]));
+        assert!(!as_observed(vec![
+            ours(),
+            integration("int-2", DOMAIN, Some("0oaOld"))
+        ]));
+        // Observed without a client id: still without one.
+        let bare = view(vec![integration("int-1", DOMAIN, None)]);
+        assert!(still_as_observed(&bare, "int-1", None, &template()));
+    }
+
+    #[test]
+    fn an_update_keeps_the_rest_of_the_config_and_overwrites_what_this_tool_manages() {
+        let mut previous = integration("int-1", "EXAMPLE.okta.com", Some("0oaOld"));
+        previous
+            .integration_config
+            .insert("manager_attribute".into(), "custom".into());
+        let config = updated_config(&previous, &template(), "0oaNew");
+        assert_eq!(
+            Value::Object(config),
+            json!({
+                "client_id": "0oaNew",
+                "domain": DOMAIN,
+                "manager_attribute": "managerId",
+                "secret_store": "kept",
+            })
+        );
+    }
+
+    #[test]
+    fn integrations_are_described_with_their_client_ids() {
+        assert_eq!(describe_integrations(&[], &template()), "none");
+        let two = [
+            integration("int-1", DOMAIN, Some("0oa1")),
+            integration("int-2", DOMAIN, None),
+        ];
+        assert_eq!(
+            describe_integrations(&two, &template()),
+            "int-1 on client id 0oa1, int-2 on client id -"
+        );
+    }
+
+    #[test]
+    fn only_the_missing_scopes_are_granted() {
+        let wanted: Vec<String> = vec!["okta.users.read".into(), "okta.groups.read".into()];
+        let grant = |scope: &str| -> Grant {
+            serde_json::from_value(json!({"id": "g", "scopeId": scope})).unwrap()
+        };
+        assert_eq!(missing_scopes(&wanted, &[]), [&wanted[0], &wanted[1]]);
+        assert_eq!(
+            missing_scopes(
+                &wanted,
+                &[grant("okta.groups.read"), grant("okta.apps.read")]
+            ),
+            [&wanted[0]]
+        );
+        assert!(
+            missing_scopes(
+                &wanted,
+                &[grant("okta.groups.read"), grant("okta.users.read")]
+            )
+            .is_empty()
+        );
+    }
+
+    fn refused(status: StatusCode) -> ApiError {
+        ApiError::Status(Box::new(StatusError {
+            service: ServiceName::Apono,
+            method: Method::POST,
+            path: "/api/admin/v4/integrations".into(),
+            status,
+            code: None,
+            summary: "refused".into(),
+            request_id: None,
+        }))
+    }
+
+    #[test]
+    fn a_create_refused_as_a_client_error_may_be_another_runs_but_not_a_token_rejection() {
+        assert!(may_be_another_runs(&refused(StatusCode::CONFLICT)));
+        assert!(may_be_another_runs(&refused(StatusCode::BAD_REQUEST)));
+        assert!(!may_be_another_runs(&refused(StatusCode::UNAUTHORIZED)));
+        assert!(!may_be_another_runs(&refused(StatusCode::FORBIDDEN)));
+        assert!(!may_be_another_runs(&refused(
+            StatusCode::INTERNAL_SERVER_ERROR
+        )));
+        let lost = ApiError::Transport {
+            service: ServiceName::Apono,
+            method: Method::POST,
+            path: "/api/admin/v4/integrations".into(),
+            detail: "timed out".into(),
+            maybe_delivered: true,
+        };
+        assert!(!may_be_another_runs(&lost));
+    }
+
+    #[test]
+    fn another_runs_change_is_exit_7_with_what_to_do() {
+        let failure = concurrent_change("another run did it".into());
+        assert_eq!(failure.exit_code(), 7);
+        assert_eq!(failure.message, "another run did it");
+        assert!(
+            failure.hints[0].contains("wait for it to finish"),
+            "{:?}",
+            failure.hints
+        );
     }
 }
