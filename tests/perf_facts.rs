@@ -56,30 +56,34 @@ fn describe(log: &[TimedExchange]) -> String {
 
 /// A fresh connect (nothing in Okta or Apono yet) under Okta's own domains
 /// (`*.okta.com`, ...) makes these requests besides the status reads, in 7 dependent
-/// waves (the `|` are in flight together):
+/// waves (the `|` are in flight together). Least privilege is the default, so the custom
+/// role and resource set are looked up and created too, each beside requests of a wave
+/// that exists anyway:
 ///
 /// 1. `GET users/me` | `GET clientPrivilegesSetting` | `GET apps?q=label` | `GET catalog`
+///    | `GET iam/roles/{label}` | `GET iam/resource-sets/{label}`
 /// 2. `GET users/{id}/roles` (super admin?) | `GET integrations?type=` (existing?)
-/// 3. `POST apps` (the new app)
-/// 4. `POST apps/{id}/grants` ×2 | `POST clients/{id}/roles` | `GET integrations?type=`
-///    (the re-read before pointing Apono at the app)
+/// 3. `POST apps` (the new app) | `POST iam/roles` | `POST iam/resource-sets`
+/// 4. `POST apps/{id}/grants` ×2 | `POST clients/{id}/roles` (the custom assignment) |
+///    `GET integrations?type=` (the re-read before pointing Apono at the app)
 /// 5. `POST integrations`
 /// 6. `GET integrations?type=` (a concurrent run's twin?), beside the first status
 ///    read, which comes right after the create; then the status reads until `Active`
 /// 7. `DELETE api-tokens/current`
 ///
-/// 14 requests: the 13 of the target plus the check for a twin integration right after
-/// the create, which DESIGN.md §3 asks for; it costs no wave of its own.
+/// 18 requests: the 13 of the target, the check for a twin integration right after the
+/// create, which DESIGN.md §3 asks for, and the four of least privilege; none costs a
+/// wave of its own.
 ///
 /// On any other host (a custom domain, or the sandbox on loopback) the token waits for
 /// the org check (DESIGN.md §3.2): `GET /.well-known/okta-organization`, with no token,
 /// comes first, beside `GET catalog`, and wave 1's Okta reads move to a wave of their
-/// own: 15 requests in 8 waves. The sandbox can only be served on loopback (a test
-/// cannot make `*.okta.com` resolve to it), so this test counts 15 and 8; that under
+/// own: 19 requests in 8 waves. The sandbox can only be served on loopback (a test
+/// cannot make `*.okta.com` resolve to it), so this test counts 19 and 8; that under
 /// Okta's domains the check sends nothing is `okta::org`'s unit test
 /// `under_okta_domains_the_check_sends_nothing`.
 #[test]
-fn a_fresh_connect_on_loopback_makes_15_requests_besides_status_reads() {
+fn a_fresh_connect_on_loopback_makes_19_requests_in_8_waves_besides_status_reads() {
     let h = Harness::new();
     h.sandbox.set_latency(Duration::from_millis(50));
     h.connect(&["--json"]).assert_code(0);
@@ -99,9 +103,13 @@ fn a_fresh_connect_on_loopback_makes_15_requests_besides_status_reads() {
         "GET /api/v1/org/settings/clientPrivilegesSetting",
         "GET /api/v1/apps",
         "GET /api/v2/integrations-catalog",
+        "GET /api/v1/iam/roles/Apono Directory Reader",
+        "GET /api/v1/iam/resource-sets/Apono Directory",
         "GET /api/v1/users/{id}/roles",
         "GET /api/admin/v4/integrations",
         "POST /api/v1/apps",
+        "POST /api/v1/iam/roles",
+        "POST /api/v1/iam/resource-sets",
         "POST /api/v1/apps/{id}/grants",
         "POST /api/v1/apps/{id}/grants",
         "POST /oauth2/v1/clients/{id}/roles",

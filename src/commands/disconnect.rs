@@ -18,7 +18,7 @@ use crate::commands::Summary;
 use crate::error::Failure;
 use crate::okta::{App, OktaClient};
 use crate::org::config::{ConfigInputs, ConfigTemplate};
-use crate::org::guard::{self, AppRef, Retired};
+use crate::org::guard::{self, AppRef};
 use crate::org::role::SharedObject;
 use crate::org::{Observed, debts, observe, rules};
 use crate::settings::ServiceSettings;
@@ -358,23 +358,11 @@ async fn apply(
         }
     }
     for (app, _) in &plan.apps {
-        match guard::retire_unreferenced_app(okta, apono, template, app).await {
-            Ok(Retired::Deleted) => {
-                ui.done(&format!("deactivated and deleted the Okta app {}", app.id));
-                report.deleted_app_ids.push(app.id.clone());
-            }
-            Ok(Retired::InUse) => warnings.warn(
-                ui,
-                format!(
-                    "kept the Okta app {}: an Apono integration uses it now",
-                    app.id
-                ),
-            ),
-            Err(e) => {
-                warnings.warn(ui, format!("could not delete the Okta app {}: {e}", app.id));
-                let left = debts::app_not_retired("", &app.id, &e, "disconnect");
-                report.left_behind.push(left);
-            }
+        let words = ("", "disconnect");
+        match guard::retire_and_report((okta, apono), template, app, words, ui, warnings).await {
+            Ok(true) => report.deleted_app_ids.push(app.id.clone()),
+            Ok(false) => {}
+            Err(debt) => report.left_behind.push(debt),
         }
     }
     // Shared by every app this tool made: Okta refuses while a client still holds them.

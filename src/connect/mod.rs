@@ -1,12 +1,16 @@
 //! `apono-okta connect`: plan, confirm, apply, verify, clean up (DESIGN.md §3).
 //!
 //! [`crate::org`] reads both sides and holds the rules every command shares, [`plan`]
-//! decides (pure, structured data), [`apply`] writes with an undo journal; [`role`] says
-//! what least privilege must be, and [`config`] how Apono's Okta integration is
-//! configured. This module strings them together and builds the [`Report`].
+//! decides (pure, structured data), `apply` writes, recording each write in the journal
+//! of `undo` first; `wait` waits for Apono to report the integration `Active`, and
+//! `cleanup` retires the old apps and revokes the token after that. This module strings
+//! them together and builds the [`Report`].
 
-pub mod apply;
+mod apply;
+mod cleanup;
 pub mod plan;
+mod undo;
+mod wait;
 
 use std::time::Duration;
 
@@ -24,8 +28,9 @@ use crate::org::role::AdminRole;
 use crate::org::role::{self, LeastPrivilegeObjects};
 use crate::secret::Secret;
 use crate::ui::{Ui, Warnings};
-use apply::{Applied, ApplyContext, Journal};
+use apply::{Applied, ApplyContext};
 use plan::{Outcome, Plan, PlanInputs};
+use undo::{Journal, UndoContext};
 
 /// Everything `connect` needs, resolved: no clap, no environment, no prompts.
 #[derive(Debug, Clone)]
@@ -219,8 +224,6 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         public_key: &settings.public_key,
         domain: &settings.domain,
         admin_role: &plan_inputs.admin_role,
-        preexisting_app_ids: &preexisting_app_ids,
-        okta_since: observed.okta_now,
         wait_timeout: settings.wait.unwrap_or_default(),
         poll_interval: settings.poll_interval,
         // A write answered too late lands soon after the client gave up. Half the undo's
@@ -239,7 +242,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         Ok(applied) => Ok(applied_report(&plan, applied, settings, ui, &warnings)),
         Err(mut failure) => {
             ui.info("Undoing what this run changed...");
-            let undo = apply::UndoContext {
+            let undo = UndoContext {
                 okta: &okta,
                 apono: &apono,
                 template: &observed.template,

@@ -84,8 +84,51 @@ pub async fn retire_unreferenced_app(
     let mut attempt = 1;
     loop {
         match retire_once(okta, apono, template, app).await {
-            Err(e) if e.answer_lost() && attempt < RETIRE_ATTEMPTS => attempt += 1,
+            Err(e) if try_again(&e, attempt) => attempt += 1,
             outcome => return outcome,
+        }
+    }
+}
+
+/// Whether a retire tries again after `attempt` failed with `error`: only when the
+/// answer was lost, and at most [`RETIRE_ATTEMPTS`] tries in all.
+fn try_again(error: &ApiError, attempt: u32) -> bool {
+    error.answer_lost() && attempt < RETIRE_ATTEMPTS
+}
+
+/// Retires an app through [`retire_unreferenced_app`] and says so: `Ok(true)` when it
+/// went, `Ok(false)` when an integration uses it now (a warning), `Err` the debt for
+/// `left_behind` when it could not go. `what` qualifies the app in messages
+/// ("previous", "orphaned", or ""); `again` is the command that finishes the job.
+pub async fn retire_and_report(
+    clients: (&OktaClient, &AponoClient),
+    template: &ConfigTemplate,
+    app: &AppRef,
+    (what, again): (&str, &str),
+    ui: &crate::ui::Ui,
+    warnings: &crate::ui::Warnings,
+) -> Result<bool, String> {
+    let (okta, apono) = clients;
+    let the_app = if what.is_empty() {
+        format!("the Okta app {}", app.id)
+    } else {
+        format!("the {what} app {}", app.id)
+    };
+    match retire_unreferenced_app(okta, apono, template, app).await {
+        Ok(Retired::Deleted) => {
+            ui.done(&format!("deactivated and deleted {the_app}"));
+            Ok(true)
+        }
+        Ok(Retired::InUse) => {
+            warnings.warn(
+                ui,
+                format!("kept {the_app}: an Apono integration uses it now"),
+            );
+            Ok(false)
+        }
+        Err(e) => {
+            warnings.warn(ui, format!("could not delete {the_app}: {e}"));
+            Err(crate::org::debts::app_not_retired(what, &app.id, &e, again))
         }
     }
 }
@@ -169,5 +212,39 @@ pub async fn revoke_and_report(
             warnings.warn(ui, format!("could not revoke the Okta API token: {e}"));
             Err(crate::org::debts::token_not_revoked(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::ServiceName;
+
+    fn transport(maybe_delivered: bool) -> ApiError {
+        ApiError::Transport {
+            service: ServiceName::Okta,
+            method: reqwest::Method::DELETE,
+            path: "/api/v1/apps/0oa1".into(),
+            detail: "connection reset".into(),
+            maybe_delivered,
+        }
+    }
+
+    #[test]
+    fn a_retire_is_tried_again_only_while_answers_are_lost_and_three_times_in_all() {
+        let lost = transport(true);
+        assert!(try_again(&lost, 1));
+        assert!(try_again(&lost, 2));
+        assert!(!try_again(&lost, RETIRE_ATTEMPTS));
+        assert_eq!(RETIRE_ATTEMPTS, 3);
+        // Never sent (refused, DNS): nothing may have landed, the error stands.
+        assert!(!try_again(&transport(false), 1));
+        let decode = ApiError::Decode {
+            service: ServiceName::Okta,
+            method: reqwest::Method::DELETE,
+            path: "/api/v1/apps/0oa1".into(),
+            detail: "not JSON".into(),
+        };
+        assert!(!try_again(&decode, 1));
     }
 }

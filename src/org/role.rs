@@ -49,6 +49,29 @@ pub fn custom_roles_unavailable(error: &ApiError) -> bool {
     }
 }
 
+/// Whether Okta refused to delete a custom role or resource set because a client's
+/// assignment still uses it.
+pub fn is_assigned_refusal(error: &ApiError) -> bool {
+    summary_says(error, &[400, 409], "assigned")
+}
+
+/// Whether Okta refused to create a custom role or resource set because one with the
+/// label exists (another run made it a moment ago).
+pub fn is_label_taken(error: &ApiError) -> bool {
+    summary_says(error, &[400, 409], "already exists")
+}
+
+/// Whether `error` is an answer with one of `statuses` whose summary says `words`.
+fn summary_says(error: &ApiError, statuses: &[u16], words: &str) -> bool {
+    match error {
+        ApiError::Status(answer) => {
+            statuses.contains(&answer.status.as_u16())
+                && answer.summary.to_ascii_lowercase().contains(words)
+        }
+        _ => false,
+    }
+}
+
 /// Which admin role the app's client holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminRole {
