@@ -322,6 +322,16 @@ fn cases(h: &mut Harness, files: &Path) -> Vec<Case> {
             "'0' for '--timeout <SECONDS>'",
         ),
         case(
+            "wait -1",
+            &["--wait", "-1"],
+            "invalid value '-1' for '--wait <SECONDS>': -1 is not in 1..=86400",
+        ),
+        case(
+            "timeout -1",
+            &["--timeout", "-1"],
+            "invalid value '-1' for '--timeout <SECONDS>': -1 is not in 1..=3600",
+        ),
+        case(
             "wait over a day",
             &["--wait", "86401"],
             "'86401' for '--wait <SECONDS>'",
