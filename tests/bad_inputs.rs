@@ -507,3 +507,106 @@ fn a_server_quoting_the_tokens_is_printed_redacted() {
         }
     }
 }
+
+#[test]
+fn a_token_pasted_as_an_argument_is_never_echoed() {
+    let mut h = Harness::new();
+    let token = h.secret("00PastedByMistake-0123456789abcdefghijkl");
+    let okta = h.sandbox.okta_url();
+    let as_flag = format!("--okta-api-token={token}");
+    let cases: [(Vec<&str>, String); 5] = [
+        (
+            vec!["connect", "--okta-url", &okta, &token],
+            "unexpected argument at position 4 (40 characters), not shown".into(),
+        ),
+        (
+            vec![&token, "connect"],
+            "unrecognized subcommand at position 1 (40 characters), not shown".into(),
+        ),
+        (
+            vec!["status", &token],
+            "unexpected argument at position 2 (40 characters), not shown".into(),
+        ),
+        (
+            vec!["connect", &as_flag],
+            format!(
+                "unexpected argument at position 2 ({} characters), not shown",
+                as_flag.len()
+            ),
+        ),
+        (
+            vec!["completions", &token],
+            "invalid value at position 2 (40 characters) for '<SHELL>', not shown".into(),
+        ),
+    ];
+    for (args, expected) in &cases {
+        // `completions` takes no --json: clap would stop at that flag instead.
+        let jsons: &[bool] = if args[0] == "completions" {
+            &[false]
+        } else {
+            &[false, true]
+        };
+        for &json in jsons {
+            let mut command = h.command();
+            command.args(args);
+            if json {
+                command.arg("--json");
+            }
+            // The harness fails the run if the token appears in stdout or stderr.
+            let run = h.run(command, None);
+            run.assert_code(2);
+            assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("secrets are never arguments"),
+                "{}",
+                run.stderr
+            );
+            for output in [&run.stdout, &run.stderr] {
+                assert!(!output.contains("PastedByMistake"), "{args:?}: {output}");
+            }
+            if json {
+                let failure = run.json();
+                assert_eq!(failure["result"], "failed");
+                assert_eq!(failure["exit_code"], 2);
+                let error = failure["error"].as_str().unwrap();
+                assert!(error.starts_with(expected.as_str()), "{error}");
+                assert_eq!(failure["undone"], json!([]));
+                assert_eq!(failure["left_behind"], json!([]));
+            } else {
+                assert!(run.stdout.is_empty(), "{}", run.stdout);
+            }
+            assert!(h.sandbox.exchanges().is_empty(), "{args:?} sent a request");
+        }
+    }
+}
+
+#[test]
+fn a_flag_value_is_named_with_its_control_characters_escaped() {
+    let h = Harness::new();
+    for json in [false, true] {
+        let mut command = h.command();
+        command.args(["connect", "--color", "auto\nerror: forged\u{1b}[2J\u{202e}"]);
+        if json {
+            command.arg("--json");
+        }
+        let run = h.run(command, None);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(
+                "error: invalid value 'auto\\nerror: forged\\x1b[2J\\u{202e}' for '--color <WHEN>'"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{202e}'));
+        assert!(
+            !run.stderr
+                .lines()
+                .any(|line| line.starts_with("error: forged"))
+        );
+        if json {
+            assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{202e}'));
+            assert_eq!(run.json()["exit_code"], 2);
+        }
+    }
+}
