@@ -111,6 +111,9 @@ pub struct ServiceSettings {
     /// The label of the app this tool creates and finds.
     pub app_label: String,
     pub http: HttpSettings,
+    /// What resolving the inputs warned about (a token file others can read): already
+    /// shown, for the command's report to keep.
+    pub warnings: Vec<String>,
 }
 
 /// Where the Apono token came from.
@@ -185,6 +188,12 @@ pub fn resolve_service(
     let given_okta = given_okta_target(args, env)?;
     let given_okta_token = given_okta_token(args, env)?;
     let given_apono_token = given_apono_token(args, env)?;
+    let warnings: Vec<String> = [&args.okta_api_token_file, &args.apono_api_token_file]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| token_file_warning(path))
+        .inspect(|warning| ui.warn(warning))
+        .collect();
 
     // From here on, only what is missing is asked for.
     let wizard = Wizard {
@@ -225,6 +234,7 @@ pub fn resolve_service(
             args.ca_bundle.as_deref(),
             Duration::from_secs(args.timeout),
         ),
+        warnings,
     })
 }
 
@@ -293,6 +303,7 @@ pub fn resolve_connect(
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
         poll_interval: poll_interval(&service.http),
         http: service.http,
+        warnings: service.warnings,
     };
     Ok((settings, service.apono_token_source))
 }
@@ -796,6 +807,57 @@ fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<Secret, Failu
     Secret::parse(&raw, &format!("{what} from {source}")).map_err(|e| Failure::usage(e.to_string()))
 }
 
+/// The warning for a token file that others can read or write (a Unix mode beyond
+/// `0600`, DESIGN.md §5), naming the `chmod` that fixes it; `None` for stdin, for
+/// anything but a regular file, and where files have no Unix mode.
+fn token_file_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path == Path::new("-") {
+            return None;
+        }
+        let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        mode_warning(path, metadata.permissions().mode())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// [`token_file_warning`] for a file of this Unix `mode`: any group or other bit is one
+/// too many.
+fn mode_warning(path: &Path, mode: u32) -> Option<String> {
+    let mode = mode & 0o777;
+    let how = if mode & 0o044 != 0 {
+        "readable by others"
+    } else if mode & 0o022 != 0 {
+        "writable by others"
+    } else if mode & 0o011 != 0 {
+        "open to others"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{} is {how} (mode {mode:04o}): chmod 600 {}",
+        path.display(),
+        shell_word(&path.display().to_string())
+    ))
+}
+
+/// `text` as one word a shell reads back as it is: single-quoted unless it is made of
+/// characters no shell treats specially.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The text of `path` (stdin for `-`), refused when longer than [`MAX_TOKEN_FILE_LEN`]
 /// bytes or not UTF-8. Reads at most one byte past the limit, so `/dev/zero` or a
 /// huge file fails at once. `source` names the flag and path in the message.
@@ -1046,6 +1108,57 @@ mod tests {
             let error = read_bounded_text(Path::new("/dev/zero"), "--f").unwrap_err();
             assert!(error.message.contains("larger than 64 KiB"));
         }
+    }
+
+    #[test]
+    fn a_token_file_others_can_use_gets_a_chmod_600_warning() {
+        let path = Path::new("/run/secrets/okta token");
+        let warning = |mode| mode_warning(path, mode);
+        assert_eq!(
+            warning(0o100644).as_deref(),
+            Some(
+                "/run/secrets/okta token is readable by others (mode 0644): chmod 600 '/run/secrets/okta token'"
+            )
+        );
+        assert!(
+            warning(0o640)
+                .unwrap()
+                .contains("readable by others (mode 0640)")
+        );
+        assert!(
+            warning(0o620)
+                .unwrap()
+                .contains("writable by others (mode 0620)")
+        );
+        assert!(
+            warning(0o601)
+                .unwrap()
+                .contains("open to others (mode 0601)")
+        );
+        for private in [0o600, 0o400, 0o700, 0o100600] {
+            assert_eq!(warning(private), None, "{private:o}");
+        }
+        assert_eq!(shell_word("/tmp/okta-token.txt"), "/tmp/okta-token.txt");
+        assert_eq!(shell_word("it's here"), "'it'\\''s here'");
+        assert_eq!(shell_word("$HOME/t"), "'$HOME/t'");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_file_modes_are_read_from_the_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "00abc").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = token_file_warning(&path).unwrap();
+        assert!(warning.ends_with(&format!("(mode 0644): chmod 600 {}", path.display())));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(token_file_warning(&path), None);
+        // Stdin, a missing file and anything but a regular file: nothing to say.
+        assert_eq!(token_file_warning(Path::new("-")), None);
+        assert_eq!(token_file_warning(&dir.path().join("missing")), None);
+        assert_eq!(token_file_warning(Path::new("/dev/null")), None);
     }
 
     #[test]

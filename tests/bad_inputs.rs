@@ -610,3 +610,49 @@ fn a_flag_value_is_named_with_its_control_characters_escaped() {
         }
     }
 }
+
+/// A token file others can read is a warning naming `chmod 600`, and the run goes on;
+/// one only its owner can read is not.
+#[cfg(unix)]
+#[test]
+fn a_token_file_others_can_read_is_a_warning_not_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::new();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("okta-token");
+    std::fs::write(&path, format!("{}\n", h.sandbox.super_admin_token())).unwrap();
+    let expected = format!(
+        "{} is readable by others (mode 0644): chmod 600 {}",
+        path.display(),
+        path.display()
+    );
+    for (mode, warned) in [(0o644, true), (0o600, false)] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut command = h.command();
+        command
+            .args(h.target_args())
+            .args(["--dry-run", "--json", "--okta-api-token-file"])
+            .arg(&path)
+            .env("APONO_API_TOKEN", h.sandbox.apono_token());
+        let run = h.run(command, None);
+        run.assert_code(0);
+        assert_eq!(run.json()["result"], "planned");
+        let warnings = run.json()["warnings"].clone();
+        let in_report = warnings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str() == Some(expected.as_str()));
+        if warned {
+            assert!(
+                run.stderr.contains(&format!("warning: {expected}")),
+                "{}",
+                run.stderr
+            );
+            assert!(in_report, "{warnings}");
+        } else {
+            assert!(!run.stderr.contains("chmod"), "{}", run.stderr);
+            assert!(!in_report, "{warnings}");
+        }
+    }
+}
