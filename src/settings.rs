@@ -486,7 +486,7 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
     if input.is_empty() {
         return Err("the Okta domain is empty".into());
     }
-    check_text_value(input).map_err(|e| format!("{} {e}", shown(input)))?;
+    check_text_value(input).map_err(|e| format!("{} {e}", shown(&without_userinfo(input))))?;
     let has_scheme = input.contains("://");
     let with_scheme = if has_scheme {
         input.to_string()
@@ -545,7 +545,7 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
 pub fn parse_base_url(input: &str, flag: &str) -> Result<Url, Failure> {
     let trimmed = input.trim();
     check_text_value(trimmed)
-        .map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(input))))?;
+        .map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(&without_userinfo(input)))))?;
     let url = Url::parse(trimmed).map_err(|e| {
         Failure::usage(format!(
             "{flag} {} is not a URL ({e}); write it whole, e.g. https://api.apono.io",
@@ -948,6 +948,8 @@ pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::is_unsafe;
+    use proptest::prelude::*;
 
     #[test]
     fn a_rejected_keyring_token_points_to_logout() {
@@ -1022,6 +1024,8 @@ mod tests {
         refused("ftp://example.okta.com", "scheme 'ftp'");
         refused("http://example.okta.com", "plain http");
         refused("example.okta.com\u{7}", "control character");
+        refused("http://admin:hunter2@127.0.0.1\u{7f}", "control character");
+        refused("admin:hunter2@example\u{7}.okta.com", "control character");
         refused(&format!("{}.okta.com", "a".repeat(2000)), "2009 bytes");
     }
 
@@ -1046,6 +1050,7 @@ mod tests {
         );
         for (input, expected) in [
             ("https://u:hunter2@api.apono.io", "user name or password"),
+            ("https://u:hunter2@api.apono.io\u{1b}", "control character"),
             ("https://api.apono.io:0", "port 0"),
             ("https://api.apono.io/?x", "query"),
             ("https://api.apono.io/#x", "fragment"),
@@ -1195,5 +1200,132 @@ mod tests {
         assert!(err.message.contains("private key"));
         std::fs::write(&path, r#"{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}"#).unwrap();
         assert_eq!(read_public_key(&path).unwrap()["use"], "sig");
+    }
+
+    /// The longest message a refused URL or org name may give: the value is quoted cut
+    /// to 80 characters, a URL's serialization (percent-encoded) to 3 bytes a byte.
+    const MAX_MESSAGE: usize = 4 * MAX_TEXT_LEN;
+
+    /// A refusal is bounded and inert: no control or bidirectional character.
+    fn assert_inert(message: &str) -> Result<(), TestCaseError> {
+        prop_assert!(
+            message.len() <= MAX_MESSAGE,
+            "{} bytes: {message}",
+            message.len()
+        );
+        prop_assert!(!message.chars().any(is_unsafe), "{message:?}");
+        Ok(())
+    }
+
+    /// An accepted org: an http(s) origin with nothing but a host and a port, and a
+    /// domain that is that host and port, bounded and inert.
+    fn assert_origin(target: &OktaTarget) -> Result<(), TestCaseError> {
+        let url = &target.url;
+        prop_assert!(matches!(url.scheme(), "http" | "https"), "{url}");
+        prop_assert!(
+            url.username().is_empty() && url.password().is_none(),
+            "{url}"
+        );
+        prop_assert!(url.query().is_none() && url.fragment().is_none(), "{url}");
+        prop_assert_eq!(url.path(), "/");
+        let host = url.host_str().unwrap_or_default();
+        let domain = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        prop_assert_eq!(&target.domain, &domain);
+        prop_assert!(target.domain.len() <= MAX_TEXT_LEN);
+        if let Some(note) = &target.note {
+            assert_inert(note)?;
+        }
+        assert_inert(&target.domain)
+    }
+
+    /// Something shaped like what is typed or pasted at the Okta prompt: a scheme or
+    /// none, a host of labels, a port, a path, a query; any character may be anywhere.
+    fn url_like() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![
+                Just(String::new()),
+                Just("https://".to_string()),
+                Just("http://".to_string()),
+                "[a-z+]{0,6}://"
+            ],
+            prop::collection::vec("[a-zA-Z0-9_-]{0,12}", 0..5),
+            prop_oneof![
+                Just(String::new()),
+                "[a-z.]{1,8}",
+                Just(".okta.com".to_string())
+            ],
+            prop::option::of(0u32..70_000),
+            "(/[^?#]{0,20}){0,3}",
+            "([?#].{0,10})?",
+        )
+            .prop_map(|(scheme, labels, suffix, port, path, tail)| {
+                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{scheme}{}{suffix}{port}{path}{tail}", labels.join("."))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_okta_url_is_an_origin_or_an_inert_refusal(
+            input in prop_oneof![any::<String>(), url_like(), "[ -~]{0,2000}"],
+        ) {
+            match parse_okta_target(&input) {
+                Ok(target) => assert_origin(&target)?,
+                Err(message) => assert_inert(&message)?,
+            }
+        }
+
+        #[test]
+        fn any_org_id_and_base_url_are_an_org_or_an_inert_refusal(
+            org_id in prop_oneof![any::<String>(), "[a-zA-Z0-9.-]{0,20}"],
+            base_url in prop_oneof![any::<String>(), Just("okta.com".to_string()), "[a-z.:/]{0,20}"],
+        ) {
+            match okta_target_from_org_id(&org_id, &base_url) {
+                Ok(target) => {
+                    assert_origin(&target)?;
+                    let org = org_id.trim().to_ascii_lowercase();
+                    prop_assert!(target.domain.starts_with(&format!("{org}.")), "{target:?}");
+                }
+                Err(message) => assert_inert(&message)?,
+            }
+        }
+
+        #[test]
+        fn any_base_url_is_a_plain_url_or_an_inert_refusal(
+            input in prop_oneof![any::<String>(), url_like()],
+        ) {
+            match parse_base_url(&input, "--apono-url") {
+                Ok(url) => {
+                    prop_assert!(url.username().is_empty() && url.password().is_none());
+                    prop_assert!(url.query().is_none() && url.fragment().is_none());
+                    prop_assert!(url.port() != Some(0));
+                }
+                Err(failure) => {
+                    prop_assert!(failure.message.starts_with("--apono-url"));
+                    assert_inert(&failure.message)?;
+                }
+            }
+        }
+
+        /// A password typed into a URL is never repeated, whatever else the URL holds.
+        #[test]
+        fn a_password_in_a_url_is_never_repeated(
+            url in url_like(),
+            password in "[A-Z0-9]{12,20}",
+        ) {
+            let input = match url.split_once("://") {
+                Some((scheme, rest)) => format!("{scheme}://admin:{password}@{rest}"),
+                None => format!("admin:{password}@{url}"),
+            };
+            if let Err(message) = parse_okta_target(&input) {
+                prop_assert!(!message.contains(&password), "{message}");
+            }
+            if let Err(failure) = parse_base_url(&input, "--apono-url") {
+                prop_assert!(!failure.message.contains(&password), "{}", failure.message);
+            }
+        }
     }
 }
