@@ -188,12 +188,7 @@ pub fn resolve_service(
     let given_okta = given_okta_target(args, env)?;
     let given_okta_token = given_okta_token(args, env)?;
     let given_apono_token = given_apono_token(args, env)?;
-    let warnings: Vec<String> = [&args.okta_api_token_file, &args.apono_api_token_file]
-        .into_iter()
-        .flatten()
-        .filter_map(|path| token_file_warning(path))
-        .inspect(|warning| ui.warn(warning))
-        .collect();
+    let warnings = token_file_warnings(args, ui);
 
     // From here on, only what is missing is asked for.
     let wizard = Wizard {
@@ -805,6 +800,16 @@ fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<Secret, Failu
     let source = format!("{flag} {}", path.display());
     let raw = read_bounded_text(path, &source)?;
     Secret::parse(&raw, &format!("{what} from {source}")).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// Shows, and returns for the report, a warning for each token file others can use.
+fn token_file_warnings(args: &ServiceArgs, ui: &Ui) -> Vec<String> {
+    [&args.okta_api_token_file, &args.apono_api_token_file]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| token_file_warning(path))
+        .inspect(|warning| ui.warn(warning))
+        .collect()
 }
 
 /// The warning for a token file that others can read or write (a Unix mode beyond
