@@ -11,6 +11,14 @@ pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
 /// The longest `--wait`, in seconds: a day.
 pub const MAX_WAIT_SECONDS: u64 = 86_400;
 
+/// A number of seconds from 1 to `max`, for `--timeout` and `--wait`. Read as a signed
+/// number (with `allow_negative_numbers` on the flag), so `-1` gets the range message
+/// that `0` gets ("-1 is not in 1..=3600") rather than "unexpected argument".
+fn seconds(max: u64) -> clap::builder::RangedI64ValueParser<u64> {
+    clap::builder::RangedI64ValueParser::<u64>::new()
+        .range(1..=i64::try_from(max).unwrap_or(i64::MAX))
+}
+
 /// `--version`: the version, then the commit, build date and target (`build.rs`).
 /// `-V` prints the version alone.
 pub const LONG_VERSION: &str = concat!(
@@ -157,7 +165,8 @@ pub struct ServiceArgs {
         long,
         value_name = "SECONDS",
         default_value_t = 30,
-        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECONDS)
+        allow_negative_numbers = true,
+        value_parser = seconds(MAX_TIMEOUT_SECONDS)
     )]
     pub timeout: u64,
 }
@@ -216,7 +225,8 @@ pub struct ConnectArgs {
         long,
         value_name = "SECONDS",
         default_value_t = 120,
-        value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT_SECONDS)
+        allow_negative_numbers = true,
+        value_parser = seconds(MAX_WAIT_SECONDS)
     )]
     pub wait: u64,
 

@@ -9,9 +9,11 @@
 //! The fake Okta and Apono used by `demo`, `sandbox` and the tests is the member crate
 //! `apono-okta-sandbox` (`sandbox/`), reached only with the default-on `sandbox` feature;
 //! without it the binary holds no server code. This file parses the arguments and
-//! dispatches; nothing else.
+//! dispatches; nothing else. What clap refuses is said by `argv`, which never echoes an
+//! argument it did not expect (a pasted token).
 
 pub mod apono;
+mod argv;
 pub mod cli;
 pub mod commands;
 pub mod connect;
@@ -30,8 +32,8 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{failure_json, finish, resolve_service};
-use crate::error::{ExitKind, Failure};
+use crate::commands::{finish, resolve_service};
+use crate::error::ExitKind;
 use crate::settings::{OktaTokenNeed, Purpose};
 use crate::ui::Appearance;
 
@@ -40,20 +42,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            if !e.use_stderr() {
-                return 0; // --help, --version
-            }
-            // Even a usage error prints its one JSON object, so CI can read what happened.
-            if args.iter().any(|a| a == "--json") {
-                let rendered = e.render().to_string();
-                let first_line = rendered.lines().next().unwrap_or_default();
-                let failure = Failure::usage(first_line.trim_start_matches("error: "));
-                output::print_json(&failure_json(&failure));
-            }
-            return ExitKind::Usage.code();
-        }
+        // Never echoes a stray argument (a pasted token); `--json` gets its object too.
+        Err(e) => return argv::refuse(e, &args),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -236,6 +236,8 @@ fn with_timeout<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::is_unsafe;
+    use proptest::prelude::*;
 
     #[test]
     fn an_unavailable_keyring_is_one_line_naming_the_way_out() {
@@ -304,5 +306,56 @@ mod tests {
         let _ = Secret::parse("unit refused token", "t");
         assert_eq!(redact("unit refused token"), "unit refused token");
         drop((short, long));
+    }
+
+    proptest! {
+        /// Any input: an accepted token is the input trimmed, at most 4 KiB of visible
+        /// ASCII, and prints as `[redacted]`; a refusal is short, inert, and about the
+        /// value's name only.
+        #[test]
+        fn any_input_is_a_bounded_token_or_an_inert_refusal(
+            raw in prop_oneof![
+                any::<String>(),
+                "[ -~\t\n\r]{0,80}",
+                "[!-~]{4090,4100}",
+                "\\s{0,3}00[A-Za-z0-9_-]{20,60}\\s{0,3}",
+            ],
+        ) {
+            match Secret::parse(&raw, "the token") {
+                Ok(secret) => {
+                    prop_assert_eq!(secret.expose(), raw.trim());
+                    prop_assert!(secret.expose().len() <= MAX_SECRET_LEN);
+                    prop_assert!(secret.expose().chars().all(|c| c.is_ascii_graphic()));
+                    prop_assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    prop_assert!(message.starts_with("the token "), "{message}");
+                    prop_assert!(message.len() <= 200, "{message}");
+                    prop_assert!(!message.chars().any(is_unsafe), "{message:?}");
+                }
+            }
+        }
+
+        /// A refused token is never in its error: a pasted token with a stray space,
+        /// control or bidirectional character, a second line, or one byte too many.
+        #[test]
+        fn a_refused_token_is_never_in_its_error(
+            head in "00[A-Za-z0-9]{20,40}",
+            flaw in prop_oneof![
+                Just(" ".to_string()),
+                Just("\n00".to_string()),
+                Just("\u{1b}[2J".to_string()),
+                Just("\u{202e}".to_string()),
+                Just("\u{e9}".to_string()),
+                Just("a".repeat(MAX_SECRET_LEN)),
+            ],
+            tail in "[A-Za-z0-9]{1,10}",
+        ) {
+            let raw = format!("{head}{flaw}{tail}");
+            let message = Secret::parse(&raw, "the token").unwrap_err().to_string();
+            // No run of 22 letters and digits is in any message of ours but the value's.
+            prop_assert!(!message.contains(&head), "{message}");
+        }
     }
 }

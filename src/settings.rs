@@ -111,6 +111,9 @@ pub struct ServiceSettings {
     /// The label of the app this tool creates and finds.
     pub app_label: String,
     pub http: HttpSettings,
+    /// What resolving the inputs warned about (a token file others can read): already
+    /// shown, for the command's report to keep.
+    pub warnings: Vec<String>,
 }
 
 /// Where the Apono token came from.
@@ -185,6 +188,7 @@ pub fn resolve_service(
     let given_okta = given_okta_target(args, env)?;
     let given_okta_token = given_okta_token(args, env)?;
     let given_apono_token = given_apono_token(args, env)?;
+    let warnings = token_file_warnings(args, ui);
 
     // From here on, only what is missing is asked for.
     let wizard = Wizard {
@@ -225,6 +229,7 @@ pub fn resolve_service(
             args.ca_bundle.as_deref(),
             Duration::from_secs(args.timeout),
         ),
+        warnings,
     })
 }
 
@@ -293,6 +298,7 @@ pub fn resolve_connect(
         wait: (!args.no_wait).then(|| Duration::from_secs(args.wait)),
         poll_interval: poll_interval(&service.http),
         http: service.http,
+        warnings: service.warnings,
     };
     Ok((settings, service.apono_token_source))
 }
@@ -475,7 +481,7 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
     if input.is_empty() {
         return Err("the Okta domain is empty".into());
     }
-    check_text_value(input).map_err(|e| format!("{} {e}", shown(input)))?;
+    check_text_value(input).map_err(|e| format!("{} {e}", shown(&without_userinfo(input))))?;
     let has_scheme = input.contains("://");
     let with_scheme = if has_scheme {
         input.to_string()
@@ -534,7 +540,7 @@ pub fn parse_okta_target(input: &str) -> Result<OktaTarget, String> {
 pub fn parse_base_url(input: &str, flag: &str) -> Result<Url, Failure> {
     let trimmed = input.trim();
     check_text_value(trimmed)
-        .map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(input))))?;
+        .map_err(|e| Failure::usage(format!("{flag} {} {e}", shown(&without_userinfo(input)))))?;
     let url = Url::parse(trimmed).map_err(|e| {
         Failure::usage(format!(
             "{flag} {} is not a URL ({e}); write it whole, e.g. https://api.apono.io",
@@ -796,6 +802,67 @@ fn read_secret_file(path: &Path, flag: &str, what: &str) -> Result<Secret, Failu
     Secret::parse(&raw, &format!("{what} from {source}")).map_err(|e| Failure::usage(e.to_string()))
 }
 
+/// Shows, and returns for the report, a warning for each token file others can use.
+fn token_file_warnings(args: &ServiceArgs, ui: &Ui) -> Vec<String> {
+    [&args.okta_api_token_file, &args.apono_api_token_file]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| token_file_warning(path))
+        .inspect(|warning| ui.warn(warning))
+        .collect()
+}
+
+/// The warning for a token file that others can read or write (a Unix mode beyond
+/// `0600`, DESIGN.md §5), naming the `chmod` that fixes it; `None` for stdin, for
+/// anything but a regular file, and where files have no Unix mode.
+fn token_file_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path == Path::new("-") {
+            return None;
+        }
+        let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        mode_warning(path, metadata.permissions().mode())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// [`token_file_warning`] for a file of this Unix `mode`: any group or other bit is one
+/// too many.
+fn mode_warning(path: &Path, mode: u32) -> Option<String> {
+    let mode = mode & 0o777;
+    let how = if mode & 0o044 != 0 {
+        "readable by others"
+    } else if mode & 0o022 != 0 {
+        "writable by others"
+    } else if mode & 0o011 != 0 {
+        "open to others"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{} is {how} (mode {mode:04o}): chmod 600 {}",
+        path.display(),
+        shell_word(&path.display().to_string())
+    ))
+}
+
+/// `text` as one word a shell reads back as it is: single-quoted unless it is made of
+/// characters no shell treats specially.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The text of `path` (stdin for `-`), refused when longer than [`MAX_TOKEN_FILE_LEN`]
 /// bytes or not UTF-8. Reads at most one byte past the limit, so `/dev/zero` or a
 /// huge file fails at once. `source` names the flag and path in the message.
@@ -886,6 +953,8 @@ pub fn read_public_key(path: &Path) -> Result<Value, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::is_unsafe;
+    use proptest::prelude::*;
 
     #[test]
     fn a_rejected_keyring_token_points_to_logout() {
@@ -960,6 +1029,8 @@ mod tests {
         refused("ftp://example.okta.com", "scheme 'ftp'");
         refused("http://example.okta.com", "plain http");
         refused("example.okta.com\u{7}", "control character");
+        refused("http://admin:hunter2@127.0.0.1\u{7f}", "control character");
+        refused("admin:hunter2@example\u{7}.okta.com", "control character");
         refused(&format!("{}.okta.com", "a".repeat(2000)), "2009 bytes");
     }
 
@@ -984,6 +1055,7 @@ mod tests {
         );
         for (input, expected) in [
             ("https://u:hunter2@api.apono.io", "user name or password"),
+            ("https://u:hunter2@api.apono.io\u{1b}", "control character"),
             ("https://api.apono.io:0", "port 0"),
             ("https://api.apono.io/?x", "query"),
             ("https://api.apono.io/#x", "fragment"),
@@ -1049,6 +1121,57 @@ mod tests {
     }
 
     #[test]
+    fn a_token_file_others_can_use_gets_a_chmod_600_warning() {
+        let path = Path::new("/run/secrets/okta token");
+        let warning = |mode| mode_warning(path, mode);
+        assert_eq!(
+            warning(0o100644).as_deref(),
+            Some(
+                "/run/secrets/okta token is readable by others (mode 0644): chmod 600 '/run/secrets/okta token'"
+            )
+        );
+        assert!(
+            warning(0o640)
+                .unwrap()
+                .contains("readable by others (mode 0640)")
+        );
+        assert!(
+            warning(0o620)
+                .unwrap()
+                .contains("writable by others (mode 0620)")
+        );
+        assert!(
+            warning(0o601)
+                .unwrap()
+                .contains("open to others (mode 0601)")
+        );
+        for private in [0o600, 0o400, 0o700, 0o100600] {
+            assert_eq!(warning(private), None, "{private:o}");
+        }
+        assert_eq!(shell_word("/tmp/okta-token.txt"), "/tmp/okta-token.txt");
+        assert_eq!(shell_word("it's here"), "'it'\\''s here'");
+        assert_eq!(shell_word("$HOME/t"), "'$HOME/t'");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_file_modes_are_read_from_the_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "00abc").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = token_file_warning(&path).unwrap();
+        assert!(warning.ends_with(&format!("(mode 0644): chmod 600 {}", path.display())));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(token_file_warning(&path), None);
+        // Stdin, a missing file and anything but a regular file: nothing to say.
+        assert_eq!(token_file_warning(Path::new("-")), None);
+        assert_eq!(token_file_warning(&dir.path().join("missing")), None);
+        assert_eq!(token_file_warning(Path::new("/dev/null")), None);
+    }
+
+    #[test]
     fn urls_are_shown_without_userinfo() {
         assert_eq!(without_userinfo("http://a:b@h:1/p@q"), "http://***@h:1/p@q");
         assert_eq!(without_userinfo("a:b@h"), "***@h");
@@ -1082,5 +1205,132 @@ mod tests {
         assert!(err.message.contains("private key"));
         std::fs::write(&path, r#"{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}"#).unwrap();
         assert_eq!(read_public_key(&path).unwrap()["use"], "sig");
+    }
+
+    /// The longest message a refused URL or org name may give: the value is quoted cut
+    /// to 80 characters, a URL's serialization (percent-encoded) to 3 bytes a byte.
+    const MAX_MESSAGE: usize = 4 * MAX_TEXT_LEN;
+
+    /// A refusal is bounded and inert: no control or bidirectional character.
+    fn assert_inert(message: &str) -> Result<(), TestCaseError> {
+        prop_assert!(
+            message.len() <= MAX_MESSAGE,
+            "{} bytes: {message}",
+            message.len()
+        );
+        prop_assert!(!message.chars().any(is_unsafe), "{message:?}");
+        Ok(())
+    }
+
+    /// An accepted org: an http(s) origin with nothing but a host and a port, and a
+    /// domain that is that host and port, bounded and inert.
+    fn assert_origin(target: &OktaTarget) -> Result<(), TestCaseError> {
+        let url = &target.url;
+        prop_assert!(matches!(url.scheme(), "http" | "https"), "{url}");
+        prop_assert!(
+            url.username().is_empty() && url.password().is_none(),
+            "{url}"
+        );
+        prop_assert!(url.query().is_none() && url.fragment().is_none(), "{url}");
+        prop_assert_eq!(url.path(), "/");
+        let host = url.host_str().unwrap_or_default();
+        let domain = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        prop_assert_eq!(&target.domain, &domain);
+        prop_assert!(target.domain.len() <= MAX_TEXT_LEN);
+        if let Some(note) = &target.note {
+            assert_inert(note)?;
+        }
+        assert_inert(&target.domain)
+    }
+
+    /// Something shaped like what is typed or pasted at the Okta prompt: a scheme or
+    /// none, a host of labels, a port, a path, a query; any character may be anywhere.
+    fn url_like() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![
+                Just(String::new()),
+                Just("https://".to_string()),
+                Just("http://".to_string()),
+                "[a-z+]{0,6}://"
+            ],
+            prop::collection::vec("[a-zA-Z0-9_-]{0,12}", 0..5),
+            prop_oneof![
+                Just(String::new()),
+                "[a-z.]{1,8}",
+                Just(".okta.com".to_string())
+            ],
+            prop::option::of(0u32..70_000),
+            "(/[^?#]{0,20}){0,3}",
+            "([?#].{0,10})?",
+        )
+            .prop_map(|(scheme, labels, suffix, port, path, tail)| {
+                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{scheme}{}{suffix}{port}{path}{tail}", labels.join("."))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_okta_url_is_an_origin_or_an_inert_refusal(
+            input in prop_oneof![any::<String>(), url_like(), "[ -~]{0,2000}"],
+        ) {
+            match parse_okta_target(&input) {
+                Ok(target) => assert_origin(&target)?,
+                Err(message) => assert_inert(&message)?,
+            }
+        }
+
+        #[test]
+        fn any_org_id_and_base_url_are_an_org_or_an_inert_refusal(
+            org_id in prop_oneof![any::<String>(), "[a-zA-Z0-9.-]{0,20}"],
+            base_url in prop_oneof![any::<String>(), Just("okta.com".to_string()), "[a-z.:/]{0,20}"],
+        ) {
+            match okta_target_from_org_id(&org_id, &base_url) {
+                Ok(target) => {
+                    assert_origin(&target)?;
+                    let org = org_id.trim().to_ascii_lowercase();
+                    prop_assert!(target.domain.starts_with(&format!("{org}.")), "{target:?}");
+                }
+                Err(message) => assert_inert(&message)?,
+            }
+        }
+
+        #[test]
+        fn any_base_url_is_a_plain_url_or_an_inert_refusal(
+            input in prop_oneof![any::<String>(), url_like()],
+        ) {
+            match parse_base_url(&input, "--apono-url") {
+                Ok(url) => {
+                    prop_assert!(url.username().is_empty() && url.password().is_none());
+                    prop_assert!(url.query().is_none() && url.fragment().is_none());
+                    prop_assert!(url.port() != Some(0));
+                }
+                Err(failure) => {
+                    prop_assert!(failure.message.starts_with("--apono-url"));
+                    assert_inert(&failure.message)?;
+                }
+            }
+        }
+
+        /// A password typed into a URL is never repeated, whatever else the URL holds.
+        #[test]
+        fn a_password_in_a_url_is_never_repeated(
+            url in url_like(),
+            password in "[A-Z0-9]{12,20}",
+        ) {
+            let input = match url.split_once("://") {
+                Some((scheme, rest)) => format!("{scheme}://admin:{password}@{rest}"),
+                None => format!("admin:{password}@{url}"),
+            };
+            if let Err(message) = parse_okta_target(&input) {
+                prop_assert!(!message.contains(&password), "{message}");
+            }
+            if let Err(failure) = parse_base_url(&input, "--apono-url") {
+                prop_assert!(!failure.message.contains(&password), "{}", failure.message);
+            }
+        }
     }
 }

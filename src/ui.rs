@@ -35,6 +35,11 @@ pub struct Appearance {
 pub struct Warnings(Mutex<Vec<String>>);
 
 impl Warnings {
+    /// Warnings shown already (while the inputs were resolved), kept for the report.
+    pub fn already_shown(shown: Vec<String>) -> Warnings {
+        Warnings(Mutex::new(shown))
+    }
+
     /// Shows `message` now and keeps it for the report.
     pub fn warn(&self, ui: &Ui, message: impl Into<String>) {
         let message = message.into();

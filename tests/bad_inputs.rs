@@ -322,6 +322,16 @@ fn cases(h: &mut Harness, files: &Path) -> Vec<Case> {
             "'0' for '--timeout <SECONDS>'",
         ),
         case(
+            "wait -1",
+            &["--wait", "-1"],
+            "invalid value '-1' for '--wait <SECONDS>': -1 is not in 1..=86400",
+        ),
+        case(
+            "timeout -1",
+            &["--timeout", "-1"],
+            "invalid value '-1' for '--timeout <SECONDS>': -1 is not in 1..=3600",
+        ),
+        case(
             "wait over a day",
             &["--wait", "86401"],
             "'86401' for '--wait <SECONDS>'",
@@ -494,6 +504,155 @@ fn a_server_quoting_the_tokens_is_printed_redacted() {
                 error.contains("E0000001") && error.contains("[redacted]"),
                 "{error}"
             );
+        }
+    }
+}
+
+#[test]
+fn a_token_pasted_as_an_argument_is_never_echoed() {
+    let mut h = Harness::new();
+    let token = h.secret("00PastedByMistake-0123456789abcdefghijkl");
+    let okta = h.sandbox.okta_url();
+    let as_flag = format!("--okta-api-token={token}");
+    let cases: [(Vec<&str>, String); 5] = [
+        (
+            vec!["connect", "--okta-url", &okta, &token],
+            "unexpected argument at position 4 (40 characters), not shown".into(),
+        ),
+        (
+            vec![&token, "connect"],
+            "unrecognized subcommand at position 1 (40 characters), not shown".into(),
+        ),
+        (
+            vec!["status", &token],
+            "unexpected argument at position 2 (40 characters), not shown".into(),
+        ),
+        (
+            vec!["connect", &as_flag],
+            format!(
+                "unexpected argument at position 2 ({} characters), not shown",
+                as_flag.len()
+            ),
+        ),
+        (
+            vec!["completions", &token],
+            "invalid value at position 2 (40 characters) for '<SHELL>', not shown".into(),
+        ),
+    ];
+    for (args, expected) in &cases {
+        // `completions` takes no --json: clap would stop at that flag instead.
+        let jsons: &[bool] = if args[0] == "completions" {
+            &[false]
+        } else {
+            &[false, true]
+        };
+        for &json in jsons {
+            let mut command = h.command();
+            command.args(args);
+            if json {
+                command.arg("--json");
+            }
+            // The harness fails the run if the token appears in stdout or stderr.
+            let run = h.run(command, None);
+            run.assert_code(2);
+            assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("secrets are never arguments"),
+                "{}",
+                run.stderr
+            );
+            for output in [&run.stdout, &run.stderr] {
+                assert!(!output.contains("PastedByMistake"), "{args:?}: {output}");
+            }
+            if json {
+                let failure = run.json();
+                assert_eq!(failure["result"], "failed");
+                assert_eq!(failure["exit_code"], 2);
+                let error = failure["error"].as_str().unwrap();
+                assert!(error.starts_with(expected.as_str()), "{error}");
+                assert_eq!(failure["undone"], json!([]));
+                assert_eq!(failure["left_behind"], json!([]));
+            } else {
+                assert!(run.stdout.is_empty(), "{}", run.stdout);
+            }
+            assert!(h.sandbox.exchanges().is_empty(), "{args:?} sent a request");
+        }
+    }
+}
+
+#[test]
+fn a_flag_value_is_named_with_its_control_characters_escaped() {
+    let h = Harness::new();
+    for json in [false, true] {
+        let mut command = h.command();
+        command.args(["connect", "--color", "auto\nerror: forged\u{1b}[2J\u{202e}"]);
+        if json {
+            command.arg("--json");
+        }
+        let run = h.run(command, None);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(
+                "error: invalid value 'auto\\nerror: forged\\x1b[2J\\u{202e}' for '--color <WHEN>'"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{202e}'));
+        assert!(
+            !run.stderr
+                .lines()
+                .any(|line| line.starts_with("error: forged"))
+        );
+        if json {
+            assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{202e}'));
+            assert_eq!(run.json()["exit_code"], 2);
+        }
+    }
+}
+
+/// A token file others can read is a warning naming `chmod 600`, and the run goes on;
+/// one only its owner can read is not.
+#[cfg(unix)]
+#[test]
+fn a_token_file_others_can_read_is_a_warning_not_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::new();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("okta-token");
+    std::fs::write(&path, format!("{}\n", h.sandbox.super_admin_token())).unwrap();
+    let expected = format!(
+        "{} is readable by others (mode 0644): chmod 600 {}",
+        path.display(),
+        path.display()
+    );
+    for (mode, warned) in [(0o644, true), (0o600, false)] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut command = h.command();
+        command
+            .args(h.target_args())
+            .args(["--dry-run", "--json", "--okta-api-token-file"])
+            .arg(&path)
+            .env("APONO_API_TOKEN", h.sandbox.apono_token());
+        let run = h.run(command, None);
+        run.assert_code(0);
+        assert_eq!(run.json()["result"], "planned");
+        let warnings = run.json()["warnings"].clone();
+        let in_report = warnings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str() == Some(expected.as_str()));
+        if warned {
+            assert!(
+                run.stderr.contains(&format!("warning: {expected}")),
+                "{}",
+                run.stderr
+            );
+            assert!(in_report, "{warnings}");
+        } else {
+            assert!(!run.stderr.contains("chmod"), "{}", run.stderr);
+            assert!(!in_report, "{warnings}");
         }
     }
 }

@@ -90,5 +90,6 @@ fn demo_settings(sandbox: &Sandbox, okta_token: String) -> Result<ConnectSetting
             Duration::from_millis(400)
         },
         http,
+        warnings: Vec::new(),
     })
 }

@@ -187,7 +187,7 @@ pub async fn run(
     options: DisconnectOptions,
     ui: &Ui,
 ) -> Result<DisconnectReport, Failure> {
-    let warnings = Warnings::default();
+    let warnings = Warnings::already_shown(service.warnings.clone());
     let okta = super::okta_client(service)?.ok_or_else(|| {
         Failure::usage(
             "no Okta API token given: set OKTA_API_TOKEN or pass --okta-api-token-file PATH",

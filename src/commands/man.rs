@@ -124,11 +124,12 @@ pub fn run(args: &ManArgs) -> u8 {
                         .strip_suffix(".1")
                 })
                 .collect();
+            // Named by its length only: what was typed may be a pasted token (DESIGN.md §5).
             output::stderr_line(
                 "error: ",
                 &format!(
-                    "no man page for `{}`; one of: {}",
-                    args.command.as_deref().unwrap_or_default(),
+                    "no man page for the command given ({} characters, not shown); one of: {}",
+                    args.command.as_deref().unwrap_or_default().chars().count(),
                     known.join(", ")
                 ),
             );

@@ -177,17 +177,18 @@ impl StatusReport {
 
 /// Runs `status`: observe, then judge.
 pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
-    let warnings = Warnings::default();
+    let warnings = Warnings::already_shown(service.warnings.clone());
     let apono = super::apono_client(service)?;
     let okta = super::okta_client(service)?;
     if okta.is_none() {
         ui.info("Checking Apono only: give an Okta API token (OKTA_API_TOKEN or --okta-api-token-file) to check the Okta app too.");
     }
     let observation = observe(service, &apono, okta.as_ref(), ui).await?;
-    let report = judge(&observation, &service.domain);
+    let mut report = judge(&observation, &service.domain);
     for warning in &report.warnings {
         warnings.warn(ui, warning.as_str());
     }
+    report.warnings = warnings.list();
     Ok(report)
 }
 

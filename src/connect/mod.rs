@@ -64,6 +64,8 @@ pub struct ConnectSettings {
     /// Time between two status reads while waiting.
     pub poll_interval: Duration,
     pub http: HttpSettings,
+    /// What resolving the inputs warned about, already shown: the report keeps them.
+    pub warnings: Vec<String>,
 }
 
 /// The summary: printed as text, or as the one JSON object of `--json`.
@@ -102,7 +104,7 @@ pub struct AponoReport {
 
 /// Runs `connect`. On failure the returned [`Failure`] says what was undone.
 pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
-    let warnings = Warnings::default();
+    let warnings = Warnings::already_shown(settings.warnings.clone());
     let okta = OktaClient::new(
         settings.okta_url.clone(),
         settings.okta_token.clone(),
