@@ -374,3 +374,97 @@ fn an_org_without_custom_roles_falls_back_unless_least_privilege_was_asked_for()
         text.stdout
     );
 }
+
+/// Widens the app Apono uses by hand, as an Okta admin could: `SUPER_ADMIN` on its
+/// client and a grant of `okta.apps.read`.
+fn widen_app_in_use(h: &Harness) {
+    let (app_id, _) = roles_of_app_in_use(&h.sandbox.snapshot());
+    h.sandbox.with_state(|state| {
+        let org_url = state.okta.org_url.clone();
+        let app = state
+            .okta
+            .apps
+            .iter_mut()
+            .find(|a| a.id == app_id)
+            .expect("the app in use exists");
+        app.roles.push(apono_okta_sandbox::RoleAssignment::new(
+            "SUPER_ADMIN",
+            "CLIENT",
+        ));
+        app.grants.push(apono_okta_sandbox::Grant {
+            id: "oagWidenedByHand00001".into(),
+            scope_id: "okta.apps.read".into(),
+            issuer: org_url,
+            created_by: "00uSomeoneElse0000001".into(),
+            created: "2026-01-01T00:00:00.000Z".into(),
+        });
+    });
+}
+
+/// Exactly these privileges: a privilege added to Apono's app by hand is named by
+/// `status`, listed by `connect --reuse-app --dry-run` and removed by `connect
+/// --reuse-app`; a rotation ends with a new app holding exactly the two grants and the
+/// one role.
+#[test]
+fn privileges_added_by_hand_are_named_and_removed() {
+    let h = Harness::new();
+    connect(&h, &["--keep-api-token"]).assert_code(0);
+    widen_app_in_use(&h);
+
+    let status = command(&h, "status", &[]);
+    status.assert_code(5);
+    let report = status.json();
+    let drifts = report["drifts"].to_string();
+    assert!(drifts.contains("holds the role SUPER_ADMIN"), "{report}");
+    assert!(
+        drifts.contains("holds the grant of okta.apps.read"),
+        "{report}"
+    );
+    let kinds: Vec<&str> = report["excess_privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["grant", "role"], "{report}");
+
+    let dry = connect(&h, &["--reuse-app", "--dry-run", "--keep-api-token"]);
+    dry.assert_code(0);
+    assert_eq!(dry.json()["result"], "planned");
+    assert!(
+        dry.stderr
+            .contains("what Apono does not need: the role SUPER_ADMIN"),
+        "{}",
+        dry.stderr
+    );
+    assert!(dry.stderr.contains("okta.apps.read"), "{}", dry.stderr);
+
+    let repair = connect(&h, &["--reuse-app", "--keep-api-token"]);
+    repair.assert_code(0);
+    assert_eq!(repair.json()["result"], "repaired");
+    assert_least_privilege(&h.sandbox.snapshot());
+    let (app_id, _) = roles_of_app_in_use(&h.sandbox.snapshot());
+    let scopes: Vec<String> = h
+        .sandbox
+        .snapshot()
+        .okta
+        .apps
+        .iter()
+        .find(|a| a.id == app_id)
+        .unwrap()
+        .grants
+        .iter()
+        .map(|g| g.scope_id.clone())
+        .collect();
+    assert_eq!(scopes.len(), 2, "{scopes:?}");
+    command(&h, "status", &[]).assert_code(0);
+
+    // A rotation leaves a widened app behind with the retired app.
+    widen_app_in_use(&h);
+    age_every_app(&h);
+    let rotated = connect(&h, &[]);
+    rotated.assert_code(0);
+    assert_eq!(rotated.json()["result"], "rotated");
+    assert_least_privilege(&h.sandbox.snapshot());
+    command(&h, "status", &[]).assert_code(0);
+}

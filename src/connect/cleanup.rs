@@ -8,8 +8,10 @@
 //! leaves an app that an integration references now; the undo and `disconnect` retire
 //! through it too.
 
+use futures_util::future::join_all;
+
 use super::apply::ApplyContext;
-use crate::connect::plan::{Plan, RetireReason, Retirement, Unassign};
+use crate::connect::plan::{Plan, RemoveExcess, RetireReason, Retirement};
 use crate::okta::App;
 use crate::org::guard::{self, AppRef};
 
@@ -47,10 +49,10 @@ impl CleanedUp {
 /// run; what cannot be done is a debt.
 pub(super) async fn clean_up(context: &ApplyContext<'_>, plan: &Plan, app: &App) -> CleanedUp {
     let mut cleaned = CleanedUp::default();
-    if let Some(unassign) = &plan.unassign {
+    if let Some(excess) = &plan.remove_excess {
         cleaned
             .left_behind
-            .extend(remove_old_roles(context, app, unassign).await);
+            .extend(remove_excess(context, app, excess).await);
     }
     for retirement in &plan.retire {
         let outcome = retire(context, retirement).await;
@@ -63,33 +65,44 @@ pub(super) async fn clean_up(context: &ApplyContext<'_>, plan: &Plan, app: &App)
     cleaned
 }
 
-/// After a switch of role kind in place: removes the old assignments; what cannot be
-/// removed is returned as debts.
-async fn remove_old_roles(
+/// Removes what the app holds beyond the two grants and the one role (a repair, or the
+/// old kind's role after a switch in place); what cannot be removed is returned as
+/// debts.
+async fn remove_excess(
     context: &ApplyContext<'_>,
     app: &App,
-    unassign: &Unassign,
+    excess: &RemoveExcess,
 ) -> Vec<String> {
+    let okta = context.okta;
+    let roles = excess.assignments.iter().map(|(id, what)| async move {
+        let removed = okta.unassign_client_role(app.client_id(), id).await;
+        (format!("the role {what}"), removed)
+    });
+    let grants = excess.grants.iter().map(|(id, scope)| async move {
+        let removed = okta.revoke_grant(&app.id, id).await;
+        (format!("the grant of {scope} ({id})"), removed)
+    });
     let mut debts = Vec::new();
-    for (id, what) in &unassign.assignments {
-        match context.okta.unassign_client_role(app.client_id(), id).await {
+    let outcomes = join_all(roles)
+        .await
+        .into_iter()
+        .chain(join_all(grants).await);
+    for (what, removed) in outcomes {
+        match removed {
             Err(e) if !e.is_not_found() => {
-                context.warnings.warn(
-                    context.ui,
-                    format!(
-                        "could not remove the role {what} from the app {}: {e}",
-                        unassign.app_id
-                    ),
+                let warning = format!(
+                    "could not remove {what} from the app {}: {e}",
+                    excess.app_id
                 );
+                context.warnings.warn(context.ui, warning);
                 debts.push(format!(
-                    "the Okta app {} still holds the role {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again",
-                    unassign.app_id
+                    "the Okta app {} still holds {what} ({e}): remove it in the Okta admin console, or run `apono-okta connect --reuse-app` again",
+                    excess.app_id
                 ));
             }
-            _ => context.ui.done(&format!(
-                "removed the role {what} from the app {}",
-                unassign.app_id
-            )),
+            _ => context
+                .ui
+                .done(&format!("removed {what} from the app {}", excess.app_id)),
         }
     }
     debts

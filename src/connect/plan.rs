@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::apono::Integration;
 use crate::okta::{App, REQUIRED_SCOPES, RoleAssignment};
-use crate::org::privileges;
+use crate::org::privileges::{self, Excess};
 use crate::org::role::{self, AdminRole, ObjectPlan};
 use crate::org::rules::{self, PickError, pick_org_integration};
 use crate::org::{Observed, ReusedApp};
@@ -113,9 +113,10 @@ pub enum Step {
     WaitForActive,
     /// After a switch of role kind in place: the old assignments go once Apono works
     /// with the new one.
-    UnassignRoles {
+    RemoveExcess {
         app_id: String,
         assignments: Vec<(String, String)>,
+        grants: Vec<(String, String)>,
     },
     RetireApp {
         app_id: String,
@@ -131,7 +132,7 @@ impl Step {
     pub fn takes_something_away(&self) -> bool {
         let removes = |plan: &ObjectPlan| matches!(plan, ObjectPlan::Converge { remove, .. } if !remove.is_empty());
         match self {
-            Step::RetireApp { .. } | Step::UnassignRoles { .. } => true,
+            Step::RetireApp { .. } | Step::RemoveExcess { .. } => true,
             Step::EnsureLeastPrivilege { role, resource_set } => {
                 removes(role) || removes(resource_set)
             }
@@ -186,19 +187,24 @@ impl fmt::Display for Step {
                 )
             }
             Step::AssignRole { role } => write!(f, "assign it {}", role.with_article()),
-            Step::UnassignRoles {
+            Step::RemoveExcess {
                 app_id,
                 assignments,
-            } => write!(
-                f,
-                "then remove the app {app_id}'s previous role{} {}",
-                if assignments.len() == 1 { "" } else { "s" },
-                assignments
+                grants,
+            } => {
+                let roles = assignments
                     .iter()
-                    .map(|(_, what)| what.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .map(|(_, what)| format!("the role {what}"));
+                let grants = grants
+                    .iter()
+                    .map(|(id, scope)| format!("the grant of {scope} ({id})"));
+                let all: Vec<String> = roles.chain(grants).collect();
+                write!(
+                    f,
+                    "then remove from the app {app_id} what Apono does not need: {}",
+                    all.join(", ")
+                )
+            }
             Step::CreateIntegration {
                 name,
                 integration_type,
@@ -246,7 +252,7 @@ pub struct Plan {
     /// removals and the revoke happen only after it did).
     pub wait_for_active: bool,
     /// After `Active`: the app's role assignments of the other kind (a switch in place).
-    pub unassign: Option<Unassign>,
+    pub remove_excess: Option<RemoveExcess>,
     /// After `Active`: apps to deactivate and delete.
     pub retire: Vec<Retirement>,
     /// Last: revoke the Okta API token.
@@ -297,10 +303,12 @@ pub enum IntegrationPlan {
 
 /// Role assignments to remove from the app once Apono works with the new one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unassign {
+pub struct RemoveExcess {
     pub app_id: String,
-    /// (assignment id, what it is, for messages).
+    /// Role assignments beyond the one: (assignment id, what it is, for messages).
     pub assignments: Vec<(String, String)>,
+    /// Grants beyond the two: (grant id, scope).
+    pub grants: Vec<(String, String)>,
 }
 
 /// An app to deactivate and delete after `Active`, and why.
@@ -414,10 +422,11 @@ impl Plan {
         if self.wait_for_active {
             steps.push(Step::WaitForActive);
         }
-        if let Some(unassign) = &self.unassign {
-            steps.push(Step::UnassignRoles {
-                app_id: unassign.app_id.clone(),
-                assignments: unassign.assignments.clone(),
+        if let Some(excess) = &self.remove_excess {
+            steps.push(Step::RemoveExcess {
+                app_id: excess.app_id.clone(),
+                assignments: excess.assignments.clone(),
+                grants: excess.grants.clone(),
             });
         }
         steps.extend(self.retire.iter().map(|r| Step::RetireApp {
@@ -532,7 +541,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError>
                 role: Some(inputs.admin_role.clone()),
                 integration,
                 wait_for_active: false,
-                unassign: None,
+                remove_excess: None,
                 retire: retire_previous
                     .map(|app| Retirement {
                         app_id: app.id.clone(),
@@ -569,7 +578,7 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError>
         // Nothing is retired or removed before Apono confirmed the new state.
         warnings.push(PlanWarning::NoWait);
         plan.retire.clear();
-        plan.unassign = None;
+        plan.remove_excess = None;
         plan.kept_orphans = orphans;
     }
     plan.existing_integration = existing;
@@ -631,17 +640,34 @@ fn repair_plan(
     inputs: &PlanInputs,
 ) -> Plan {
     let app = &reused.app;
-    let grants: Vec<String> = REQUIRED_SCOPES
-        .iter()
-        .filter(|scope| !reused.scopes.iter().any(|s| s == *scope))
-        .map(|s| s.to_string())
+    let grants: Vec<String> = privileges::missing_scopes(&reused.grants)
+        .into_iter()
+        .map(str::to_string)
         .collect();
     let assign = !inputs.admin_role.is_held(&reused.roles, None);
     let least_privilege = least_privilege_plan(observed, inputs, assign);
     let activate = !app.is_active();
     let add_key = !reused.carries_key;
-    let okta_changes =
-        activate || add_key || !grants.is_empty() || assign || least_privilege.is_some();
+    // Exactly these privileges: every grant and role beyond the two and the one goes,
+    // once Apono works with the app (the old kind's role too, on a switch in place).
+    let custom_role_id = observed
+        .least_privilege
+        .as_ref()
+        .and_then(|objects| objects.role.as_ref())
+        .map(|(role, _)| role.id.as_str());
+    let excess = privileges::excess(
+        &reused.grants,
+        &reused.roles,
+        &inputs.admin_role,
+        custom_role_id,
+    );
+    let remove_excess = remove_excess(app, &reused.roles, &excess);
+    let okta_changes = activate
+        || add_key
+        || !grants.is_empty()
+        || assign
+        || least_privilege.is_some()
+        || remove_excess.is_some();
     let integration = match existing {
         None => new_integration(observed, inputs),
         // A new client id, a fixed Okta side, or an unhealthy integration: write the
@@ -658,17 +684,6 @@ fn repair_plan(
         Some(_) => IntegrationPlan::Keep,
     };
     let changes = okta_changes || !matches!(integration, IntegrationPlan::Keep);
-    // A switch of kind in place: the old assignments go once Apono works with the new.
-    let old: Vec<(String, String)> = if assign {
-        inputs
-            .admin_role
-            .other_kind(&reused.roles)
-            .into_iter()
-            .map(|a| (a.id.clone(), describe_assignment(a)))
-            .collect()
-    } else {
-        Vec::new()
-    };
     Plan {
         kind: if changes {
             PlanKind::Repair
@@ -685,10 +700,7 @@ fn repair_plan(
         role: assign.then(|| inputs.admin_role.clone()),
         integration,
         wait_for_active: false,
-        unassign: (!old.is_empty()).then(|| Unassign {
-            app_id: app.id.clone(),
-            assignments: old,
-        }),
+        remove_excess,
         retire: Vec::new(),
         revoke_token: false,
         existing_integration: None,
@@ -696,6 +708,32 @@ fn repair_plan(
         young_apps: Vec::new(),
         warnings: Vec::new(),
     }
+}
+
+/// What to remove from a reused app: the privileges beyond the two grants and the one
+/// role (`None` when there are none).
+fn remove_excess(app: &App, roles: &[RoleAssignment], excess: &[Excess]) -> Option<RemoveExcess> {
+    let mut remove = RemoveExcess {
+        app_id: app.id.clone(),
+        assignments: Vec::new(),
+        grants: Vec::new(),
+    };
+    for item in excess {
+        match item {
+            Excess::Grant { grant_id, scope } => {
+                remove.grants.push((grant_id.clone(), scope.clone()))
+            }
+            Excess::Role { assignment_id, .. } => {
+                let described = roles
+                    .iter()
+                    .find(|a| &a.id == assignment_id)
+                    .map(describe_assignment)
+                    .unwrap_or_else(|| assignment_id.clone());
+                remove.assignments.push((assignment_id.clone(), described));
+            }
+        }
+    }
+    (!remove.assignments.is_empty() || !remove.grants.is_empty()).then_some(remove)
 }
 
 fn pick_integration(
@@ -863,11 +901,20 @@ mod tests {
         ReusedApp {
             app,
             carries_key,
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            grants: scopes
+                .iter()
+                .enumerate()
+                .map(|(n, scope)| {
+                    let grant = serde_json::json!({"id": format!("oag{n}"), "scopeId": scope});
+                    serde_json::from_value(grant).unwrap()
+                })
+                .collect(),
             roles: roles
                 .iter()
-                .map(|r| {
-                    serde_json::from_value(serde_json::json!({"id": "irb1", "type": r})).unwrap()
+                .enumerate()
+                .map(|(n, r)| {
+                    let role = serde_json::json!({"id": format!("irb{n}"), "type": r});
+                    serde_json::from_value(role).unwrap()
                 })
                 .collect(),
         }

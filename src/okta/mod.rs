@@ -230,6 +230,19 @@ impl OktaClient {
     }
 
     /// Removes a role assignment from an app's client.
+    /// `DELETE /api/v1/apps/{appId}/grants/{grantId}`: revokes one scope grant.
+    pub async fn revoke_grant(&self, app_id: &str, grant_id: &str) -> Result<(), ApiError> {
+        let path = format!(
+            "/api/v1/apps/{}/grants/{}",
+            path_segment(app_id),
+            path_segment(grant_id)
+        );
+        self.api()
+            .await?
+            .send_no_content(Method::DELETE, &path, None)
+            .await
+    }
+
     pub async fn unassign_client_role(
         &self,
         client_id: &str,

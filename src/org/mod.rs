@@ -20,7 +20,7 @@ pub mod rules;
 use std::time::SystemTime;
 
 use crate::apono::Integration;
-use crate::okta::{App, RoleAssignment};
+use crate::okta::{App, Grant, RoleAssignment};
 use config::ConfigTemplate;
 use role::LeastPrivilegeObjects;
 
@@ -54,8 +54,8 @@ pub struct ReusedApp {
     pub app: App,
     /// Whether it carries Apono's public key.
     pub carries_key: bool,
-    /// The scopes granted to it.
-    pub scopes: Vec<String>,
+    /// Its scope grants.
+    pub grants: Vec<Grant>,
     /// The admin role assignments of its client.
     pub roles: Vec<RoleAssignment>,
 }

@@ -139,7 +139,7 @@ pub async fn observe_reused_app(
     Ok(Some(ReusedApp {
         carries_key: app.carries_key(public_key),
         app: app.clone(),
-        scopes: grants.into_iter().map(|g| g.scope_id).collect(),
+        grants,
         roles,
     }))
 }

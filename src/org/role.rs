@@ -120,18 +120,6 @@ impl AdminRole {
             }),
         }
     }
-
-    /// The assignments of the other kind, which a switch to this role removes once
-    /// Apono works with the new one.
-    pub fn other_kind<'a>(&self, assignments: &'a [RoleAssignment]) -> Vec<&'a RoleAssignment> {
-        assignments
-            .iter()
-            .filter(|a| match self {
-                AdminRole::Standard(_) => is_ours(a),
-                AdminRole::LeastPrivilege => a.role_type != "CUSTOM",
-            })
-            .collect()
-    }
 }
 
 /// A `CUSTOM` assignment of the custom role this tool makes (Okta labels a custom
