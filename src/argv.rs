@@ -16,7 +16,6 @@ use clap::CommandFactory;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use crate::cli::Cli;
-use crate::commands::failure_json;
 use crate::error::{ExitKind, Failure};
 use crate::output;
 use crate::ui::{self, Appearance, Ui};
@@ -54,7 +53,7 @@ pub(crate) fn refuse(error: clap::Error, args: &[OsString]) -> u8 {
         output::stderr_line("", line);
     }
     if args.iter().any(|a| a == "--json") {
-        output::print_json(&failure_json(&Failure::usage(refusal.message)));
+        output::print_json(&Failure::usage(refusal.message).to_json());
     }
     ExitKind::Usage.code()
 }

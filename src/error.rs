@@ -179,6 +179,17 @@ impl Failure {
         self
     }
 
+    /// The one JSON object of a failed command (`--json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "result": "failed",
+            "exit_code": self.exit_code(),
+            "error": self.message,
+            "undone": self.undone,
+            "left_behind": self.left_behind,
+        })
+    }
+
     /// The exit code: 130 when a Ctrl-C stopped the undo, else 6 whenever something is
     /// left behind, else the cause's.
     pub fn exit_code(&self) -> u8 {

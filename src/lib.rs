@@ -32,9 +32,8 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{finish, resolve_service};
+use crate::commands::finish;
 use crate::error::ExitKind;
-use crate::settings::{OktaTokenNeed, Purpose};
 use crate::ui::Appearance;
 
 /// Parses the arguments, runs the command, and returns the process exit code.
@@ -56,39 +55,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         }
     };
     let appearance = appearance(&cli.display);
+    let rt = &runtime;
+    // Every command is entered the same way: its arguments and a context in, a report
+    // or a failure out, printed by the one edge (`commands::finish`).
     match cli.command {
-        Command::Connect(args) => finish(&args.output.clone(), appearance, |ui| {
-            commands::connect::run(args, &runtime, ui)
+        Command::Connect(args) => finish(&args.output.clone(), appearance, rt, |cx| {
+            commands::connect::run(args, cx)
         }),
         #[cfg(feature = "sandbox")]
-        Command::Demo(args) => finish(&args.output.clone(), appearance, |ui| {
-            runtime.block_on(commands::demo::run(args.rotate, ui))
+        Command::Demo(args) => finish(&args.output.clone(), appearance, rt, |cx| {
+            commands::demo::run(&args, cx)
         }),
-        Command::Status(args) => finish(&args.output.clone(), appearance, |ui| {
-            let service =
-                resolve_service(&args.service, OktaTokenNeed::IfGiven, Purpose::Status, ui)?;
-            runtime
-                .block_on(commands::status::run(&service, ui))
-                .map_err(|f| service.apono_token_source.explain(f))
+        Command::Status(args) => finish(&args.output.clone(), appearance, rt, |cx| {
+            commands::status::run(&args, cx)
         }),
-        Command::Logout(args) => finish(&args.output.clone(), appearance, |ui| {
-            commands::logout::run(&args, ui)
+        Command::Logout(args) => finish(&args.output.clone(), appearance, rt, |cx| {
+            commands::logout::run(&args, cx)
         }),
-        Command::Disconnect(args) => finish(&args.output.clone(), appearance, |ui| {
-            let service = resolve_service(
-                &args.service,
-                OktaTokenNeed::Required,
-                Purpose::Disconnect,
-                ui,
-            )?;
-            let options = commands::disconnect::DisconnectOptions {
-                dry_run: args.dry_run,
-                assume_yes: args.yes,
-                keep_api_token: args.keep_api_token,
-            };
-            runtime
-                .block_on(commands::disconnect::run(&service, options, ui))
-                .map_err(|f| service.apono_token_source.explain(f))
+        Command::Disconnect(args) => finish(&args.output.clone(), appearance, rt, |cx| {
+            commands::disconnect::run(&args, cx)
         }),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => match runtime.block_on(commands::sandbox::run(&args)) {

@@ -154,6 +154,24 @@ fn scrub_strings(value: &mut Value) {
     }
 }
 
+/// Whether this run prints `--json` (so an end by Ctrl-C at a prompt prints its object).
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says whether this run prints `--json`.
+pub fn set_json(on: bool) {
+    JSON.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Ends the process for a Ctrl-C that came where nothing else handles it (at a prompt):
+/// the line on stderr, the failure object with `--json`, exit 130.
+pub fn exit_interrupted() -> ! {
+    stderr_line("\n", "interrupted");
+    if JSON.load(std::sync::atomic::Ordering::SeqCst) {
+        print_json(&crate::error::Failure::interrupted("interrupted").to_json());
+    }
+    std::process::exit(i32::from(crate::error::ExitKind::Interrupted.code()))
+}
+
 /// Prints a command's human output on stdout, through [`terminal_text`].
 pub fn print_text(text: &str) {
     print_raw(&terminal_text(text));

@@ -16,12 +16,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::cli::{ConnectArgs, ServiceArgs};
-use crate::connect::ConnectSettings;
 use crate::error::{ExitKind, Failure};
 use crate::http::{HttpSettings, check_secure_url};
 use crate::org::role::AdminRole;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
-use crate::ui::Ui;
+use crate::ui::{Ui, prompt_failure};
 
 /// The most a token file (or stdin) is read: a token is at most 4 KiB, so anything past
 /// this is the wrong file, and reading on (`/dev/zero`) would never end.
@@ -93,6 +92,42 @@ pub fn poll_interval(http: &HttpSettings) -> Duration {
     } else {
         Duration::from_secs(2)
     }
+}
+
+/// Everything `connect` needs, resolved: no clap, no environment, no prompts.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    /// The org's origin, `https://example.okta.com`.
+    pub okta_url: Url,
+    /// `example.okta.com` (with `:port` only when the URL has one).
+    pub domain: String,
+    pub okta_token: Secret,
+    pub apono_url: Url,
+    pub apono_token: Secret,
+    pub app_label: String,
+    /// `--admin-role` or `--least-privilege`; `None` keeps what the app Apono uses has.
+    pub admin_role: Option<AdminRole>,
+    pub manager_attribute: Option<String>,
+    pub apono_config: Vec<(String, String)>,
+    pub integration_type: Option<String>,
+    pub integration_id: Option<String>,
+    pub integration_name: Option<String>,
+    /// Apono's public key (a JWK) that the app carries.
+    pub public_key: Value,
+    pub keep_api_token: bool,
+    pub keep_orphans: bool,
+    /// `--reuse-app`: converge the existing app in place instead of rotating.
+    pub reuse_app: bool,
+    pub dry_run: bool,
+    /// `--yes`: do not ask before writing.
+    pub assume_yes: bool,
+    /// `None` with `--no-wait`.
+    pub wait: Option<Duration>,
+    /// Time between two status reads while waiting.
+    pub poll_interval: Duration,
+    pub http: HttpSettings,
+    /// What resolving the inputs warned about, already shown: the report keeps them.
+    pub warnings: Vec<String>,
 }
 
 /// Where the two services are and the tokens that reach them, resolved.
@@ -432,15 +467,6 @@ fn introduction(purpose: Purpose, apono_url: &Url) -> String {
         ),
     };
     format!("{body}\n{apono}")
-}
-
-/// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
-pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
-    if error.kind() == std::io::ErrorKind::Interrupted {
-        Failure::interrupted("interrupted")
-    } else {
-        Failure::usage(format!("could not read {what}: {error}"))
-    }
 }
 
 /// `--org-id example --base-url okta.com` → `https://example.okta.com`.

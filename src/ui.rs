@@ -14,6 +14,7 @@ use std::time::Duration;
 use console::{Style, Term};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::error::Failure;
 use crate::output;
 use crate::secret::Secret;
 
@@ -234,6 +235,31 @@ pub fn flow_owns_interrupts() {
     FLOW_OWNS_INTERRUPTS.store(true, Ordering::SeqCst);
 }
 
+/// The command's async work is running under the edge's Ctrl-C handling
+/// (`commands::Context::block_on`): outside prompts, the watcher leaves it be.
+static EDGE_LISTENS: AtomicBool = AtomicBool::new(false);
+
+/// While it lives, the edge handles Ctrl-C (see [`EDGE_LISTENS`]).
+pub struct EdgeListens;
+
+impl EdgeListens {
+    pub fn start() -> EdgeListens {
+        EDGE_LISTENS.store(true, Ordering::SeqCst);
+        EdgeListens
+    }
+}
+
+impl Drop for EdgeListens {
+    fn drop(&mut self) {
+        EDGE_LISTENS.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Whether the running flow handles Ctrl-C itself (see [`flow_owns_interrupts`]).
+pub fn flow_handles_interrupts() -> bool {
+    FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
+}
+
 /// Runs a dialoguer prompt so that Ctrl-C exits 130 whatever the prompt does with it.
 ///
 /// dialoguer reads keys in raw mode and raises SIGINT itself on `^C`; a hidden prompt
@@ -277,11 +303,11 @@ pub fn watch_interrupts() {
                     let _ = ready.send(());
                     while interrupts.next().await {
                         if PROMPTING.load(Ordering::SeqCst)
-                            || !FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
+                            || !(FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
+                                || EDGE_LISTENS.load(Ordering::SeqCst))
                         {
                             let _ = Term::stderr().show_cursor();
-                            output::stderr_line("\n", "interrupted");
-                            std::process::exit(130);
+                            output::exit_interrupted();
                         }
                     }
                 });
@@ -313,6 +339,15 @@ impl Interrupts {
         return self.signal.recv().await.is_some();
         #[cfg(not(unix))]
         return tokio::signal::ctrl_c().await.is_ok();
+    }
+}
+
+/// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
+pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
+    if error.kind() == std::io::ErrorKind::Interrupted {
+        Failure::interrupted("interrupted")
+    } else {
+        Failure::usage(format!("could not read {what}: {error}"))
     }
 }
 

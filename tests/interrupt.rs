@@ -120,3 +120,44 @@ fn interrupt(child: &Child) {
         .expect("kill runs");
     assert!(status.success());
 }
+
+/// Ctrl-C ends every command the same way: a non-interactive `status --json` waiting on
+/// a slow Apono exits 130 with its JSON object.
+#[test]
+fn ctrl_c_ends_a_non_interactive_status_with_its_json_object() {
+    let h = Harness::new();
+    h.sandbox.inject(Fault::new(
+        Service::Apono,
+        "GET",
+        "/api/v2/integrations-catalog",
+        1,
+        FaultAction::Delay(Duration::from_secs(10)),
+    ));
+    let mut command = h.service_command("status", None);
+    command
+        .arg("--json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("the binary starts");
+    // Wait (bounded) until the request is held at the sandbox.
+    let mut polls = 0;
+    while !h
+        .sandbox
+        .received()
+        .iter()
+        .any(|request| request.contains("integrations-catalog"))
+    {
+        polls += 1;
+        assert!(polls < 3000, "the catalog was never asked for");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    interrupt(&child);
+    let output = child.wait_with_output().expect("the binary finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
+    let failure: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+    assert_eq!(failure["result"], "failed");
+    assert_eq!(failure["exit_code"], 130);
+}

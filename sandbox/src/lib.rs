@@ -434,6 +434,12 @@ impl Sandbox {
         self.apono_token.clone()
     }
 
+    /// `METHOD /path` of every request received so far, answered or not (a held one
+    /// too), in the order received.
+    pub fn received(&self) -> Vec<String> {
+        lock(&self.shared.received).clone()
+    }
+
     /// Every request answered so far by either service, in the order answered.
     pub fn exchanges(&self) -> Vec<Exchange> {
         lock(&self.shared.exchanges)

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     pub epoch: Instant,
     pub faults: Mutex<Vec<Armed>>,
     pub latency: Mutex<Duration>,
+    /// `METHOD /path` of every request received, in the order received (before any
+    /// latency or fault): a test can tell a request is being held.
+    pub received: Mutex<Vec<String>>,
     /// (start of the current minute, calls in it) for Okta's rate-limit headers.
     rate: Mutex<(u64, u64)>,
 }
@@ -68,6 +71,7 @@ impl Shared {
             epoch: Instant::now(),
             faults: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
+            received: Mutex::new(Vec::new()),
             rate: Mutex::new((0, 0)),
         }
     }
@@ -282,6 +286,7 @@ async fn serve(
         let resp = okta::mint_token_response(&mut lock(&shared.state).okta);
         return Ok(to_hyper(resp));
     }
+    lock(&shared.received).push(format!("{} {}", req.method, req.path));
     let latency = *lock(&shared.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

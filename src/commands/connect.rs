@@ -2,7 +2,7 @@
 //! runs the flow of [`crate::connect`], and stores the Apono token in the OS keyring.
 
 use crate::cli::ConnectArgs;
-use crate::commands::Summary;
+use crate::commands::{Context, Summary};
 use crate::connect::{self, Report};
 use crate::error::{ExitKind, Failure};
 use crate::secret::TokenStore;
@@ -11,21 +11,17 @@ use crate::ui::{self, Ui};
 
 /// Runs `connect`. The inputs, prompts included, are resolved before the async runtime
 /// runs anything (a prompt blocks; it must not block a runtime thread).
-pub fn run(
-    args: Box<ConnectArgs>,
-    runtime: &tokio::runtime::Runtime,
-    ui: &Ui,
-) -> Result<Report, Failure> {
+pub(crate) fn run(args: Box<ConnectArgs>, cx: &Context) -> Result<Report, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let (settings, apono_token_source) =
-        settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
-    runtime.block_on(run_resolved(
+        settings::resolve_connect(&args, &env, store.as_ref(), &cx.ui)?;
+    cx.block_on(run_resolved(
         &args,
         &settings,
         apono_token_source,
         store.as_ref(),
-        ui,
+        &cx.ui,
     ))
 }
 

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::cli::DemoArgs;
+use crate::commands::Context;
 use crate::connect::{self, ConnectSettings, Report};
 use crate::error::Failure;
 use crate::secret::Secret;
@@ -10,9 +12,13 @@ use crate::ui::{self, Ui};
 use crate::{apono, http, okta, settings};
 use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
-/// `demo`: the whole connect flow against an in-process sandbox; with `rotate`, a second
-/// run with a freshly minted token rotates to a new app.
-pub async fn run(rotate: bool, ui: &Ui) -> Result<Report, Failure> {
+/// `demo`: the whole connect flow against an in-process sandbox; with `--rotate`, a
+/// second run with a freshly minted token rotates to a new app.
+pub(crate) fn run(args: &DemoArgs, cx: &Context) -> Result<Report, Failure> {
+    cx.block_on(demo(args.rotate, &cx.ui))
+}
+
+async fn demo(rotate: bool, ui: &Ui) -> Result<Report, Failure> {
     let sandbox = Sandbox::start(SandboxOptions::default())
         .map_err(|e| Failure::unexpected(format!("cannot start the sandbox: {e}")))?;
     ui::flow_owns_interrupts();

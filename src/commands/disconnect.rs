@@ -14,14 +14,15 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::apono::Integration;
-use crate::commands::Summary;
+use crate::cli::DisconnectArgs;
+use crate::commands::{Context, Summary};
 use crate::error::Failure;
 use crate::okta::{App, OktaClient};
 use crate::org::config::{ConfigInputs, ConfigTemplate};
 use crate::org::guard::{self, AppRef};
 use crate::org::role::SharedObject;
 use crate::org::{Observed, debts, observe, rules};
-use crate::settings::ServiceSettings;
+use crate::settings::{OktaTokenNeed, Purpose, ServiceSettings};
 use crate::ui::{Ui, Warnings};
 
 /// What `disconnect` should do besides finding things.
@@ -181,8 +182,25 @@ pub fn plan(seen: &DisconnectObservation) -> DisconnectPlan {
     plan
 }
 
-/// Runs `disconnect`: observe, plan, confirm, apply.
-pub async fn run(
+/// Runs `disconnect`: resolves its settings, then observes, plans, confirms, applies.
+pub(crate) fn run(args: &DisconnectArgs, cx: &Context) -> Result<DisconnectReport, Failure> {
+    let service = super::resolve_service(
+        &args.service,
+        OktaTokenNeed::Required,
+        Purpose::Disconnect,
+        &cx.ui,
+    )?;
+    let options = DisconnectOptions {
+        dry_run: args.dry_run,
+        assume_yes: args.yes,
+        keep_api_token: args.keep_api_token,
+    };
+    cx.block_on(disconnect(&service, options, &cx.ui))
+        .map_err(|f| service.apono_token_source.explain(f))
+}
+
+/// Observe, plan, confirm, apply.
+async fn disconnect(
     service: &ServiceSettings,
     options: DisconnectOptions,
     ui: &Ui,
@@ -332,7 +350,7 @@ fn confirm(options: DisconnectOptions, ui: &Ui) -> Result<(), Failure> {
     }
     let yes = ui
         .confirm("Delete these?", false)
-        .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?;
+        .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?;
     if yes {
         Ok(())
     } else {

@@ -1,9 +1,8 @@
 //! `apono-okta logout`: forgets the Apono token stored in the OS keyring.
 
 use crate::cli::LogoutArgs;
-use crate::commands::Summary;
+use crate::commands::{Context, Summary};
 use crate::error::Failure;
-use crate::ui::Ui;
 use crate::{secret, settings};
 
 /// A `logout`'s `result` in `--json`.
@@ -41,7 +40,8 @@ impl Summary for LogoutReport {
 /// `logout`: forgets the Apono token stored for this Apono API host. Exit 0 whether or
 /// not one was stored; an unavailable keyring cannot hold one (this tool never falls
 /// back to a file), so that is "nothing stored", with the reason on stderr.
-pub fn run(args: &LogoutArgs, ui: &Ui) -> Result<LogoutReport, Failure> {
+pub(crate) fn run(args: &LogoutArgs, cx: &Context) -> Result<LogoutReport, Failure> {
+    let ui = &cx.ui;
     let apono_url = settings::parse_base_url(&args.apono_url, "--apono-url")?;
     let account = settings::keyring_account(&apono_url);
     let store = settings::token_store(&settings::process_env);

@@ -64,15 +64,55 @@ pub trait Summary: serde::Serialize {
     }
 }
 
-/// Runs a command that ends in a [`Summary`]; prints it, or the failure, and returns
-/// the exit code. Everything goes out through [`output`]: redacted, and inert.
+/// What every command runs with: the terminal side and the async runtime. Commands
+/// run their async work through [`Context::block_on`], so a Ctrl-C ends every command the
+/// same way (exit 130, its JSON object with `--json`).
+pub(crate) struct Context<'a> {
+    pub(crate) ui: Ui,
+    runtime: &'a tokio::runtime::Runtime,
+}
+
+impl Context<'_> {
+    /// Runs `work` on the runtime. A Ctrl-C ends it with [`Failure::interrupted`],
+    /// unless the flow handles Ctrl-C itself (connect's undo: see
+    /// [`crate::ui::flow_owns_interrupts`]), which then ends on its own terms.
+    pub(crate) fn block_on<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let _listening = crate::ui::EdgeListens::start();
+        self.runtime.block_on(async {
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    outcome = &mut work => return outcome,
+                    _ = tokio::signal::ctrl_c() => {
+                        if !crate::ui::flow_handles_interrupts() {
+                            self.ui.restore_terminal();
+                            return Err(Failure::interrupted("interrupted"));
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The one way a command ends: runs it with its [`Context`], prints its report or its
+/// failure (text, or the one `--json` object), and returns the exit code. Everything
+/// goes out through [`output`]: redacted, and inert.
 pub(crate) fn finish<S: Summary>(
     output: &OutputArgs,
     appearance: Appearance,
-    command: impl FnOnce(&Ui) -> Result<S, Failure>,
+    runtime: &tokio::runtime::Runtime,
+    command: impl FnOnce(&Context) -> Result<S, Failure>,
 ) -> u8 {
-    let ui = Ui::new(output.non_interactive, appearance);
-    match command(&ui) {
+    output::set_json(output.json);
+    let cx = Context {
+        ui: Ui::new(output.non_interactive, appearance),
+        runtime,
+    };
+    match command(&cx) {
         Ok(report) => {
             if output.json {
                 output::print_json(&serde_json::to_value(&report).unwrap_or_default());
@@ -82,24 +122,13 @@ pub(crate) fn finish<S: Summary>(
             report.exit_code()
         }
         Err(failure) => {
-            report_failure(&failure, &ui);
+            report_failure(&failure, &cx.ui);
             if output.json {
-                output::print_json(&failure_json(&failure));
+                output::print_json(&failure.to_json());
             }
             failure.exit_code()
         }
     }
-}
-
-/// The one JSON object of a failed command (`--json`).
-pub(crate) fn failure_json(failure: &Failure) -> serde_json::Value {
-    serde_json::json!({
-        "result": "failed",
-        "exit_code": failure.exit_code(),
-        "error": failure.message,
-        "undone": failure.undone,
-        "left_behind": failure.left_behind,
-    })
 }
 
 /// Prints a failure on stderr: the message, what was undone, what is left behind, and

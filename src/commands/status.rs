@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use crate::apono::{self, AponoClient, Integration, IntegrationStatus};
-use crate::commands::Summary;
+use crate::cli::StatusArgs;
+use crate::commands::{Context, Summary};
 use crate::error::{ExitKind, Failure};
 use crate::okta::{App, Grant, OktaClient, RoleAssignment};
 use crate::org::config::{ConfigInputs, ConfigTemplate};
@@ -19,7 +20,7 @@ use crate::org::observe::{self, apono_integrations};
 use crate::org::privileges::{self, Excess};
 use crate::org::role::{self, AdminRole, LeastPrivilegeObjects};
 use crate::org::rules::{self, PickError, pick_org_integration};
-use crate::settings::ServiceSettings;
+use crate::settings::{OktaTokenNeed, Purpose, ServiceSettings};
 use crate::ui::{Ui, Warnings};
 
 /// What `status` found.
@@ -175,8 +176,20 @@ impl StatusReport {
     }
 }
 
-/// Runs `status`: observe, then judge.
-pub async fn run(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
+/// Runs `status`: resolves its settings, observes, judges.
+pub(crate) fn run(args: &StatusArgs, cx: &Context) -> Result<StatusReport, Failure> {
+    let service = super::resolve_service(
+        &args.service,
+        OktaTokenNeed::IfGiven,
+        Purpose::Status,
+        &cx.ui,
+    )?;
+    cx.block_on(status(&service, &cx.ui))
+        .map_err(|f| service.apono_token_source.explain(f))
+}
+
+/// Observe, then judge.
+async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Failure> {
     let warnings = Warnings::already_shown(service.warnings.clone());
     let apono = super::apono_client(service)?;
     let okta = super::okta_client(service)?;

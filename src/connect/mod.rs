@@ -12,61 +12,20 @@ pub mod plan;
 mod undo;
 mod wait;
 
-use std::time::Duration;
-
 use serde::Serialize;
-use serde_json::Value;
-use url::Url;
 
 use crate::apono::{AponoClient, IntegrationStatus};
 use crate::error::Failure;
-use crate::http::HttpSettings;
 use crate::okta::OktaClient;
 use crate::org::config::ConfigInputs;
 use crate::org::observe;
 use crate::org::role::AdminRole;
 use crate::org::role::{self, LeastPrivilegeObjects};
-use crate::secret::Secret;
+pub use crate::settings::ConnectSettings;
 use crate::ui::{Ui, Warnings};
 use apply::{Applied, ApplyContext};
 use plan::{Outcome, Plan, PlanInputs};
 use undo::{Journal, UndoContext};
-
-/// Everything `connect` needs, resolved: no clap, no environment, no prompts.
-#[derive(Debug, Clone)]
-pub struct ConnectSettings {
-    /// The org's origin, `https://example.okta.com`.
-    pub okta_url: Url,
-    /// `example.okta.com` (with `:port` only when the URL has one).
-    pub domain: String,
-    pub okta_token: Secret,
-    pub apono_url: Url,
-    pub apono_token: Secret,
-    pub app_label: String,
-    /// `--admin-role` or `--least-privilege`; `None` keeps what the app Apono uses has.
-    pub admin_role: Option<AdminRole>,
-    pub manager_attribute: Option<String>,
-    pub apono_config: Vec<(String, String)>,
-    pub integration_type: Option<String>,
-    pub integration_id: Option<String>,
-    pub integration_name: Option<String>,
-    /// Apono's public key (a JWK) that the app carries.
-    pub public_key: Value,
-    pub keep_api_token: bool,
-    pub keep_orphans: bool,
-    /// `--reuse-app`: converge the existing app in place instead of rotating.
-    pub reuse_app: bool,
-    pub dry_run: bool,
-    /// `--yes`: do not ask before writing.
-    pub assume_yes: bool,
-    /// `None` with `--no-wait`.
-    pub wait: Option<Duration>,
-    /// Time between two status reads while waiting.
-    pub poll_interval: Duration,
-    pub http: HttpSettings,
-    /// What resolving the inputs warned about, already shown: the report keeps them.
-    pub warnings: Vec<String>,
-}
 
 /// The summary: printed as text, or as the one JSON object of `--json`.
 #[derive(Debug, Clone, Serialize)]
@@ -207,7 +166,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         && !ui
             // A plan that deletes an app defaults to No: Enter must never destroy.
             .confirm("Apply this plan?", !plan.takes_something_away())
-            .map_err(|e| crate::settings::prompt_failure(e, "the answer"))?
+            .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?
     {
         return Err(Failure::cancelled("nothing was changed"));
     }
