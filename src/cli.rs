@@ -157,14 +157,14 @@ pub struct ServiceArgs {
     pub apono_integration_id: Option<String>,
 
     /// The label of the Okta app (apps with this label are found and adopted).
-    #[arg(long, value_name = "LABEL", default_value = "Apono Integration")]
+    #[arg(long, value_name = "LABEL", default_value = crate::okta::DEFAULT_APP_LABEL)]
     pub app_label: String,
 
     /// Longest time, in seconds, one request to Okta or Apono may take (1 to 3600).
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 30,
+        default_value_t = crate::http::DEFAULT_TIMEOUT.as_secs(),
         allow_negative_numbers = true,
         value_parser = seconds(MAX_TIMEOUT_SECONDS)
     )]
@@ -224,7 +224,7 @@ pub struct ConnectArgs {
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 120,
+        default_value_t = crate::settings::DEFAULT_WAIT.as_secs(),
         allow_negative_numbers = true,
         value_parser = seconds(MAX_WAIT_SECONDS)
     )]

@@ -22,6 +22,9 @@ use crate::org::role::AdminRole;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::{Ui, prompt_failure};
 
+/// The longest wait for Apono to report the integration `Active` (`--wait`) by default.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(120);
+
 /// The most a token file (or stdin) is read: a token is at most 4 KiB, so anything past
 /// this is the wrong file, and reading on (`/dev/zero`) would never end.
 pub const MAX_TOKEN_FILE_LEN: u64 = 64 * 1024;
@@ -128,6 +131,42 @@ pub struct ConnectSettings {
     pub http: HttpSettings,
     /// What resolving the inputs warned about, already shown: the report keeps them.
     pub warnings: Vec<String>,
+}
+
+impl ConnectSettings {
+    /// The settings of a plain `connect` (every flag at its default) to `okta` with
+    /// these tokens: what `demo` runs, and what the flags then change.
+    pub fn new(
+        okta: OktaTarget,
+        okta_token: Secret,
+        (apono_url, apono_token): (Url, Secret),
+        http: HttpSettings,
+    ) -> ConnectSettings {
+        ConnectSettings {
+            okta_url: okta.url,
+            domain: okta.domain,
+            okta_token,
+            apono_url,
+            apono_token,
+            app_label: crate::okta::DEFAULT_APP_LABEL.to_string(),
+            admin_role: None,
+            manager_attribute: None,
+            apono_config: Vec::new(),
+            integration_type: None,
+            integration_id: None,
+            integration_name: None,
+            public_key: crate::apono::public_jwk(),
+            keep_api_token: false,
+            keep_orphans: false,
+            reuse_app: false,
+            dry_run: false,
+            assume_yes: false,
+            wait: Some(DEFAULT_WAIT),
+            poll_interval: poll_interval(&http),
+            http,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// Where the two services are and the tokens that reach them, resolved.

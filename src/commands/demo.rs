@@ -9,7 +9,7 @@ use crate::connect::{self, ConnectSettings, Report};
 use crate::error::Failure;
 use crate::secret::Secret;
 use crate::ui::{self, Ui};
-use crate::{apono, http, okta, settings};
+use crate::{http, settings};
 use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
 /// `demo`: the whole connect flow against an in-process sandbox; with `--rotate`, a
@@ -68,34 +68,24 @@ fn demo_settings(sandbox: &Sandbox, okta_token: String) -> Result<ConnectSetting
         Secret::parse(&value, what).map_err(|e| Failure::unexpected(e.to_string()))
     };
     let okta = settings::parse_okta_target(&sandbox.okta_url()).map_err(Failure::usage)?;
+    let apono_url = settings::parse_base_url(&sandbox.apono_url(), "the sandbox Apono URL")?;
     let env = settings::process_env;
     let http = settings::http_settings(&env, None, http::DEFAULT_TIMEOUT);
-    Ok(ConnectSettings {
-        okta_url: okta.url,
-        domain: okta.domain,
-        okta_token: secret(okta_token, "the sandbox Okta token")?,
-        apono_url: settings::parse_base_url(&sandbox.apono_url(), "the sandbox Apono URL")?,
-        apono_token: secret(sandbox.apono_token(), "the sandbox Apono token")?,
-        app_label: okta::DEFAULT_APP_LABEL.into(),
-        admin_role: None,
-        manager_attribute: None,
-        apono_config: Vec::new(),
-        integration_type: None,
-        integration_id: None,
-        integration_name: None,
-        public_key: apono::public_jwk(),
-        keep_api_token: false,
-        keep_orphans: false,
-        reuse_app: false,
-        dry_run: false,
-        assume_yes: true,
-        wait: Some(Duration::from_secs(60)),
-        poll_interval: if http.no_retry_delay {
-            settings::poll_interval(&http)
-        } else {
-            Duration::from_millis(400)
-        },
+    let fast_polls = !http.no_retry_delay;
+    let mut demo = ConnectSettings::new(
+        okta,
+        secret(okta_token, "the sandbox Okta token")?,
+        (
+            apono_url,
+            secret(sandbox.apono_token(), "the sandbox Apono token")?,
+        ),
         http,
-        warnings: Vec::new(),
-    })
+    );
+    // Nobody to ask, a sandbox that answers at once, and a short bound on the wait.
+    demo.assume_yes = true;
+    demo.wait = Some(Duration::from_secs(60));
+    if fast_polls {
+        demo.poll_interval = Duration::from_millis(400);
+    }
+    Ok(demo)
 }
