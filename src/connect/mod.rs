@@ -64,32 +64,73 @@ pub struct AponoReport {
 /// Runs `connect`. On failure the returned [`Failure`] says what was undone.
 pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
     let warnings = Warnings::already_shown(settings.warnings.clone());
-    let okta = OktaClient::new(
-        settings.okta_url.clone(),
-        settings.okta_token.clone(),
-        &settings.http,
-    )
-    .map_err(Failure::from)?;
-    let apono = AponoClient::new(
-        settings.apono_url.clone(),
-        settings.apono_token.clone(),
-        &settings.http,
-    )
-    .map_err(Failure::from)?;
-    let config_inputs = ConfigInputs {
-        domain: settings.domain.clone(),
-        manager_attribute: settings.manager_attribute.clone(),
-        overrides: settings.apono_config.clone(),
+    let clients = Clients {
+        okta: OktaClient::new(
+            settings.okta_url.clone(),
+            settings.okta_token.clone(),
+            &settings.http,
+        )?,
+        apono: AponoClient::new(
+            settings.apono_url.clone(),
+            settings.apono_token.clone(),
+            &settings.http,
+        )?,
     };
+    let (observed, plan_inputs) = observe_org(&clients, settings, ui, &warnings).await?;
+    let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
+    show_plan(&plan, settings, ui, &warnings);
+    if settings.dry_run {
+        ui.info("--dry-run: nothing was written.");
+        return Ok(planned_report(
+            &plan,
+            &observed,
+            &plan_inputs,
+            settings,
+            &warnings,
+        ));
+    }
+    confirm(&plan, settings, ui)?;
+    let applied = apply_or_undo(
+        &clients,
+        &observed,
+        &plan,
+        &plan_inputs,
+        settings,
+        ui,
+        &warnings,
+    )
+    .await?;
+    Ok(applied_report(&plan, applied, settings, ui, &warnings))
+}
 
+/// The two clients of a run.
+struct Clients {
+    okta: OktaClient,
+    apono: AponoClient,
+}
+
+/// Preflight (with least privilege's objects read beside it), the app to reuse with
+/// `--reuse-app`, and the role the run gives the app: what the plan is made from.
+async fn observe_org(
+    clients: &Clients,
+    settings: &ConnectSettings,
+    ui: &Ui,
+    warnings: &Warnings,
+) -> Result<(crate::org::Observed, PlanInputs), Failure> {
+    let okta = &clients.okta;
     ui.info(&format!(
         "Checking Okta ({}) and Apono ({})...",
         settings.okta_url.origin().ascii_serialization(),
         settings.apono_url.origin().ascii_serialization()
     ));
+    let config_inputs = ConfigInputs {
+        domain: settings.domain.clone(),
+        manager_attribute: settings.manager_attribute.clone(),
+        overrides: settings.apono_config.clone(),
+    };
     let preflight = observe::preflight(
-        &okta,
-        &apono,
+        okta,
+        &clients.apono,
         observe::PreflightInputs {
             app_label: &settings.app_label,
             integration_type: settings.integration_type.as_deref(),
@@ -104,7 +145,7 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
         .is_none_or(|role| *role == AdminRole::LeastPrivilege);
     let objects = async {
         if may_be_least_privilege {
-            Some(role::read_objects(&okta).await)
+            Some(role::read_objects(okta).await)
         } else {
             None
         }
@@ -112,75 +153,77 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     let (observed, objects) =
         until_interrupted(async { Ok(tokio::join!(preflight, objects)) }).await?;
     let mut observed = observed?;
-    show_preflight(&okta, &observed, ui, &warnings);
+    show_preflight(okta, &observed, ui, warnings);
 
-    let mut plan_inputs = PlanInputs {
+    let mut plan_inputs = plan_inputs(settings, okta.issuer());
+    if settings.reuse_app {
+        let target = plan::reuse_target(&observed, &plan_inputs).map_err(plan_failure)?;
+        observed.reused_app =
+            observe::observe_reused_app(okta, &observed, target.as_deref(), &settings.public_key)
+                .await?;
+    }
+    let wanted = match &settings.admin_role {
+        Some(role) => role.clone(),
+        None => {
+            let id = settings.integration_id.as_deref();
+            observe::role_in_use(okta, &observed, id, &settings.domain).await?
+        }
+    };
+    let explicit = settings.admin_role.is_some();
+    let (admin_role, least_privilege) = settle_role(wanted, explicit, objects, ui, warnings)?;
+    plan_inputs.admin_role = admin_role;
+    observed.least_privilege = least_privilege;
+    Ok((observed, plan_inputs))
+}
+
+/// What the plan needs of the settings; the admin role is settled once the app in use
+/// is known.
+fn plan_inputs(settings: &ConnectSettings, org_url: String) -> PlanInputs {
+    PlanInputs {
         domain: settings.domain.clone(),
-        org_url: okta.issuer(),
+        org_url,
         app_label: settings.app_label.clone(),
-        // Resolved below, once the app in use is known.
         admin_role: AdminRole::default_standard(),
         integration_name: settings.integration_name.clone(),
         integration_id: settings.integration_id.clone(),
         keep_orphans: settings.keep_orphans,
         keep_api_token: settings.keep_api_token,
         wait: settings.wait.is_some(),
-    };
-    if settings.reuse_app {
-        let target = plan::reuse_target(&observed, &plan_inputs).map_err(plan_failure)?;
-        observed.reused_app =
-            observe::observe_reused_app(&okta, &observed, target.as_deref(), &settings.public_key)
-                .await?;
     }
-    let wanted = match &settings.admin_role {
-        Some(role) => role.clone(),
-        None => {
-            observe::role_in_use(
-                &okta,
-                &observed,
-                settings.integration_id.as_deref(),
-                &settings.domain,
-            )
-            .await?
-        }
-    };
-    let explicit = settings.admin_role.is_some();
-    let (admin_role, least_privilege) = settle_role(wanted, explicit, objects, ui, &warnings)?;
-    plan_inputs.admin_role = admin_role;
-    observed.least_privilege = least_privilege;
-    let plan = plan::plan(&observed, &plan_inputs).map_err(plan_failure)?;
-    show_plan(&plan, settings, ui, &warnings);
+}
 
-    if settings.dry_run {
-        ui.info("--dry-run: nothing was written.");
-        return Ok(planned_report(
-            &plan,
-            &observed,
-            &plan_inputs,
-            settings,
-            &warnings,
-        ));
+/// Asks before writing on a terminal (unless `--yes`); a plan that deletes an app
+/// defaults to No: Enter must never destroy.
+fn confirm(plan: &Plan, settings: &ConnectSettings, ui: &Ui) -> Result<(), Failure> {
+    if !ui.can_prompt() || settings.assume_yes {
+        return Ok(());
     }
-    if ui.can_prompt()
-        && !settings.assume_yes
-        && !ui
-            // A plan that deletes an app defaults to No: Enter must never destroy.
-            .confirm("Apply this plan?", !plan.takes_something_away())
-            .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?
-    {
-        return Err(Failure::cancelled("nothing was changed"));
+    let yes = ui
+        .confirm("Apply this plan?", !plan.takes_something_away())
+        .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?;
+    if yes {
+        Ok(())
+    } else {
+        Err(Failure::cancelled("nothing was changed"))
     }
+}
 
-    let preexisting_app_ids: Vec<String> = observed
-        .labelled_apps
-        .iter()
-        .map(|a| a.id.clone())
-        .collect();
+/// Applies the plan; on a failure or Ctrl-C, rolls back what this run did (one
+/// deadline, a second Ctrl-C stops it) and says what was undone and what is left.
+async fn apply_or_undo(
+    clients: &Clients,
+    observed: &crate::org::Observed,
+    plan: &Plan,
+    plan_inputs: &PlanInputs,
+    settings: &ConnectSettings,
+    ui: &Ui,
+    warnings: &Warnings,
+) -> Result<Applied, Failure> {
     let context = ApplyContext {
-        okta: &okta,
-        apono: &apono,
+        okta: &clients.okta,
+        apono: &clients.apono,
         ui,
-        warnings: &warnings,
+        warnings,
         template: &observed.template,
         public_key: &settings.public_key,
         domain: &settings.domain,
@@ -193,36 +236,40 @@ pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Fail
     };
     let journal = Journal::default();
     let outcome = tokio::select! {
-        outcome = apply::apply(&plan, &context, &journal) => outcome,
+        outcome = apply::apply(plan, &context, &journal) => outcome,
         _ = tokio::signal::ctrl_c() => {
             ui.restore_terminal();
             Err(Failure::interrupted("interrupted"))
         }
     };
-    match outcome {
-        Ok(applied) => Ok(applied_report(&plan, applied, settings, ui, &warnings)),
-        Err(mut failure) => {
-            ui.info("Undoing what this run changed...");
-            let undo = UndoContext {
-                okta: &okta,
-                apono: &apono,
-                template: &observed.template,
-                preexisting_app_ids: &preexisting_app_ids,
-                okta_since: observed.okta_now,
-                ui,
-            };
-            let rolled = journal.roll_back(&undo, settings.http.timeout).await;
-            failure.undone = rolled.undone;
-            failure.left_behind = rolled.left_behind;
-            failure.interrupted_undo = rolled.interrupted;
-            failure.hints.push(if failure.left_behind.is_empty() {
-                "the Okta API token was kept so you can retry: fix the cause above and run `apono-okta connect` again".to_string()
-            } else {
-                "the Okta API token was kept: run `apono-okta connect` again, it finds what was left behind by its label and domain and cleans it up".to_string()
-            });
-            Err(failure)
-        }
-    }
+    let mut failure = match outcome {
+        Ok(applied) => return Ok(applied),
+        Err(failure) => failure,
+    };
+    ui.info("Undoing what this run changed...");
+    let preexisting_app_ids: Vec<String> = observed
+        .labelled_apps
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let undo = UndoContext {
+        okta: &clients.okta,
+        apono: &clients.apono,
+        template: &observed.template,
+        preexisting_app_ids: &preexisting_app_ids,
+        okta_since: observed.okta_now,
+        ui,
+    };
+    let rolled = journal.roll_back(&undo, settings.http.timeout).await;
+    failure.undone = rolled.undone;
+    failure.left_behind = rolled.left_behind;
+    failure.interrupted_undo = rolled.interrupted;
+    failure.hints.push(if failure.left_behind.is_empty() {
+        "the Okta API token was kept so you can retry: fix the cause above and run `apono-okta connect` again".to_string()
+    } else {
+        "the Okta API token was kept: run `apono-okta connect` again, it finds what was left behind by its label and domain and cleans it up".to_string()
+    });
+    Err(failure)
 }
 
 /// What preflight found, said: which org, whose token, which integration type, and

@@ -152,39 +152,19 @@ impl fmt::Display for Step {
             Step::AddKey { app_id } => write!(f, "add Apono's public key to the app {app_id}"),
             Step::GrantScopes { scopes } => write!(f, "grant it {}", scopes.join(" and ")),
             Step::EnsureLeastPrivilege { role, resource_set } => {
-                let what = |plan: &ObjectPlan, kind: &str, label: &str, made: &str| match plan {
-                    ObjectPlan::Create => format!("create the {kind} \"{label}\" ({made})"),
-                    ObjectPlan::Keep { id } => format!("use the {kind} \"{label}\" ({id})"),
-                    ObjectPlan::Converge { id, add, remove } => format!(
-                        "repair the {kind} \"{label}\" ({id}): add {}, remove {}",
-                        if add.is_empty() {
-                            "nothing".into()
-                        } else {
-                            add.join(", ")
-                        },
-                        if remove.is_empty() {
-                            "nothing".into()
-                        } else {
-                            remove.join(", ")
-                        }
-                    ),
-                };
-                write!(
-                    f,
-                    "{}; {}",
-                    what(
-                        role,
-                        "custom role",
-                        role::CUSTOM_ROLE_LABEL,
-                        "okta.users.read and okta.groups.read, nothing else"
-                    ),
-                    what(
-                        resource_set,
-                        "resource set",
-                        role::RESOURCE_SET_LABEL,
-                        "the org's users and groups"
-                    )
-                )
+                let role = describe_object(
+                    role,
+                    "custom role",
+                    role::CUSTOM_ROLE_LABEL,
+                    "okta.users.read and okta.groups.read, nothing else",
+                );
+                let set = describe_object(
+                    resource_set,
+                    "resource set",
+                    role::RESOURCE_SET_LABEL,
+                    "the org's users and groups",
+                );
+                write!(f, "{role}; {set}")
             }
             Step::AssignRole { role } => write!(f, "assign it {}", role.with_article()),
             Step::RemoveExcess {
@@ -230,6 +210,27 @@ impl fmt::Display for Step {
             ),
             Step::RevokeToken => f.write_str("revoke the Okta API token used for this run"),
         }
+    }
+}
+
+/// One object of least privilege in a step: created (holding `made`), used, or
+/// repaired (what is added and removed).
+fn describe_object(plan: &ObjectPlan, kind: &str, label: &str, made: &str) -> String {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "nothing".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    match plan {
+        ObjectPlan::Create => format!("create the {kind} \"{label}\" ({made})"),
+        ObjectPlan::Keep { id } => format!("use the {kind} \"{label}\" ({id})"),
+        ObjectPlan::Converge { id, add, remove } => format!(
+            "repair the {kind} \"{label}\" ({id}): add {}, remove {}",
+            list(add),
+            list(remove)
+        ),
     }
 }
 
@@ -508,83 +509,103 @@ pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError>
     );
     let ids = |apps: Vec<&App>| apps.into_iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     let orphans = ids(unreferenced.old);
-    let young_apps = ids(unreferenced.young);
-
     let mut plan = match &observed.reused_app {
         Some(reused) => repair_plan(reused, existing.as_ref(), observed, inputs),
-        None => {
-            // Another integration (another org's, or a second one for this org) may use
-            // the same app: then it stays.
-            let shared = previous.filter(|p| references(observed, p, 2));
-            if let Some(app) = shared {
-                warnings.push(PlanWarning::SharedPrevious {
-                    app_id: app.id.clone(),
-                });
-            }
-            let retire_previous = previous.filter(|_| shared.is_none());
-            let (kind, integration) = match &existing {
-                Some(i) => (
-                    PlanKind::Rotate,
-                    IntegrationPlan::Update {
-                        previous: Box::new(i.clone()),
-                    },
-                ),
-                None => (PlanKind::Create, new_integration(observed, inputs)),
-            };
-            Plan {
-                kind,
-                least_privilege: least_privilege_plan(observed, inputs, true),
-                app: AppPlan::Create {
-                    label: inputs.app_label.clone(),
-                },
-                grants: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
-                role: Some(inputs.admin_role.clone()),
-                integration,
-                wait_for_active: false,
-                remove_excess: None,
-                retire: retire_previous
-                    .map(|app| Retirement {
-                        app_id: app.id.clone(),
-                        reason: RetireReason::Previous,
-                    })
-                    .into_iter()
-                    .collect(),
-                revoke_token: false,
-                existing_integration: None,
-                kept_orphans: Vec::new(),
-                young_apps: Vec::new(),
-                warnings: Vec::new(),
-            }
-        }
+        None => new_app_plan(observed, inputs, existing.as_ref(), previous, &mut warnings),
     };
+    after_the_commit_point(&mut plan, inputs, existing.as_ref(), orphans, &mut warnings);
+    plan.existing_integration = existing;
+    plan.young_apps = ids(unreferenced.young);
+    plan.warnings = warnings;
+    Ok(plan)
+}
 
-    let healthy = existing.as_ref().is_some_and(is_healthy);
-    if inputs.wait {
-        plan.wait_for_active = plan.kind != PlanKind::Unchanged || !healthy;
-        if inputs.keep_orphans {
-            plan.kept_orphans = orphans;
-        } else {
-            plan.retire
-                .extend(orphans.into_iter().map(|app_id| Retirement {
-                    app_id,
-                    reason: RetireReason::Orphan,
-                }));
-        }
-        plan.revoke_token = !inputs.keep_api_token;
-        if inputs.keep_api_token {
-            warnings.push(PlanWarning::KeepApiToken);
-        }
-    } else {
+/// Create or rotate: a new app with the two grants and the role, the integration
+/// created or pointed at it, and the previous app retired unless another integration
+/// uses it too.
+fn new_app_plan(
+    observed: &Observed,
+    inputs: &PlanInputs,
+    existing: Option<&Integration>,
+    previous: Option<&App>,
+    warnings: &mut Vec<PlanWarning>,
+) -> Plan {
+    // Another integration (another org's, or a second one for this org) may use the
+    // same app: then it stays.
+    let shared = previous.filter(|p| references(observed, p, 2));
+    if let Some(app) = shared {
+        warnings.push(PlanWarning::SharedPrevious {
+            app_id: app.id.clone(),
+        });
+    }
+    let retire_previous = previous.filter(|_| shared.is_none());
+    let (kind, integration) = match existing {
+        Some(i) => (
+            PlanKind::Rotate,
+            IntegrationPlan::Update {
+                previous: Box::new(i.clone()),
+            },
+        ),
+        None => (PlanKind::Create, new_integration(observed, inputs)),
+    };
+    Plan {
+        kind,
+        least_privilege: least_privilege_plan(observed, inputs, true),
+        app: AppPlan::Create {
+            label: inputs.app_label.clone(),
+        },
+        grants: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+        role: Some(inputs.admin_role.clone()),
+        integration,
+        wait_for_active: false,
+        remove_excess: None,
+        retire: retire_previous
+            .map(|app| Retirement {
+                app_id: app.id.clone(),
+                reason: RetireReason::Previous,
+            })
+            .into_iter()
+            .collect(),
+        revoke_token: false,
+        existing_integration: None,
+        kept_orphans: Vec::new(),
+        young_apps: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// What happens once Apono reports the integration healthy: the wait, the orphans
+/// retired (or kept), the token revoked. Without a wait nothing is retired or removed.
+fn after_the_commit_point(
+    plan: &mut Plan,
+    inputs: &PlanInputs,
+    existing: Option<&Integration>,
+    orphans: Vec<String>,
+    warnings: &mut Vec<PlanWarning>,
+) {
+    let healthy = existing.is_some_and(is_healthy);
+    if !inputs.wait {
         // Nothing is retired or removed before Apono confirmed the new state.
         warnings.push(PlanWarning::NoWait);
         plan.retire.clear();
         plan.remove_excess = None;
         plan.kept_orphans = orphans;
+        return;
     }
-    plan.existing_integration = existing;
-    plan.young_apps = young_apps;
-    plan.warnings = warnings;
-    Ok(plan)
+    plan.wait_for_active = plan.kind != PlanKind::Unchanged || !healthy;
+    if inputs.keep_orphans {
+        plan.kept_orphans = orphans;
+    } else {
+        plan.retire
+            .extend(orphans.into_iter().map(|app_id| Retirement {
+                app_id,
+                reason: RetireReason::Orphan,
+            }));
+    }
+    plan.revoke_token = !inputs.keep_api_token;
+    if inputs.keep_api_token {
+        warnings.push(PlanWarning::KeepApiToken);
+    }
 }
 
 /// Whether at least `at_least` integrations (of any org) use the app.
