@@ -185,6 +185,21 @@ impl Ui {
         })
     }
 
+    /// Asks yes/no and turns a no into [`Failure::cancelled`] saying `if_no` (what
+    /// stays as it was). Only call when [`Ui::can_prompt`].
+    pub fn confirm_or_cancel(
+        &self,
+        question: &str,
+        default: bool,
+        if_no: &str,
+    ) -> Result<(), Failure> {
+        match self.confirm(question, default) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Failure::cancelled(if_no)),
+            Err(e) => Err(prompt_failure(e, "the answer")),
+        }
+    }
+
     /// Asks for a line of text until `check` accepts it; a refusal is shown under the
     /// prompt at once and the question asked again. Only call when [`Ui::can_prompt`].
     pub fn ask(

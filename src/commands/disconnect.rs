@@ -348,14 +348,7 @@ fn confirm(options: DisconnectOptions, ui: &Ui) -> Result<(), Failure> {
             "disconnect deletes the integration and the app: pass --yes to confirm without a prompt (--dry-run shows what would go)",
         ));
     }
-    let yes = ui
-        .confirm("Delete these?", false)
-        .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?;
-    if yes {
-        Ok(())
-    } else {
-        Err(Failure::cancelled("nothing was deleted"))
-    }
+    ui.confirm_or_cancel("Delete these?", false, "nothing was deleted")
 }
 
 /// Deletes what the plan says, Apono first; an app or object that could not go is a

@@ -198,14 +198,11 @@ fn confirm(plan: &Plan, settings: &ConnectSettings, ui: &Ui) -> Result<(), Failu
     if !ui.can_prompt() || settings.assume_yes {
         return Ok(());
     }
-    let yes = ui
-        .confirm("Apply this plan?", !plan.takes_something_away())
-        .map_err(|e| crate::ui::prompt_failure(e, "the answer"))?;
-    if yes {
-        Ok(())
-    } else {
-        Err(Failure::cancelled("nothing was changed"))
-    }
+    ui.confirm_or_cancel(
+        "Apply this plan?",
+        !plan.takes_something_away(),
+        "nothing was changed",
+    )
 }
 
 /// Applies the plan; on a failure or Ctrl-C, rolls back what this run did (one

@@ -229,33 +229,29 @@ impl OktaClient {
             .await
     }
 
-    /// Removes a role assignment from an app's client.
     /// `DELETE /api/v1/apps/{appId}/grants/{grantId}`: revokes one scope grant.
     pub async fn revoke_grant(&self, app_id: &str, grant_id: &str) -> Result<(), ApiError> {
-        let path = format!(
-            "/api/v1/apps/{}/grants/{}",
-            path_segment(app_id),
-            path_segment(grant_id)
-        );
-        self.api()
-            .await?
-            .send_no_content(Method::DELETE, &path, None)
+        let (app, grant) = (path_segment(app_id), path_segment(grant_id));
+        self.delete(&format!("/api/v1/apps/{app}/grants/{grant}"))
             .await
     }
 
+    /// Removes a role assignment from an app's client.
     pub async fn unassign_client_role(
         &self,
         client_id: &str,
         assignment_id: &str,
     ) -> Result<(), ApiError> {
-        let path = format!(
-            "/oauth2/v1/clients/{}/roles/{}",
-            path_segment(client_id),
-            path_segment(assignment_id)
-        );
+        let (client, assignment) = (path_segment(client_id), path_segment(assignment_id));
+        self.delete(&format!("/oauth2/v1/clients/{client}/roles/{assignment}"))
+            .await
+    }
+
+    /// `DELETE path`, answered with no content.
+    async fn delete(&self, path: &str) -> Result<(), ApiError> {
         self.api()
             .await?
-            .send_no_content(Method::DELETE, &path, None)
+            .send_no_content(Method::DELETE, path, None)
             .await
     }
 
