@@ -960,6 +960,45 @@ mod tests {
     }
 
     #[test]
+    fn reuse_of_a_widened_app_removes_each_extra_privilege_after_active() {
+        let mut seen = observed(vec![app("0oaOK")], vec![integration("i1", "0oaOK")]);
+        seen.reused_app = Some(reused(
+            app("0oaOK"),
+            true,
+            &["okta.groups.read", "okta.users.read", "okta.apps.read"],
+            &["READ_ONLY_ADMIN", "SUPER_ADMIN"],
+        ));
+        let plan = plan(&seen, &inputs()).unwrap();
+        assert_eq!(plan.kind, PlanKind::Repair);
+        let steps = plan.steps();
+        let remove = Step::RemoveExcess {
+            app_id: "0oaOK".into(),
+            assignments: vec![("irb1".into(), "SUPER_ADMIN (irb1)".into())],
+            grants: vec![("oag2".into(), "okta.apps.read".into())],
+        };
+        let wait = steps
+            .iter()
+            .position(|s| *s == Step::WaitForActive)
+            .unwrap();
+        let removal = steps.iter().position(|s| *s == remove).unwrap();
+        assert!(wait < removal, "removed only after Active: {steps:?}");
+        assert_eq!(
+            remove.to_string(),
+            "then remove from the app 0oaOK what Apono does not need: the role SUPER_ADMIN (irb1), the grant of okta.apps.read (oag2)"
+        );
+        assert!(plan.takes_something_away());
+        // Without a wait nothing is removed.
+        let mut no_wait = inputs();
+        no_wait.wait = false;
+        assert!(
+            super::plan(&seen, &no_wait)
+                .unwrap()
+                .remove_excess
+                .is_none()
+        );
+    }
+
+    #[test]
     fn reuse_of_a_drifted_app_repairs_only_what_is_missing() {
         let mut inactive = app("0oaOLD");
         inactive.status = "INACTIVE".into();
