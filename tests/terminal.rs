@@ -320,3 +320,34 @@ fn every_json_object_has_sorted_keys() {
         logout.stderr
     );
 }
+
+#[test]
+fn every_help_ends_with_examples_that_use_its_own_command() {
+    let (code, top, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(top.contains("Examples:\n  # "), "{top}");
+    assert!(top.contains("  $ apono-okta demo\n"), "{top}");
+    for command in [
+        "connect",
+        "status",
+        "disconnect",
+        "logout",
+        "demo",
+        "sandbox",
+        "completions",
+        "man",
+    ] {
+        for flag in ["--help", "-h"] {
+            let (code, help, _) = run(&[command, flag]);
+            assert_eq!(code, 0, "{command} {flag}");
+            let (_, examples) = help
+                .split_once("\nExamples:\n")
+                .unwrap_or_else(|| panic!("{command} {flag} has no examples:\n{help}"));
+            assert!(
+                examples.contains(&format!("apono-okta {command}")),
+                "{command} {flag}:\n{examples}"
+            );
+            assert!(examples.contains("Exit status: 0 success"), "{examples}");
+        }
+    }
+}
