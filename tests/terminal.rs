@@ -85,6 +85,53 @@ fn bash_completes_subcommand_flags_and_shell_names() {
     }
 }
 
+/// What fish offers for `line` (the script sourced, the binary on `PATH`); `None` when
+/// fish is not installed.
+fn fish_complete(line: &str) -> Option<Vec<String>> {
+    let (_, script, _) = run(&["completions", "fish"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("apono-okta.fish");
+    std::fs::write(&path, script).unwrap();
+    let program = format!("source '{}'; complete -C '{line}'", path.display());
+    let output = Command::new("fish")
+        .args(["--no-config", "-c", &program])
+        .current_dir(dir.path())
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "{output:?}");
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| line.split('\t').next().unwrap_or(line).to_string())
+            .collect(),
+    )
+}
+
+#[test]
+fn fish_completes_shell_names_not_files() {
+    // clap_complete's fish script has no line for a positional argument: ours adds it.
+    let (code, script, _) = run(&["completions", "fish"]);
+    assert_eq!(code, 0);
+    let line = script
+        .lines()
+        .find(|line| line.contains("using_subcommand completions;") && line.contains(" -a "))
+        .unwrap_or_else(|| panic!("no line offers the shells:\n{script}"));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        assert!(line.contains(shell), "{line}");
+    }
+    assert!(line.contains(" -f "), "{line}");
+    let Some(shells) = fish_complete("apono-okta completions ") else {
+        eprintln!("fish is not installed; skipped the run in fish");
+        return;
+    };
+    // The temporary directory holds apono-okta.fish: a file name would be offered too.
+    assert_eq!(shells, ["bash", "elvish", "fish", "powershell", "zsh"]);
+    assert_eq!(
+        fish_complete("apono-okta completions fish ").unwrap(),
+        [] as [&str; 0]
+    );
+}
+
 #[test]
 fn version_names_the_commit_date_and_target_and_short_stays_plain() {
     let (code, long, _) = run(&["--version"]);
