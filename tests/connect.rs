@@ -160,6 +160,50 @@ fn json_summary_is_the_designed_object() {
     );
 }
 
+/// `APONO_OKTA_KEYRING=none` (the harness's) turns the keyring off, `--no-store` or not:
+/// no run says a word about it, and no report keeps a warning about it.
+#[test]
+fn a_keyring_turned_off_is_never_mentioned() {
+    let h = Harness::new();
+    let connect = |okta_token: String, json: bool| {
+        let mut command = h.command();
+        command
+            .args(h.target_args().iter().filter(|arg| *arg != "--no-store"))
+            .args(json.then_some("--json"))
+            .env("OKTA_API_TOKEN", okta_token)
+            .env("APONO_API_TOKEN", h.sandbox.apono_token());
+        h.run(command, None)
+    };
+    let created = connect(h.sandbox.super_admin_token(), true);
+    created.assert_code(0);
+    assert_eq!(created.json()["warnings"], json!([]));
+    let rotated = connect(h.sandbox.mint_super_admin_token(), false);
+    rotated.assert_code(0);
+    let mut status = h.command();
+    status.args([
+        "status",
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--non-interactive",
+    ]);
+    // No Apono token: the keyring is not looked in, and the token is asked for by name.
+    let status = h.run(status, None);
+    status.assert_code(2);
+    for (what, text) in [
+        ("connect --json", &created.stderr),
+        ("connect", &rotated.stderr),
+        ("connect's summary", &rotated.stdout),
+        ("status", &status.stderr),
+    ] {
+        assert!(
+            !text.to_lowercase().contains("keyring") && !text.contains("not stored"),
+            "{what} mentions the keyring:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn dry_run_writes_nothing() {
     let h = Harness::new();
