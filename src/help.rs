@@ -136,7 +136,10 @@ pub fn examples(command: Option<&str>) -> &'static [Example] {
 /// The exit codes every command uses, with what each means (DESIGN.md §3).
 pub const EXIT_STATUS: &[(ExitKind, &str)] = &[
     (ExitKind::Success, "success"),
-    (ExitKind::Unexpected, "unexpected error"),
+    (
+        ExitKind::Unexpected,
+        "unexpected error; logout: the OS keyring could not be reached",
+    ),
     (ExitKind::Usage, "usage error or missing input"),
     (
         ExitKind::OktaRejected,

@@ -71,8 +71,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 .block_on(commands::status::run(&service, ui))
                 .map_err(|f| service.apono_token_source.explain(f))
         }),
-        Command::Logout(args) => finish(&args.output.clone(), appearance, |ui| {
-            commands::logout::run(&args, ui)
+        Command::Logout(args) => finish(&args.output.clone(), appearance, |_| {
+            commands::logout::run(&args)
         }),
         Command::Disconnect(args) => finish(&args.output.clone(), appearance, |ui| {
             let service = resolve_service(

@@ -162,3 +162,39 @@ fn a_bus_without_a_secret_service_is_reported_once_and_the_run_goes_on() {
         run.stderr
     );
 }
+
+#[test]
+fn logout_says_the_keyring_could_not_be_reached_and_exits_1() {
+    let h = Harness::new();
+    let (_dir, bus) = no_bus();
+    let logout = |json: bool| {
+        let mut command = h.command();
+        command
+            .env_remove("APONO_OKTA_KEYRING")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .args(["logout", "--apono-url", "https://api.apono.io"])
+            .args(json.then_some("--json"));
+        h.run(command, None)
+    };
+    let text = logout(false);
+    text.assert_code(1);
+    assert!(
+        text.stdout
+            .starts_with("The OS keyring could not be reached: ")
+            && text.stdout.contains("nothing was removed for api.apono.io"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("No Apono API token was stored"));
+    let json = logout(true);
+    json.assert_code(1);
+    let report = json.json();
+    assert_eq!(report["result"], "keyring_unavailable", "{report}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the OS keyring could not be reached: "),
+        "{report}"
+    );
+}
