@@ -219,6 +219,37 @@ fn dry_run_writes_nothing() {
     assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
 }
 
+/// A dry run of a rotation lists the app its plan deletes, in the summary and in
+/// `retired_app_ids`, never "none".
+#[test]
+fn a_dry_run_names_the_apps_it_would_retire() {
+    let h = Harness::new();
+    h.connect(&[]).assert_code(0);
+    let previous = h.sandbox.snapshot().okta.apps[0].id.clone();
+    let okta = h.sandbox.mint_super_admin_token();
+    let text = h.connect_with_tokens(&okta, &h.sandbox.apono_token(), &["--dry-run"]);
+    text.assert_code(0);
+    assert!(
+        text.stderr.contains("deactivate and delete") && text.stderr.contains(&previous),
+        "the plan does not retire {previous}:\n{}",
+        text.stderr
+    );
+    let line = text
+        .stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("retired apps"))
+        .unwrap_or_else(|| panic!("{}", text.stdout));
+    assert_eq!(
+        line,
+        format!("  retired apps       would retire {previous}")
+    );
+    let json = h.connect_with_tokens(&okta, &h.sandbox.apono_token(), &["--dry-run", "--json"]);
+    json.assert_code(0);
+    assert_eq!(json.json()["result"], "planned");
+    assert_eq!(json.json()["retired_app_ids"], json!([previous]));
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1, "a dry run wrote");
+}
+
 #[test]
 fn a_token_without_super_admin_is_exit_3_before_any_write() {
     let h = Harness::new();
