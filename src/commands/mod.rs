@@ -103,9 +103,14 @@ pub(crate) fn failure_json(failure: &Failure) -> serde_json::Value {
 }
 
 /// Prints a failure on stderr: the message, what was undone, what is left behind, and
-/// the hints.
+/// the hints. A "no" at a confirmation is the user's own choice: a plain statement
+/// ("Cancelled: nothing was changed."), not an `error:`, and shown with `--quiet` too.
 fn report_failure(failure: &Failure, ui: &Ui) {
-    ui.error(&failure.message);
+    if failure.is_cancelled() {
+        output::stderr_line("", &failure.message);
+    } else {
+        ui.error(&failure.message);
+    }
     if !failure.undone.is_empty() {
         ui.info("Undone:");
         for item in &failure.undone {
