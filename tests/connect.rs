@@ -377,6 +377,40 @@ fn a_failed_apono_create_undoes_the_app_and_keeps_the_token() {
     );
 }
 
+/// Each undone step is said once: as it happens, or with `--quiet` (which hides that)
+/// in the list at the end.
+#[test]
+fn undone_steps_are_listed_once_and_at_the_end_only_when_quiet() {
+    let failed_run = |extra: &[&str]| {
+        let h = Harness::new();
+        h.sandbox.inject(Fault::respond(
+            Service::Apono,
+            "POST",
+            "/api/admin/v4/integrations",
+            1,
+            500,
+            json!({"error_code": "INTERNAL", "error_details": "something broke"}),
+        ));
+        let run = h.connect(extra);
+        run.assert_code(1);
+        run.stderr
+    };
+    let undone_app =
+        |line: &&str| line.contains("Okta app") && line.contains("created by this run");
+    let shown = failed_run(&[]);
+    let lines: Vec<&str> = shown.lines().filter(undone_app).collect();
+    assert_eq!(lines.len(), 1, "{shown}");
+    assert!(lines[0].starts_with("✓ undone: Okta app "), "{shown}");
+    assert!(!shown.contains("Undone:"), "{shown}");
+
+    let quiet = failed_run(&["--quiet"]);
+    let lines: Vec<&str> = quiet.lines().filter(undone_app).collect();
+    assert_eq!(lines.len(), 1, "{quiet}");
+    assert!(lines[0].starts_with("  - Okta app "), "{quiet}");
+    assert!(quiet.contains("\nUndone:\n  - "), "{quiet}");
+    assert!(!quiet.contains('✓'), "{quiet}");
+}
+
 #[test]
 fn apono_reporting_error_is_exit_5_with_the_token_alive() {
     let h = Harness::new();

@@ -102,8 +102,8 @@ pub(crate) fn failure_json(failure: &Failure) -> serde_json::Value {
     })
 }
 
-/// Prints a failure on stderr: the message, what was undone, what is left behind, and
-/// the hints. A "no" at a confirmation is the user's own choice: a plain statement
+/// Prints a failure on stderr: the message, what was undone (with `--quiet`), what is
+/// left behind, and the hints. A "no" at a confirmation is the user's own choice: a plain statement
 /// ("Cancelled: nothing was changed."), not an `error:`, and shown with `--quiet` too.
 fn report_failure(failure: &Failure, ui: &Ui) {
     if failure.is_cancelled() {
@@ -111,10 +111,12 @@ fn report_failure(failure: &Failure, ui: &Ui) {
     } else {
         ui.error(&failure.message);
     }
-    if !failure.undone.is_empty() {
-        ui.info("Undone:");
+    // Each undone step was shown as it happened (`✓ undone: ...`), unless `--quiet` hid
+    // it: then, and only then, they are listed here.
+    if ui.is_quiet() && !failure.undone.is_empty() {
+        output::stderr_line("", "Undone:");
         for item in &failure.undone {
-            ui.info(&format!("  - {item}"));
+            output::stderr_line("  - ", item);
         }
     }
     if !failure.left_behind.is_empty() {
