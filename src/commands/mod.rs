@@ -129,3 +129,68 @@ fn report_failure(failure: &Failure, ui: &Ui) {
         ui.hint(hint);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::disconnect::DisconnectOutcome;
+    use super::logout::LogoutOutcome;
+    use crate::connect::plan::Outcome;
+
+    /// The name `--json` prints for `value`.
+    fn name(value: impl serde::Serialize) -> String {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Every `result` a command prints has its row in the README's table ("Output").
+    /// A new variant does not compile here until it is listed.
+    #[test]
+    fn the_readme_documents_every_result() {
+        let connect = [
+            Outcome::Created,
+            Outcome::Rotated,
+            Outcome::Repaired,
+            Outcome::Unchanged,
+            Outcome::Planned,
+        ]
+        .map(|outcome| match outcome {
+            Outcome::Created
+            | Outcome::Rotated
+            | Outcome::Repaired
+            | Outcome::Unchanged
+            | Outcome::Planned => ("connect", name(outcome)),
+        });
+        let disconnect = [
+            DisconnectOutcome::Disconnected,
+            DisconnectOutcome::Planned,
+            DisconnectOutcome::Unchanged,
+        ]
+        .map(|outcome| match outcome {
+            DisconnectOutcome::Disconnected
+            | DisconnectOutcome::Planned
+            | DisconnectOutcome::Unchanged => ("disconnect", name(outcome)),
+        });
+        let logout = [
+            LogoutOutcome::Removed,
+            LogoutOutcome::NothingStored,
+            LogoutOutcome::KeyringUnavailable,
+        ]
+        .map(|outcome| match outcome {
+            LogoutOutcome::Removed
+            | LogoutOutcome::NothingStored
+            | LogoutOutcome::KeyringUnavailable => ("logout", name(outcome)),
+        });
+        let readme = include_str!("../../README.md");
+        let (_, output) = readme.split_once("\n## Output\n").unwrap();
+        let (output, _) = output.split_once("\n## ").unwrap();
+        for (command, result) in connect.into_iter().chain(disconnect).chain(logout) {
+            let row = format!("| `{command}` | `{result}` | ");
+            assert!(output.contains(&row), "README's Output has no row {row}");
+        }
+        assert!(output.contains("| every command | `failed` | "));
+        assert!(output.contains("| `status` | none: `healthy`, `connected` | "));
+    }
+}
