@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::help;
+
 /// The longest `--timeout`, in seconds: an hour per request is already generous, and
 /// the bound keeps `Instant + Duration` far from overflowing.
 pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
@@ -41,7 +43,8 @@ pub const LONG_VERSION: &str = concat!(
     long_version = LONG_VERSION,
     about,
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    after_help = help::after_help(None)
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -78,22 +81,30 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create (or rotate) the Okta service app and register it with Apono.
+    #[command(after_help = help::after_help(Some("connect")))]
     Connect(Box<ConnectArgs>),
     /// Run the whole connect flow against a built-in sandbox of Okta and Apono; no account needed.
+    #[command(after_help = help::after_help(Some("demo")))]
     #[cfg(feature = "sandbox")]
     Demo(DemoArgs),
     /// Read-only health of both sides; exit 0 when healthy, 5 when not.
+    #[command(after_help = help::after_help(Some("status")))]
     Status(Box<StatusArgs>),
     /// Delete the Apono integration, then deactivate and delete the Okta app.
+    #[command(after_help = help::after_help(Some("disconnect")))]
     Disconnect(Box<DisconnectArgs>),
     /// Forget the Apono API token stored in the OS keyring for this Apono.
+    #[command(after_help = help::after_help(Some("logout")))]
     Logout(LogoutArgs),
     /// Serve the sandbox on 127.0.0.1 and print its URLs and tokens, until Ctrl-C.
+    #[command(after_help = help::after_help(Some("sandbox")))]
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
     /// Print shell completions.
+    #[command(after_help = help::after_help(Some("completions")))]
     Completions(CompletionsArgs),
     /// Print a man page (roff), or write them all with --dir.
+    #[command(after_help = help::after_help(Some("man")))]
     Man(ManArgs),
 }
 

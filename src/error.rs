@@ -67,8 +67,11 @@ pub enum Cause {
     Unhealthy,
     /// Another run changed the org at the same time.
     ConcurrentChange,
-    /// Ctrl-C, or "no" at a confirmation: one kind.
+    /// Ctrl-C.
     Interrupted,
+    /// "no" at a confirmation: the user's own choice, said as a plain statement; exits
+    /// as an interruption does.
+    Cancelled,
     /// Anything else: a bug, or a state the plan says cannot happen.
     Unexpected,
 }
@@ -87,7 +90,7 @@ impl Cause {
             Cause::OktaPrivileges => ExitKind::OktaRejected,
             Cause::Unhealthy => ExitKind::Unhealthy,
             Cause::ConcurrentChange => ExitKind::ConcurrentChange,
-            Cause::Interrupted => ExitKind::Interrupted,
+            Cause::Interrupted | Cause::Cancelled => ExitKind::Interrupted,
             Cause::Unexpected => ExitKind::Unexpected,
         }
     }
@@ -164,9 +167,15 @@ impl Failure {
         Failure::with_cause(Cause::Interrupted, message)
     }
 
-    /// The user said no at a confirmation: like Ctrl-C, exit 130.
+    /// The user said no at a confirmation: like Ctrl-C, exit 130. The message is a
+    /// sentence of its own ("Cancelled: nothing was changed."), not an error.
     pub fn cancelled(what_happened: &str) -> Failure {
-        Failure::interrupted(format!("cancelled; {what_happened}"))
+        Failure::with_cause(Cause::Cancelled, format!("Cancelled: {what_happened}."))
+    }
+
+    /// The user said no at a confirmation ([`Failure::cancelled`]).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.cause, Cause::Cancelled)
     }
 
     /// Anything else (exit 1).
@@ -269,7 +278,10 @@ mod tests {
         assert_eq!(Failure::okta_privileges("x").exit_code(), 3);
         assert_eq!(Failure::unhealthy("x").exit_code(), 5);
         assert_eq!(Failure::concurrent_change("x").exit_code(), 7);
-        assert_eq!(Failure::cancelled("nothing was changed").exit_code(), 130);
+        let cancelled = Failure::cancelled("nothing was changed");
+        assert_eq!(cancelled.exit_code(), 130);
+        assert_eq!(cancelled.message, "Cancelled: nothing was changed.");
+        assert!(cancelled.is_cancelled() && !Failure::interrupted("x").is_cancelled());
         let not_okta = Failure::from(ApiError::NotOktaOrg {
             service: ServiceName::Okta,
             url: "https://login.acme.com".into(),

@@ -18,11 +18,11 @@ const fn example(what: &'static str, command: &'static str) -> Example {
 
 const CONNECT: &[Example] = &[
     example(
-        "First connection, interactive: asks for the org id, the base URL and both tokens",
+        "First connection: asks for the org id, the base URL and both tokens",
         "apono-okta connect",
     ),
     example(
-        "From CI: secrets from the environment, no prompt, one JSON object on stdout",
+        "From CI: tokens from the environment, no prompt, one JSON object on stdout",
         "OKTA_API_TOKEN=... APONO_API_TOKEN=... apono-okta connect --org-id example --base-url okta.com --non-interactive --yes --json",
     ),
     example(
@@ -136,7 +136,10 @@ pub fn examples(command: Option<&str>) -> &'static [Example] {
 /// The exit codes every command uses, with what each means (DESIGN.md §3).
 pub const EXIT_STATUS: &[(ExitKind, &str)] = &[
     (ExitKind::Success, "success"),
-    (ExitKind::Unexpected, "unexpected error"),
+    (
+        ExitKind::Unexpected,
+        "unexpected error; logout: the OS keyring could not be reached",
+    ),
     (ExitKind::Usage, "usage error or missing input"),
     (
         ExitKind::OktaRejected,
@@ -192,19 +195,60 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
+/// The widest line of an example under `--help`: clap re-wraps a longer line to the
+/// terminal, which would cut a command where no shell continues it (80 columns).
+const HELP_WIDTH: usize = 78;
+
 /// The text under a command's `--help`: its examples, then where the rest is.
 pub fn after_help(command: Option<&str>) -> String {
     let mut text = String::from("Examples:\n");
     for example in examples(command) {
-        text.push_str(&format!(
-            "  # {}\n  $ {}\n\n",
-            example.what, example.command
-        ));
+        text.push_str(&format!("  # {}\n", example.what));
+        for line in command_lines(example.command) {
+            text.push_str(&format!("{line}\n"));
+        }
+        text.push('\n');
     }
     text.push_str(
         "Exit status: 0 success, 2 usage, 3/4 a token rejected, 5 unhealthy, 6 left for a person, 7 a concurrent run, 8 unreachable, 130 interrupted; `apono-okta man` has them all.",
     );
     text
+}
+
+/// A command as typed at a prompt (`  $ ...`), continued with ` \` onto further lines
+/// when it is wider than [`HELP_WIDTH`]: then `&&`, `||` and `|` begin a line, and a
+/// line breaks only before an option or a redirection, so an option keeps its value.
+fn command_lines(command: &str) -> Vec<String> {
+    const PROMPT: &str = "  $";
+    const CONTINUED: &str = "      ";
+    let is_operator = |unit: &str| ["&& ", "|| ", "| "].iter().any(|op| unit.starts_with(op));
+    let mut units: Vec<String> = Vec::new();
+    for word in command.split(' ') {
+        let starts_unit = word.starts_with('-') || matches!(word, "&&" | "||" | "|" | ">");
+        match units.last_mut() {
+            Some(unit) if !starts_unit => {
+                unit.push(' ');
+                unit.push_str(word);
+            }
+            _ => units.push(word.to_string()),
+        }
+    }
+    let fits = PROMPT.len() + 1 + command.len() <= HELP_WIDTH;
+    let mut lines = vec![String::from(PROMPT)];
+    for unit in units {
+        let line = lines.last_mut().expect("one line at least");
+        // Room for the space before the unit, the unit, and a ` \` after it.
+        let too_wide = line.len() + 1 + unit.len() + 2 > HELP_WIDTH;
+        let breaks = !fits && (too_wide || is_operator(&unit));
+        if breaks && line.len() > PROMPT.len() {
+            line.push_str(" \\");
+            lines.push(format!("{CONTINUED}{unit}"));
+        } else {
+            line.push(' ');
+            line.push_str(&unit);
+        }
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -217,6 +261,80 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]);
+    }
+
+    const COMMANDS: [Option<&str>; 9] = [
+        None,
+        Some("connect"),
+        Some("status"),
+        Some("disconnect"),
+        Some("logout"),
+        Some("demo"),
+        Some("sandbox"),
+        Some("completions"),
+        Some("man"),
+    ];
+
+    /// Every `apono-okta ...` in every example parses: no flag that does not exist.
+    #[test]
+    fn every_example_is_a_valid_command_line() {
+        use clap::Parser;
+        for command in COMMANDS {
+            assert!(!examples(command).is_empty(), "{command:?} has no example");
+            for example in examples(command) {
+                let invocations = example
+                    .command
+                    .split(" && ")
+                    .flat_map(|part| part.split(" || "))
+                    .flat_map(|part| part.split(" | "))
+                    .map(|part| part.split(" > ").next().unwrap_or(part));
+                for invocation in invocations {
+                    let words: Vec<&str> = invocation
+                        .split(' ')
+                        .skip_while(|word| word.contains('='))
+                        .collect();
+                    if words.first() != Some(&"apono-okta") {
+                        continue;
+                    }
+                    if let Err(e) = crate::cli::Cli::try_parse_from(&words) {
+                        panic!("{invocation}: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A command broken onto lines, joined back as a shell would read it.
+    fn joined(lines: &[String]) -> String {
+        let mut command = lines.join("\n").replace(" \\\n      ", " ");
+        command.replace_range(..4, "");
+        command
+    }
+
+    #[test]
+    fn examples_fit_an_80_column_terminal_and_break_before_an_option() {
+        for command in COMMANDS {
+            let text = after_help(command);
+            let (examples, _) = text.split_once("Exit status:").unwrap();
+            for line in examples.lines() {
+                assert!(line.len() <= HELP_WIDTH, "{} columns: {line}", line.len());
+            }
+        }
+        let lines = command_lines(CONNECT[1].command);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("  $ OKTA_API_TOKEN=... "), "{lines:?}");
+        assert!(lines[0].ends_with(" \\"), "{lines:?}");
+        assert!(lines[1].starts_with("      --org-id example "), "{lines:?}");
+        assert_eq!(joined(&lines), CONNECT[1].command);
+        // Too wide for one line: `||` begins one.
+        let lines = command_lines(STATUS[1].command);
+        assert_eq!(
+            lines.last().unwrap(),
+            "      || echo unhealthy",
+            "{lines:?}"
+        );
+        assert_eq!(joined(&lines), STATUS[1].command);
+        assert_eq!(command_lines("apono-okta demo"), ["  $ apono-okta demo"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! that was sent. So every secret [`Secret::parse`] accepts is also remembered in a
 //! process-wide list, and [`redact`] replaces each remembered value with `[redacted]`.
 //! It is applied where server text enters an error (`http::status_error`) and again,
-//! as a belt, where failures and reports are printed (`lib.rs`, `connect::failure_json`).
+//! as a belt, where failures and reports are printed (the output edge, `src/output.rs`).
 
 use std::fmt;
 use std::sync::Mutex;
@@ -135,20 +135,67 @@ const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 /// OS keyring for nothing at all (`APONO_OKTA_KEYRING=none`).
 pub trait TokenStore: Send + Sync {
     /// The token stored for this Apono API host, if any.
-    fn load(&self, account: &str) -> Result<Option<Secret>, String>;
+    fn load(&self, account: &str) -> Result<Option<Secret>, KeyringError>;
     /// Stores the token for this Apono API host.
-    fn save(&self, account: &str, token: &Secret) -> Result<(), String>;
+    fn save(&self, account: &str, token: &Secret) -> Result<(), KeyringError>;
     /// Forgets the token of this Apono API host; `false` when none was stored.
-    fn delete(&self, account: &str) -> Result<bool, String>;
+    fn delete(&self, account: &str) -> Result<bool, KeyringError>;
 }
 
-/// What is said, in one line, when the platform has no usable keyring (headless Linux
-/// with no D-Bus session or Secret Service, a locked-down CI runner): the library's own
-/// text (`Platform failure: zbus error: ...`) helps nobody, and it would be printed on
-/// every run.
-pub const KEYRING_UNAVAILABLE: &str = "the OS keyring is not available on this machine (no Secret Service, Keychain or Credential Manager answered); set APONO_OKTA_KEYRING=none to stop trying it (connect --no-store skips storing)";
+/// Why a keyring call did not do what it was asked. Each kind is said differently: a
+/// keyring turned off is the user's choice (nothing to say, except to `logout`); one
+/// that is not there is said once a run; an error of the keyring itself each time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringError {
+    /// Turned off (`APONO_OKTA_KEYRING=none`): not tried.
+    #[error("{0}")]
+    Off(String),
+    /// No keyring on this machine answered (headless Linux with no D-Bus session or
+    /// Secret Service, a locked-down CI runner), or it did not answer in time. `first`:
+    /// the first such answer of the run, the one to say; later calls are not tried.
+    #[error("{}", unavailable_text(.reason))]
+    Unavailable { reason: String, first: bool },
+    /// The keyring answered with an error of its own.
+    #[error("{0}")]
+    Failed(String),
+}
 
-/// The OS keyring (Keychain, Credential Manager, Secret Service), every call bounded in time.
+impl KeyringError {
+    /// Whether this error is news to the user: not a keyring turned off on purpose, nor
+    /// an unavailable keyring already reported this run.
+    pub fn is_news(&self) -> bool {
+        match self {
+            KeyringError::Off(_) => false,
+            KeyringError::Unavailable { first, .. } => *first,
+            KeyringError::Failed(_) => true,
+        }
+    }
+
+    /// Why, without the way out that [`Display`](std::fmt::Display) adds to an
+    /// unavailable keyring ("no Secret Service, Keychain or Credential Manager answered").
+    pub fn reason(&self) -> &str {
+        match self {
+            KeyringError::Off(reason)
+            | KeyringError::Unavailable { reason, .. }
+            | KeyringError::Failed(reason) => reason,
+        }
+    }
+}
+
+/// The one line said when no keyring answered: the library's own text
+/// (`Platform failure: zbus error: ...`) helps nobody, the way to stop trying does.
+fn unavailable_text(reason: &str) -> String {
+    format!(
+        "the OS keyring is not available on this machine ({reason}); set APONO_OKTA_KEYRING=none to stop trying it (connect --no-store skips storing)"
+    )
+}
+
+/// Why no keyring answered, when the platform has none that works.
+const NO_KEYRING_ANSWERED: &str = "no Secret Service, Keychain or Credential Manager answered";
+
+/// The OS keyring (Keychain, Credential Manager, Secret Service), every call bounded in
+/// time. Once it could not be reached, it is not tried again in this run (see
+/// [`UNREACHABLE`]).
 pub struct OsKeyring;
 
 /// No keyring at all: loads nothing, refuses to store and says why.
@@ -157,21 +204,21 @@ pub struct NoKeyring {
 }
 
 impl TokenStore for NoKeyring {
-    fn load(&self, _account: &str) -> Result<Option<Secret>, String> {
+    fn load(&self, _account: &str) -> Result<Option<Secret>, KeyringError> {
         Ok(None)
     }
-    fn save(&self, _account: &str, _token: &Secret) -> Result<(), String> {
-        Err(self.reason.clone())
+    fn save(&self, _account: &str, _token: &Secret) -> Result<(), KeyringError> {
+        Err(KeyringError::Off(self.reason.clone()))
     }
-    fn delete(&self, _account: &str) -> Result<bool, String> {
-        Err(self.reason.clone())
+    fn delete(&self, _account: &str) -> Result<bool, KeyringError> {
+        Err(KeyringError::Off(self.reason.clone()))
     }
 }
 
 impl TokenStore for OsKeyring {
-    fn load(&self, account: &str) -> Result<Option<Secret>, String> {
+    fn load(&self, account: &str) -> Result<Option<Secret>, KeyringError> {
         let account = account.to_string();
-        with_timeout(move || {
+        once_unreachable(&UNREACHABLE, move || {
             let entry = keyring_entry(&account)?;
             match entry.get_password() {
                 Ok(value) => Ok(Secret::parse(&value, "the Apono token in the keyring").ok()),
@@ -181,55 +228,86 @@ impl TokenStore for OsKeyring {
         })
     }
 
-    fn save(&self, account: &str, token: &Secret) -> Result<(), String> {
+    fn save(&self, account: &str, token: &Secret) -> Result<(), KeyringError> {
         let account = account.to_string();
         let token = token.clone();
-        with_timeout(move || {
+        once_unreachable(&UNREACHABLE, move || {
             keyring_entry(&account)?
                 .set_password(token.expose())
                 .map_err(keyring_error)
         })
     }
 
-    fn delete(&self, account: &str) -> Result<bool, String> {
+    fn delete(&self, account: &str) -> Result<bool, KeyringError> {
         let account = account.to_string();
-        with_timeout(move || match keyring_entry(&account)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(keyring_error(e)),
+        once_unreachable(&UNREACHABLE, move || {
+            match keyring_entry(&account)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(keyring_error(e)),
+            }
         })
     }
 }
 
-/// A keyring error in one line: [`KEYRING_UNAVAILABLE`] when the platform store cannot
-/// be reached at all, else the library's text.
-fn keyring_error(error: keyring::Error) -> String {
+/// Why the OS keyring could not be reached, once it could not. One process is one run:
+/// a keyring that did not answer is not asked again (each try may take
+/// [`KEYRING_TIMEOUT`]), and the reason is said once.
+static UNREACHABLE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Runs a keyring call on its own thread, bounded by [`KEYRING_TIMEOUT`], unless the
+/// keyring is already known to be unreachable (`memo`); an unreachable keyring is
+/// remembered there.
+fn once_unreachable<T: Send + 'static>(
+    memo: &Mutex<Option<String>>,
+    call: impl FnOnce() -> Result<T, KeyringError> + Send + 'static,
+) -> Result<T, KeyringError> {
+    let mut known = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(reason) = known.clone() {
+        return Err(KeyringError::Unavailable {
+            reason,
+            first: false,
+        });
+    }
+    let result = with_timeout(call);
+    if let Err(KeyringError::Unavailable { reason, .. }) = &result {
+        *known = Some(reason.clone());
+    }
+    result
+}
+
+/// A keyring error: [`KeyringError::Unavailable`] when the platform store cannot be
+/// reached at all, else the library's text.
+fn keyring_error(error: keyring::Error) -> KeyringError {
     match error {
         keyring::Error::NoDefaultStore
         | keyring::Error::PlatformFailure(_)
-        | keyring::Error::NoStorageAccess(_) => KEYRING_UNAVAILABLE.to_string(),
-        other => other.to_string(),
+        | keyring::Error::NoStorageAccess(_) => KeyringError::Unavailable {
+            reason: NO_KEYRING_ANSWERED.to_string(),
+            first: true,
+        },
+        other => KeyringError::Failed(other.to_string()),
     }
 }
 
-fn keyring_entry(account: &str) -> Result<keyring::Entry, String> {
+fn keyring_entry(account: &str) -> Result<keyring::Entry, KeyringError> {
     keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)
 }
 
 /// Runs a keyring call on its own thread and gives up after [`KEYRING_TIMEOUT`].
 /// The thread is left to finish (or hang) on its own; it holds no lock of ours.
 fn with_timeout<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    call: impl FnOnce() -> Result<T, KeyringError> + Send + 'static,
+) -> Result<T, KeyringError> {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = sender.send(call());
     });
     receiver.recv_timeout(KEYRING_TIMEOUT).unwrap_or_else(|_| {
-        Err(format!(
-            "the OS keyring did not answer within {}s; set APONO_OKTA_KEYRING=none to stop trying it (connect --no-store skips storing)",
-            KEYRING_TIMEOUT.as_secs()
-        ))
+        Err(KeyringError::Unavailable {
+            reason: format!("it did not answer within {}s", KEYRING_TIMEOUT.as_secs()),
+            first: true,
+        })
     })
 }
 
@@ -241,14 +319,47 @@ mod tests {
 
     #[test]
     fn an_unavailable_keyring_is_one_line_naming_the_way_out() {
-        let message = keyring_error(keyring::Error::NoDefaultStore);
-        assert_eq!(message, KEYRING_UNAVAILABLE);
+        let error = keyring_error(keyring::Error::NoDefaultStore);
+        let message = error.to_string();
+        assert!(
+            message
+                .starts_with("the OS keyring is not available on this machine (no Secret Service"),
+            "{message}"
+        );
         assert!(!message.contains('\n'));
         assert!(message.contains("--no-store") && message.contains("APONO_OKTA_KEYRING=none"));
+        assert!(error.is_news());
         assert_eq!(
             keyring_error(keyring::Error::NoEntry),
-            keyring::Error::NoEntry.to_string()
+            KeyringError::Failed(keyring::Error::NoEntry.to_string())
         );
+        assert!(!KeyringError::Off("turned off".into()).is_news());
+    }
+
+    #[test]
+    fn an_unreachable_keyring_is_tried_and_said_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let memo = Mutex::new(None);
+        let tries = Arc::new(AtomicUsize::new(0));
+        let call = || {
+            let tries = tries.clone();
+            move || -> Result<(), KeyringError> {
+                tries.fetch_add(1, Ordering::SeqCst);
+                Err(keyring_error(keyring::Error::NoDefaultStore))
+            }
+        };
+        let first = once_unreachable(&memo, call()).unwrap_err();
+        assert!(first.is_news());
+        let second = once_unreachable(&memo, call()).unwrap_err();
+        assert!(!second.is_news());
+        assert_eq!(second.to_string(), first.to_string());
+        assert_eq!(tries.load(Ordering::SeqCst), 1, "tried again");
+        // An error of the keyring itself is not remembered: the next call tries again.
+        let memo = Mutex::new(None);
+        let failed = || Err::<(), _>(KeyringError::Failed("locked".into()));
+        assert!(once_unreachable(&memo, failed).unwrap_err().is_news());
+        assert_eq!(*memo.lock().unwrap(), None);
     }
 
     #[test]

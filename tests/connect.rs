@@ -160,6 +160,50 @@ fn json_summary_is_the_designed_object() {
     );
 }
 
+/// `APONO_OKTA_KEYRING=none` (the harness's) turns the keyring off, `--no-store` or not:
+/// no run says a word about it, and no report keeps a warning about it.
+#[test]
+fn a_keyring_turned_off_is_never_mentioned() {
+    let h = Harness::new();
+    let connect = |okta_token: String, json: bool| {
+        let mut command = h.command();
+        command
+            .args(h.target_args().iter().filter(|arg| *arg != "--no-store"))
+            .args(json.then_some("--json"))
+            .env("OKTA_API_TOKEN", okta_token)
+            .env("APONO_API_TOKEN", h.sandbox.apono_token());
+        h.run(command, None)
+    };
+    let created = connect(h.sandbox.super_admin_token(), true);
+    created.assert_code(0);
+    assert_eq!(created.json()["warnings"], json!([]));
+    let rotated = connect(h.sandbox.mint_super_admin_token(), false);
+    rotated.assert_code(0);
+    let mut status = h.command();
+    status.args([
+        "status",
+        "--okta-url",
+        &h.sandbox.okta_url(),
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--non-interactive",
+    ]);
+    // No Apono token: the keyring is not looked in, and the token is asked for by name.
+    let status = h.run(status, None);
+    status.assert_code(2);
+    for (what, text) in [
+        ("connect --json", &created.stderr),
+        ("connect", &rotated.stderr),
+        ("connect's summary", &rotated.stdout),
+        ("status", &status.stderr),
+    ] {
+        assert!(
+            !text.to_lowercase().contains("keyring") && !text.contains("not stored"),
+            "{what} mentions the keyring:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn dry_run_writes_nothing() {
     let h = Harness::new();
@@ -173,6 +217,37 @@ fn dry_run_writes_nothing() {
         run.stderr
     );
     assert!(!h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+/// A dry run of a rotation lists the app its plan deletes, in the summary and in
+/// `retired_app_ids`, never "none".
+#[test]
+fn a_dry_run_names_the_apps_it_would_retire() {
+    let h = Harness::new();
+    h.connect(&[]).assert_code(0);
+    let previous = h.sandbox.snapshot().okta.apps[0].id.clone();
+    let okta = h.sandbox.mint_super_admin_token();
+    let text = h.connect_with_tokens(&okta, &h.sandbox.apono_token(), &["--dry-run"]);
+    text.assert_code(0);
+    assert!(
+        text.stderr.contains("deactivate and delete") && text.stderr.contains(&previous),
+        "the plan does not retire {previous}:\n{}",
+        text.stderr
+    );
+    let line = text
+        .stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("retired apps"))
+        .unwrap_or_else(|| panic!("{}", text.stdout));
+    assert_eq!(
+        line,
+        format!("  retired apps       would retire {previous}")
+    );
+    let json = h.connect_with_tokens(&okta, &h.sandbox.apono_token(), &["--dry-run", "--json"]);
+    json.assert_code(0);
+    assert_eq!(json.json()["result"], "planned");
+    assert_eq!(json.json()["retired_app_ids"], json!([previous]));
+    assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1, "a dry run wrote");
 }
 
 #[test]
@@ -300,6 +375,40 @@ fn a_failed_apono_create_undoes_the_app_and_keeps_the_token() {
         "{}",
         run.stderr
     );
+}
+
+/// Each undone step is said once: as it happens, or with `--quiet` (which hides that)
+/// in the list at the end.
+#[test]
+fn undone_steps_are_listed_once_and_at_the_end_only_when_quiet() {
+    let failed_run = |extra: &[&str]| {
+        let h = Harness::new();
+        h.sandbox.inject(Fault::respond(
+            Service::Apono,
+            "POST",
+            "/api/admin/v4/integrations",
+            1,
+            500,
+            json!({"error_code": "INTERNAL", "error_details": "something broke"}),
+        ));
+        let run = h.connect(extra);
+        run.assert_code(1);
+        run.stderr
+    };
+    let undone_app =
+        |line: &&str| line.contains("Okta app") && line.contains("created by this run");
+    let shown = failed_run(&[]);
+    let lines: Vec<&str> = shown.lines().filter(undone_app).collect();
+    assert_eq!(lines.len(), 1, "{shown}");
+    assert!(lines[0].starts_with("✓ undone: Okta app "), "{shown}");
+    assert!(!shown.contains("Undone:"), "{shown}");
+
+    let quiet = failed_run(&["--quiet"]);
+    let lines: Vec<&str> = quiet.lines().filter(undone_app).collect();
+    assert_eq!(lines.len(), 1, "{quiet}");
+    assert!(lines[0].starts_with("  - Okta app "), "{quiet}");
+    assert!(quiet.contains("\nUndone:\n  - "), "{quiet}");
+    assert!(!quiet.contains('✓'), "{quiet}");
 }
 
 #[test]

@@ -128,7 +128,13 @@ fn declining_the_plan_writes_nothing() {
     t.session.send("n").unwrap();
     let code = t.finish();
     assert_eq!(code, 130, "terminal:\n{}", t.text);
-    assert!(t.text.contains("nothing was changed"), "{}", t.text);
+    // The user's own answer, said as a statement, not as an error.
+    assert!(
+        t.text.contains("Cancelled: nothing was changed.\r\n"),
+        "{}",
+        t.text
+    );
+    assert!(!t.text.contains("error"), "{}", t.text);
     assert!(h.writes().is_empty());
 }
 
@@ -223,9 +229,11 @@ fn a_plan_that_deletes_an_app_defaults_to_no() {
     let h = Harness::new();
     h.connect(&[]).assert_code(0);
     let before = h.sandbox.snapshot().okta.apps.len();
+    let mut args = interactive_connect_args(&h);
+    args.push("--json".into());
     let mut t = spawn(
         &h,
-        &interactive_connect_args(&h),
+        &args,
         &[
             ("OKTA_API_TOKEN", fresh_super_admin_token(&h)),
             ("APONO_API_TOKEN", h.sandbox.apono_token()),
@@ -235,6 +243,16 @@ fn a_plan_that_deletes_an_app_defaults_to_no() {
     t.session.send("\r").unwrap();
     let code = t.finish();
     assert_eq!(code, 130, "terminal:\n{}", t.text);
-    assert!(t.text.contains("nothing was changed"), "{}", t.text);
+    assert!(
+        t.text.contains("Cancelled: nothing was changed.\r\n"),
+        "{}",
+        t.text
+    );
+    // --json: the failure object too (stdout and stderr share the terminal).
+    assert!(
+        t.text.contains(r#""exit_code":130"#) && t.text.contains(r#""result":"failed""#),
+        "{}",
+        t.text
+    );
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), before);
 }

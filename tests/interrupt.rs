@@ -32,6 +32,11 @@ fn interrupting_after_the_app_exists_undoes_it_and_exits_130() {
     assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(stderr.contains("undone: Okta app"), "{stderr}");
+    // Said once, as it happened: no list of the same steps at the end.
+    let undone_app =
+        |line: &&str| line.contains("Okta app") && line.contains("created by this run");
+    assert_eq!(stderr.lines().filter(undone_app).count(), 1, "{stderr}");
+    assert!(!stderr.contains("Undone:"), "{stderr}");
     assert!(
         h.sandbox.snapshot().okta.apps.is_empty(),
         "the app is undone"

@@ -16,6 +16,11 @@ const SERVICE: &str = "apono-okta";
 
 /// `connect` against the sandbox with the OS keyring on, on the private bus.
 fn connect(h: &Harness, bus: &str, apono_token: Option<&str>) -> Run {
+    h.run(connect_command(h, bus, apono_token), None)
+}
+
+/// The command of [`connect`].
+fn connect_command(h: &Harness, bus: &str, apono_token: Option<&str>) -> Command {
     let mut command: Command = h.command();
     command
         .env_remove("APONO_OKTA_KEYRING")
@@ -34,7 +39,7 @@ fn connect(h: &Harness, bus: &str, apono_token: Option<&str>) -> Run {
     if let Some(token) = apono_token {
         command.env("APONO_API_TOKEN", token);
     }
-    h.run(command, None)
+    command
 }
 
 #[test]
@@ -97,26 +102,99 @@ fn the_apono_token_is_stored_in_the_secret_service_and_reused() {
     );
 }
 
-#[test]
-fn a_bus_without_a_secret_service_is_reported_and_the_run_goes_on() {
-    // No gnome-keyring, no programs needed: a bus address where nothing listens.
-    let h = Harness::new();
+/// A D-Bus session address where nothing listens: no programs needed, and the keyring
+/// crate finds no Secret Service there.
+fn no_bus() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let bus = format!("unix:path={}", dir.path().join("no-bus").display());
+    (dir, bus)
+}
+
+/// The lines of `text` that mention the keyring.
+fn keyring_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|line| line.to_lowercase().contains("keyring"))
+        .collect()
+}
+
+#[test]
+fn a_bus_without_a_secret_service_is_reported_once_and_the_run_goes_on() {
+    let h = Harness::new();
+    let (_dir, bus) = no_bus();
     let started = std::time::Instant::now();
-    let run = connect(&h, &bus, Some(&h.sandbox.apono_token()));
+    let mut command = connect_command(&h, &bus, Some(&h.sandbox.apono_token()));
+    command.arg("--json");
+    let run = h.run(command, None);
     run.assert_code(0);
-    assert!(
-        run.stderr
-            .contains("could not store the Apono token in the OS keyring"),
-        "no warning about the keyring:\n{}",
+    let said = keyring_lines(&run.stderr);
+    assert_eq!(
+        said.len(),
+        1,
+        "not one line about the keyring:\n{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("nothing was written to disk"),
+        said[0].contains("could not store the Apono token in the OS keyring")
+            && said[0].contains("nothing was written to disk")
+            && said[0].contains("APONO_OKTA_KEYRING=none"),
+        "{}",
+        said[0]
+    );
+    let warnings = run.json()["warnings"].clone();
+    let kept: Vec<&serde_json::Value> = warnings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w.as_str().unwrap().contains("keyring"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{warnings}");
+    // Every keyring call is bounded (3 s each).
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    // No Apono token at all: the keyring is looked in, said once, then the token is
+    // asked for by name (non-interactive: exit 2).
+    let run = h.run(connect_command(&h, &bus, None), None);
+    run.assert_code(2);
+    assert_eq!(keyring_lines(&run.stderr).len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no Apono API token given"),
         "{}",
         run.stderr
     );
-    // Every keyring call is bounded (3 s each: a load and a store).
-    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn logout_says_the_keyring_could_not_be_reached_and_exits_1() {
+    let h = Harness::new();
+    let (_dir, bus) = no_bus();
+    let logout = |json: bool| {
+        let mut command = h.command();
+        command
+            .env_remove("APONO_OKTA_KEYRING")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .args(["logout", "--apono-url", "https://api.apono.io"])
+            .args(json.then_some("--json"));
+        h.run(command, None)
+    };
+    let text = logout(false);
+    text.assert_code(1);
+    assert!(
+        text.stdout
+            .starts_with("The OS keyring could not be reached: ")
+            && text.stdout.contains("nothing was removed for api.apono.io"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("No Apono API token was stored"));
+    let json = logout(true);
+    json.assert_code(1);
+    let report = json.json();
+    assert_eq!(report["result"], "keyring_unavailable", "{report}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the OS keyring could not be reached: "),
+        "{report}"
+    );
 }

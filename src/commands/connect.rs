@@ -5,7 +5,7 @@ use crate::cli::ConnectArgs;
 use crate::commands::{Context, Summary};
 use crate::connect::{self, Report};
 use crate::error::{ExitKind, Failure};
-use crate::secret::TokenStore;
+use crate::secret::{KeyringError, TokenStore};
 use crate::settings;
 use crate::ui::{self, Ui};
 
@@ -37,24 +37,37 @@ async fn run_resolved(
     let mut report = connect::connect(settings, ui)
         .await
         .map_err(|f| apono_token_source.explain(f))?;
-    if !settings.dry_run {
-        if args.no_store {
-            ui.info("The Apono token was not stored (--no-store).");
-        } else {
-            let account = settings::keyring_account(&settings.apono_url);
-            match store.save(&account, &settings.apono_token) {
-                Ok(()) => ui.info(&format!("Stored the Apono token in the OS keyring (service apono-okta, account {account}).")),
-                Err(e) => {
-                    let warning = format!(
-                        "could not store the Apono token in the OS keyring: {e}; pass it again next time (nothing was written to disk)"
-                    );
-                    ui.warn(&warning);
-                    report.warnings.push(warning);
-                }
-            }
-        }
+    if !settings.dry_run && !args.no_store {
+        store_apono_token(settings, store, ui, &mut report.warnings);
     }
     Ok(report)
+}
+
+/// Stores the Apono token for the next run. A keyring turned off says nothing; one
+/// that is not there is a warning, shown unless this run said so already (when the
+/// token was looked for), and kept once in the report's warnings.
+fn store_apono_token(
+    settings: &connect::ConnectSettings,
+    store: &dyn TokenStore,
+    ui: &Ui,
+    warnings: &mut Vec<String>,
+) {
+    let account = settings::keyring_account(&settings.apono_url);
+    match store.save(&account, &settings.apono_token) {
+        Ok(()) => ui.info(&format!(
+            "Stored the Apono token in the OS keyring (service apono-okta, account {account})."
+        )),
+        Err(KeyringError::Off(_)) => {}
+        Err(e) => {
+            let warning = format!(
+                "could not store the Apono token in the OS keyring: {e}; pass it again next time (nothing was written to disk)"
+            );
+            if e.is_news() {
+                ui.warn(&warning);
+            }
+            warnings.push(warning);
+        }
+    }
 }
 
 impl Summary for Report {

@@ -131,14 +131,22 @@ pub(crate) fn finish<S: Summary>(
     }
 }
 
-/// Prints a failure on stderr: the message, what was undone, what is left behind, and
-/// the hints.
+/// Prints a failure on stderr: the message, what was undone (with `--quiet`), what is
+/// left behind, and the hints. A "no" at a confirmation is the user's own choice: a plain
+/// statement ("Cancelled: nothing was changed."), not an `error:`, and shown with
+/// `--quiet` too.
 fn report_failure(failure: &Failure, ui: &Ui) {
-    ui.error(&failure.message);
-    if !failure.undone.is_empty() {
-        ui.info("Undone:");
+    if failure.is_cancelled() {
+        output::stderr_line("", &failure.message);
+    } else {
+        ui.error(&failure.message);
+    }
+    // Each undone step was shown as it happened (`✓ undone: ...`), unless `--quiet` hid
+    // it: then, and only then, they are listed here.
+    if ui.is_quiet() && !failure.undone.is_empty() {
+        output::stderr_line("", "Undone:");
         for item in &failure.undone {
-            ui.info(&format!("  - {item}"));
+            output::stderr_line("  - ", item);
         }
     }
     if !failure.left_behind.is_empty() {
@@ -149,5 +157,70 @@ fn report_failure(failure: &Failure, ui: &Ui) {
     }
     for hint in &failure.hints {
         ui.hint(hint);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disconnect::DisconnectOutcome;
+    use super::logout::LogoutOutcome;
+    use crate::connect::plan::Outcome;
+
+    /// The name `--json` prints for `value`.
+    fn name(value: impl serde::Serialize) -> String {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Every `result` a command prints has its row in the README's table ("Output").
+    /// A new variant does not compile here until it is listed.
+    #[test]
+    fn the_readme_documents_every_result() {
+        let connect = [
+            Outcome::Created,
+            Outcome::Rotated,
+            Outcome::Repaired,
+            Outcome::Unchanged,
+            Outcome::Planned,
+        ]
+        .map(|outcome| match outcome {
+            Outcome::Created
+            | Outcome::Rotated
+            | Outcome::Repaired
+            | Outcome::Unchanged
+            | Outcome::Planned => ("connect", name(outcome)),
+        });
+        let disconnect = [
+            DisconnectOutcome::Disconnected,
+            DisconnectOutcome::Planned,
+            DisconnectOutcome::Unchanged,
+        ]
+        .map(|outcome| match outcome {
+            DisconnectOutcome::Disconnected
+            | DisconnectOutcome::Planned
+            | DisconnectOutcome::Unchanged => ("disconnect", name(outcome)),
+        });
+        let logout = [
+            LogoutOutcome::Removed,
+            LogoutOutcome::NothingStored,
+            LogoutOutcome::KeyringUnavailable,
+        ]
+        .map(|outcome| match outcome {
+            LogoutOutcome::Removed
+            | LogoutOutcome::NothingStored
+            | LogoutOutcome::KeyringUnavailable => ("logout", name(outcome)),
+        });
+        let readme = include_str!("../../README.md");
+        let (_, output) = readme.split_once("\n## Output\n").unwrap();
+        let (output, _) = output.split_once("\n## ").unwrap();
+        for (command, result) in connect.into_iter().chain(disconnect).chain(logout) {
+            let row = format!("| `{command}` | `{result}` | ");
+            assert!(output.contains(&row), "README's Output has no row {row}");
+        }
+        assert!(output.contains("| every command | `failed` | "));
+        assert!(output.contains("| `status` | none: `healthy`, `connected` | "));
     }
 }

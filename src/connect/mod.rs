@@ -33,6 +33,7 @@ pub struct Report {
     pub result: Outcome,
     pub okta: OktaReport,
     pub apono: AponoReport,
+    /// The apps deactivated and deleted; with `planned`, those the run would retire.
     pub retired_app_ids: Vec<String>,
     pub api_token_revoked: bool,
     pub warnings: Vec<String>,
@@ -402,7 +403,8 @@ fn planned_report(
             integration_type: observed.template.integration_type.clone(),
             status: existing.map(|i| i.status.clone()),
         },
-        retired_app_ids: Vec::new(),
+        // What the run would retire: `result` "planned" says none of it happened.
+        retired_app_ids: plan.retire.iter().map(|r| r.app_id.clone()).collect(),
         api_token_revoked: false,
         warnings: warnings.list(),
         left_behind: Vec::new(),
@@ -474,10 +476,12 @@ impl Report {
             ),
             Outcome::Created => format!("Connected {} to Apono.", self.okta.domain),
         };
-        let retired = if self.retired_app_ids.is_empty() {
-            "none".to_string()
-        } else {
-            self.retired_app_ids.join(", ")
+        let retired = match (self.retired_app_ids.is_empty(), self.result) {
+            (true, _) => "none".to_string(),
+            (false, Outcome::Planned) => {
+                format!("would retire {}", self.retired_app_ids.join(", "))
+            }
+            (false, _) => self.retired_app_ids.join(", "),
         };
         let token = if self.api_token_revoked {
             "revoked (the next run needs a fresh token from an Okta super admin)"
