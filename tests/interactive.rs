@@ -100,6 +100,12 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
 
     assert_eq!(code, 0, "terminal:\n{}", t.text);
     h.assert_no_secret_in(&t.text, "the terminal");
+    assert!(
+        t.text
+            .contains("Okta API token of ada.admin@example.com, a super admin"),
+        "{}",
+        t.text
+    );
     assert!(t.text.contains("Okta API token     revoked"), "{}", t.text);
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1);
     assert!(h.token_revoked(&h.sandbox.super_admin_token()));
@@ -237,4 +243,58 @@ fn a_plan_that_deletes_an_app_defaults_to_no() {
     assert_eq!(code, 130, "terminal:\n{}", t.text);
     assert!(t.text.contains("nothing was changed"), "{}", t.text);
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), before);
+}
+
+/// `apono-okta connect` against the sandbox's Apono, in a pseudo-terminal, with nothing
+/// else given: the wizard asks for everything.
+fn spawn_wizard(h: &Harness, extra: &[String]) -> Transcript {
+    let mut args: Vec<String> = [
+        "connect",
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--no-store",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend_from_slice(extra);
+    spawn(h, &args, &[])
+}
+
+#[test]
+fn a_wrong_token_is_asked_for_again_before_the_next_question() {
+    let mut h = Harness::new();
+    let wrong_okta = h.secret("00WrongWrongWrongWrongWrongWrongWrongWrong");
+    let wrong_apono = h.secret("not-the-apono-token");
+    let mut t = spawn_wizard(&h, &["--okta-url".into(), h.sandbox.okta_url()]);
+    t.expect("Okta API token (");
+    // (Expected text is picked within a row: the binary wraps errors at spaces.)
+    t.type_secret_then_expect(&wrong_okta, "401 E0000011");
+    t.expect("Okta API token (");
+    assert!(!t.text.contains("Apono API token"), "{}", t.text);
+    t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token (");
+    t.type_secret_then_expect(&wrong_apono, "401 UNAUTHORIZED");
+    t.expect("Apono API token (");
+    assert!(!t.text.contains("Apply this plan?"), "{}", t.text);
+    t.type_secret_then_expect(&h.sandbox.apono_token(), "Apply this plan?");
+    t.session.send("y").unwrap();
+    t.expect("Connected");
+    assert_eq!(t.finish(), 0, "terminal:\n{}", t.text);
+    h.assert_no_secret_in(&t.text, "the terminal");
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn a_read_only_admins_token_is_refused_at_the_prompt() {
+    let h = Harness::new();
+    let mut t = spawn_wizard(&h, &["--okta-url".into(), h.sandbox.okta_url()]);
+    t.expect("Okta API token (");
+    t.type_secret_then_expect(
+        &h.sandbox.read_only_admin_token(),
+        "super admin (holds READ_ONLY_ADMIN)",
+    );
+    t.expect("Okta API token (");
+    assert!(!t.text.contains("Apono API token"), "{}", t.text);
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    assert!(h.writes().is_empty());
 }

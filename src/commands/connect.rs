@@ -10,7 +10,8 @@ use crate::settings;
 use crate::ui::{self, Ui};
 
 /// Runs `connect`. The inputs, prompts included, are resolved before the async runtime
-/// runs anything (a prompt blocks; it must not block a runtime thread).
+/// runs anything (a prompt blocks; it must not block a runtime thread); a token typed at
+/// a prompt is checked on it at once.
 pub fn run(
     args: Box<ConnectArgs>,
     runtime: &tokio::runtime::Runtime,
@@ -19,7 +20,7 @@ pub fn run(
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let (settings, apono_token_source) =
-        settings::resolve_connect(&args, &env, store.as_ref(), ui)?;
+        settings::resolve_connect(&args, &env, store.as_ref(), ui, runtime)?;
     runtime.block_on(run_resolved(
         &args,
         &settings,
