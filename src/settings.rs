@@ -400,21 +400,69 @@ fn given_okta_target(
     Ok(None)
 }
 
-/// Asks for the Okta domain, refusing what [`parse_okta_target`] refuses as it is
-/// typed, before any other question; when prompting is allowed.
+/// The wizard's first question: the org as Apono's guide names it.
+const ORG_QUESTION: &str = "Okta org id (the `example` of example.okta.com, or its URL)";
+/// The second, after an org id: which of Okta's domains it is under.
+const BASE_URL_QUESTION: &str = "Base URL (or oktapreview.com, okta-emea.com)";
+/// The base URL an org id is under when nothing else is said.
+const DEFAULT_BASE_URL: &str = "okta.com";
+
+/// Asks for the Okta org, when prompting is allowed: the org id, then the base URL
+/// ([`DEFAULT_BASE_URL`] on Enter); a whole domain or URL at the first question is the
+/// org, and the second is not asked. A refused answer is asked for again at once,
+/// before any other question.
 fn prompt_okta_target(wizard: &Wizard<'_>) -> Result<OktaTarget, Failure> {
-    if wizard.ui.can_prompt() {
-        wizard.introduce();
-        return wizard.ask(
-            "Okta domain (as in the admin console's user menu, e.g. example.okta.com)",
-            None,
-            "the Okta domain",
-            |answer| parse_okta_target(answer).into(),
+    if !wizard.ui.can_prompt() {
+        return Err(Failure::usage(
+            "no Okta org given: pass --okta-url https://example.okta.com (or set OKTA_URL), or --org-id example --base-url okta.com",
+        ));
+    }
+    wizard.introduce();
+    let answer = wizard.ask(ORG_QUESTION, None, "the Okta org id", |answer| {
+        read_org_answer(answer).into()
+    })?;
+    let org_id = match answer {
+        OrgAnswer::Org(target) => return Ok(target),
+        OrgAnswer::OrgId(org_id) => org_id,
+    };
+    let target = wizard.ask(
+        BASE_URL_QUESTION,
+        Some(DEFAULT_BASE_URL),
+        "the base URL",
+        |base_url| org_under(&org_id, base_url).into(),
+    )?;
+    wizard.ui.info(&format!(
+        "Okta org: {}",
+        target.url.as_str().trim_end_matches('/')
+    ));
+    Ok(target)
+}
+
+/// What the wizard's first question was answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OrgAnswer {
+    /// An org id (`example`): the base URL is asked for next.
+    OrgId(String),
+    /// A whole domain or URL: the org itself.
+    Org(OktaTarget),
+}
+
+/// Reads an answer to [`ORG_QUESTION`]: a bare name is an org id; anything with a dot, a
+/// colon or a slash is a domain or URL, read as `--okta-url` reads it (an admin
+/// console's URL becomes the org's, with a note).
+fn read_org_answer(answer: &str) -> Result<OrgAnswer, String> {
+    let answer = answer.trim();
+    if answer.is_empty() {
+        return Err(
+            "type the org id (the `example` of example.okta.com), or paste the org's URL".into(),
         );
     }
-    Err(Failure::usage(
-        "no Okta org given: pass --okta-url https://example.okta.com (or set OKTA_URL), or --org-id example --base-url okta.com",
-    ))
+    if answer.contains(['.', ':', '/']) {
+        return parse_okta_target(answer).map(OrgAnswer::Org);
+    }
+    check_org_id(answer)
+        .map(|org_id| OrgAnswer::OrgId(org_id.to_string()))
+        .map_err(|why| format!("{why}, nor a domain or URL"))
 }
 
 /// Which command is asking, for the introduction printed before its first prompt.
@@ -599,30 +647,51 @@ pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
 
 /// `--org-id example --base-url okta.com` → `https://example.okta.com`.
 pub fn okta_target_from_org_id(org_id: &str, base_url: &str) -> Result<OktaTarget, String> {
+    let org_id = check_org_id(org_id).map_err(|why| format!("--org-id {why}"))?;
+    let base = check_base_domain(base_url).map_err(|why| format!("--base-url {why}"))?;
+    parse_okta_target(&format!("https://{org_id}.{base}"))
+}
+
+/// The org `org_id` (checked already) names under `base_url`, as the wizard's second
+/// question reads it: the messages name no flag.
+fn org_under(org_id: &str, base_url: &str) -> Result<OktaTarget, String> {
+    let base = check_base_domain(base_url)?;
+    parse_okta_target(&format!("https://{org_id}.{base}"))
+}
+
+/// An org id, trimmed: one label of letters, digits and `-`.
+fn check_org_id(org_id: &str) -> Result<&str, String> {
     let org_id = org_id.trim();
+    if is_domain_text(org_id) && !org_id.contains('.') {
+        Ok(org_id)
+    } else {
+        Err(format!(
+            "{} is not an Okta org name (the `example` of example.okta.com)",
+            shown(org_id)
+        ))
+    }
+}
+
+/// A base URL (`okta.com`; `https://okta.com/` too), as the domain it is.
+fn check_base_domain(base_url: &str) -> Result<&str, String> {
     let base = base_url
         .trim()
         .trim_start_matches("https://")
         .trim_end_matches('/');
-    let valid = |s: &str| {
-        !s.is_empty()
-            && s.len() <= MAX_TEXT_LEN
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-    };
-    if !valid(org_id) || org_id.contains('.') {
-        return Err(format!(
-            "--org-id {} is not an Okta org name (the `example` of example.okta.com)",
-            shown(org_id)
-        ));
+    if is_domain_text(base) && base.contains('.') {
+        Ok(base)
+    } else {
+        Err(format!("{} is not a domain like okta.com", shown(base_url)))
     }
-    if !valid(base) || !base.contains('.') {
-        return Err(format!(
-            "--base-url {} is not a domain like okta.com",
-            shown(base_url)
-        ));
-    }
-    parse_okta_target(&format!("https://{org_id}.{base}"))
+}
+
+/// Letters, digits, `-` and `.`, at least one and at most [`MAX_TEXT_LEN`].
+fn is_domain_text(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_TEXT_LEN
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// Reads a domain or URL as typed or pasted: `example.okta.com`,
@@ -1126,6 +1195,60 @@ mod tests {
         assert!(!given.iter().any(|h| h.contains("logout")), "{given:?}");
         let other = Failure::usage("x");
         assert!(AponoTokenSource::Keyring.explain(other).hints.is_empty());
+    }
+
+    #[test]
+    fn the_wizard_reads_an_org_id_then_a_base_url() {
+        assert_eq!(
+            read_org_answer(" example "),
+            Ok(OrgAnswer::OrgId("example".into()))
+        );
+        let org = |base_url: &str| org_under("example", base_url).map(|t| t.domain);
+        assert_eq!(org(DEFAULT_BASE_URL).unwrap(), "example.okta.com");
+        assert_eq!(org("oktapreview.com").unwrap(), "example.oktapreview.com");
+        assert_eq!(
+            org(" https://okta-emea.com/ ").unwrap(),
+            "example.okta-emea.com"
+        );
+        for base_url in ["okta", "127.0.0.1:8080", "okta.com/x", ""] {
+            let error = org(base_url).unwrap_err();
+            assert!(error.contains("is not a domain like okta.com"), "{error}");
+            assert!(!error.contains("--"), "names no flag: {error}");
+        }
+    }
+
+    #[test]
+    fn a_domain_or_url_at_the_first_question_is_the_org() {
+        let org = |answer: &str| match read_org_answer(answer) {
+            Ok(OrgAnswer::Org(target)) => target,
+            other => panic!("{answer}: {other:?}"),
+        };
+        assert_eq!(org("Example.okta.com").domain, "example.okta.com");
+        assert_eq!(
+            org("https://example.oktapreview.com/").domain,
+            "example.oktapreview.com"
+        );
+        let pasted = org("https://example-admin.okta.com/admin/dashboard");
+        assert_eq!(pasted.domain, "example.okta.com");
+        assert!(
+            pasted
+                .note
+                .unwrap()
+                .contains("admin console's example-admin.okta.com")
+        );
+        assert_eq!(org("http://127.0.0.1:8080").domain, "127.0.0.1:8080");
+        for (answer, expected) in [
+            ("  ", "type the org id"),
+            ("exa mple", "is not an Okta org name"),
+            ("a_b", "nor a domain or URL"),
+            ("http//127.0.0.1:1", "missing colon"),
+            ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("https://example.okta.com/?x", "query"),
+        ] {
+            let error = read_org_answer(answer).unwrap_err();
+            assert!(error.contains(expected), "{answer}: {error}");
+            assert!(!error.contains("--org-id"), "{answer}: {error}");
+        }
     }
 
     #[test]
