@@ -200,35 +200,169 @@ impl Ui {
         }
     }
 
-    /// Asks for a line of text until `check` accepts it; a refusal is shown under the
-    /// prompt at once and the question asked again. Only call when [`Ui::can_prompt`].
-    pub fn ask(
-        &self,
-        question: &str,
-        mut check: impl FnMut(&str) -> Result<(), String>,
-    ) -> std::io::Result<String> {
-        prompting(|| {
-            dialoguer::Input::<String>::new()
-                .with_prompt(output::terminal_text(question))
-                .validate_with(|answer: &String| {
-                    check(answer).map_err(|e| output::terminal_text(&e))
-                })
-                .interact_text_on(&Term::stderr())
-        })
+    /// Prose (the wizard's introduction, a note): on a terminal, wrapped at spaces to fit
+    /// it, at most [`TEXT_WIDTH`] columns, so no word is cut at the edge; `\n` starts a
+    /// new line. Elsewhere (a log) as it is.
+    pub fn prose(&self, text: &str) {
+        if self.is_quiet() {
+            return;
+        }
+        if !self.stderr_is_terminal {
+            return output::stderr_line("", text);
+        }
+        for line in wrap(&output::terminal_text(text), self.text_width()) {
+            output::stderr_line("", &line);
+        }
     }
 
-    /// Asks for a secret without echoing it. Only call when [`Ui::can_prompt`].
-    pub fn ask_secret(
+    /// The terminal's width in columns (80 when it cannot tell).
+    fn columns(&self) -> usize {
+        usize::from(Term::stderr().size().1).max(1)
+    }
+
+    /// How wide prose and prompt errors are wrapped: [`TEXT_WIDTH`], or less in a
+    /// narrower terminal (one column spare: some terminals wrap at the last one).
+    fn text_width(&self) -> usize {
+        TEXT_WIDTH.min(self.columns().saturating_sub(1)).max(20)
+    }
+
+    /// Asks for a line of text until `check` accepts the answer or stops; an empty answer
+    /// is `default`, when there is one (shown as `[default]`). A refused answer stays
+    /// under the question with why, and the question is asked again below; the next
+    /// answer clears them, so however long the answer or the error, nothing stale is left
+    /// on screen. Only call when [`Ui::can_prompt`].
+    pub(crate) fn ask<T, E>(
+        &self,
+        question: &str,
+        default: Option<&str>,
+        mut check: impl FnMut(&str) -> Check<T, E>,
+    ) -> std::io::Result<Result<T, E>> {
+        self.ask_until(question, Reading::Text { default }, |answer| check(&answer))
+    }
+
+    /// Asks for a secret without echoing it, as [`Ui::ask`] asks (`what` names it in a
+    /// refusal): the typed value must be a token ([`Secret::parse`]) that `check`
+    /// accepts. Only call when [`Ui::can_prompt`].
+    pub(crate) fn ask_secret<T, E>(
         &self,
         question: &str,
         what: &str,
-    ) -> std::io::Result<Result<Secret, String>> {
-        let raw = prompting(|| {
-            dialoguer::Password::new()
-                .with_prompt(output::terminal_text(question))
-                .interact_on(&Term::stderr())
-        })?;
-        Ok(Secret::parse(&raw, what).map_err(|e| e.to_string()))
+        mut check: impl FnMut(Secret) -> Check<T, E>,
+    ) -> std::io::Result<Result<T, E>> {
+        self.ask_until(question, Reading::Secret, |raw| {
+            match Secret::parse(&raw, what) {
+                Ok(secret) => check(secret),
+                Err(e) => Check::Refuse(e.to_string()),
+            }
+        })
+    }
+
+    /// The loop of [`Ui::ask`] and [`Ui::ask_secret`]. After each answer the prompt (as
+    /// many rows as it and the answer took) and what earlier attempts left are cleared,
+    /// then the question is printed with its answer as a record, then `check` runs (a
+    /// spinner or a `✓` line of its own may follow). With `--verbose` request lines may
+    /// come between, so earlier attempts are left as they are.
+    fn ask_until<T, E>(
+        &self,
+        question: &str,
+        reading: Reading<'_>,
+        mut check: impl FnMut(String) -> Check<T, E>,
+    ) -> std::io::Result<Result<T, E>> {
+        let term = Term::stderr();
+        let question = output::terminal_line(question);
+        let mut earlier_rows = 0;
+        loop {
+            let (typed, prompt_rows) = self.read(&term, &question, reading)?;
+            term.clear_last_lines(prompt_rows - 1 + earlier_rows)?;
+            let answer = match reading {
+                Reading::Text {
+                    default: Some(default),
+                } if typed.trim().is_empty() => default.to_string(),
+                _ => typed,
+            };
+            let record_rows = self.record(&question, reading, &answer);
+            match check(answer) {
+                Check::Accept(value) => return Ok(Ok(value)),
+                Check::Stop(error) => return Ok(Err(error)),
+                Check::Refuse(why) => {
+                    let rows = record_rows + self.refusal(&why);
+                    earlier_rows = if self.appearance.verbose { 0 } else { rows };
+                }
+            }
+        }
+    }
+
+    /// Shows the prompt and reads one answer as typed; also says how many rows the prompt
+    /// and the answer took (dialoguer clears only the last).
+    fn read(
+        &self,
+        term: &Term,
+        question: &str,
+        reading: Reading<'_>,
+    ) -> std::io::Result<(String, usize)> {
+        let (typed, drawn) = match reading {
+            Reading::Text { default } => {
+                let prompt = match default {
+                    Some(default) => format!("{question} [{}]", output::terminal_line(default)),
+                    None => question.to_string(),
+                };
+                let typed = prompting(|| {
+                    dialoguer::Input::<String>::new()
+                        .with_prompt(&prompt)
+                        .allow_empty(true)
+                        .report(false)
+                        .interact_text_on(term)
+                })?;
+                let drawn = format!("{prompt}: {typed}");
+                (typed, drawn)
+            }
+            Reading::Secret => {
+                let typed = prompting(|| {
+                    dialoguer::Password::new()
+                        .with_prompt(question)
+                        .allow_empty_password(true)
+                        .report(false)
+                        .interact_on(term)
+                })?;
+                (typed, format!("{question}: "))
+            }
+        };
+        Ok((typed, rows(&drawn, self.columns())))
+    }
+
+    /// Prints `question: answer` (`[hidden]` for a secret) where the prompt was, the
+    /// answer on a line of its own when both do not fit; returns the rows printed.
+    fn record(&self, question: &str, reading: Reading<'_>, answer: &str) -> usize {
+        let answer = match reading {
+            Reading::Text { .. } => output::terminal_line(answer.trim()),
+            Reading::Secret => "[hidden]".to_string(),
+        };
+        let one_line = format!("{question}: {answer}");
+        let record = if console::measure_text_width(&one_line) <= self.text_width() {
+            one_line
+        } else {
+            format!("{question}:\n{answer}")
+        };
+        output::stderr_line("", &record);
+        record
+            .split('\n')
+            .map(|line| rows(line, self.columns()))
+            .sum()
+    }
+
+    /// Prints why an answer was refused (`error: ...`), wrapped; returns the rows printed.
+    fn refusal(&self, why: &str) -> usize {
+        let label = self.style(Style::new().red().bold()).apply_to("error:");
+        let text = format!("error: {}", output::terminal_text(why));
+        let mut printed = 0;
+        for (i, line) in wrap(&text, self.text_width()).iter().enumerate() {
+            match line.strip_prefix("error: ").filter(|_| i == 0) {
+                Some(rest) => output::stderr_line(&format!("{label} "), rest),
+                None => output::stderr_line("", line),
+            }
+            printed += rows(line, self.columns());
+        }
+        printed
     }
 
     /// Puts the cursor back (after Ctrl-C during a prompt or a spinner).
@@ -372,6 +506,66 @@ fn into_io(error: dialoguer::Error) -> std::io::Error {
     }
 }
 
+/// The widest line of prose and of a prompt's error: an 80-column terminal keeps every
+/// word whole (DESIGN.md §3 step 1).
+pub(crate) const TEXT_WIDTH: usize = 78;
+
+/// What a prompt's check makes of an answer (see [`Ui::ask`]).
+pub(crate) enum Check<T, E> {
+    /// Take it: this is what it stands for.
+    Accept(T),
+    /// Say why under the answer, and ask again.
+    Refuse(String),
+    /// Stop asking: the run cannot go on (a service could not be reached).
+    Stop(E),
+}
+
+impl<T, E> From<Result<T, String>> for Check<T, E> {
+    /// A value is accepted; a message refuses the answer.
+    fn from(checked: Result<T, String>) -> Check<T, E> {
+        match checked {
+            Ok(value) => Check::Accept(value),
+            Err(why) => Check::Refuse(why),
+        }
+    }
+}
+
+/// How a question is answered: a line of text (echoed), or a secret (hidden).
+#[derive(Debug, Clone, Copy)]
+enum Reading<'a> {
+    Text { default: Option<&'a str> },
+    Secret,
+}
+
+/// `text` broken at spaces into lines at most `width` columns wide, keeping its own line
+/// breaks (a run of spaces becomes one). A word wider than `width` (a long URL) gets a
+/// line of its own, whole.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ').filter(|word| !word.is_empty()) {
+            let wanted = console::measure_text_width(&line) + 1 + console::measure_text_width(word);
+            if !line.is_empty() && wanted > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// How many terminal rows a line of text takes in a terminal `columns` wide.
+fn rows(line: &str, columns: usize) -> usize {
+    console::measure_text_width(line)
+        .div_ceil(columns.max(1))
+        .max(1)
+}
+
 /// How many spinners of [`Ui::spinner`] are up: a slow request does not draw a second.
 static SPINNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -452,6 +646,53 @@ impl Drop for Spinner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_is_wrapped_at_spaces_keeping_its_own_line_breaks() {
+        assert_eq!(
+            wrap("one two three\nfour  five", 9),
+            ["one two", "three", "four five"]
+        );
+        // A word wider than the line stays whole, on a line of its own.
+        assert_eq!(
+            wrap("see https://example.okta.com/admin now", 10),
+            ["see", "https://example.okta.com/admin", "now"]
+        );
+        assert_eq!(wrap("", 10), [""]);
+    }
+
+    #[test]
+    fn rows_count_what_the_terminal_wraps() {
+        assert_eq!(rows("", 80), 1);
+        assert_eq!(rows(&"a".repeat(80), 80), 1);
+        assert_eq!(rows(&"a".repeat(81), 80), 2);
+        assert_eq!(
+            rows(&"日".repeat(41), 80),
+            2,
+            "wide characters take two columns"
+        );
+    }
+
+    proptest::proptest! {
+        /// Wrapping loses no word and cuts none: the words come back in order, and a
+        /// line is wider than the limit only when it is one word.
+        #[test]
+        fn wrapping_keeps_every_word_whole(
+            text in "[a-z ]{0,200}(\n[a-z ]{0,50})?",
+            width in 1usize..100,
+        ) {
+            let lines = wrap(&text, width);
+            proptest::prop_assert!(lines.len() >= text.split('\n').count());
+            let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(words(&lines.join(" ")), words(&text));
+            for line in &lines {
+                proptest::prop_assert!(
+                    line.len() <= width || !line.contains(' '),
+                    "{:?} is wider than {}", line, width
+                );
+            }
+        }
+    }
 
     #[test]
     fn auto_colour_reads_stderr_no_color_and_clicolor_force() {

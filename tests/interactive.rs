@@ -1,5 +1,5 @@
-//! The path a person takes: the real binary in a pseudo-terminal, answering the domain,
-//! token and confirmation prompts.
+//! The path a person takes: the real binary in a pseudo-terminal (80x24, as the pty is
+//! opened), answering the org, token and confirmation prompts.
 
 #![cfg(unix)]
 
@@ -89,7 +89,8 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
         text: String::new(),
     };
 
-    t.expect("Okta domain");
+    t.expect("Okta org id");
+    // A whole URL at the first question is the org: the base URL is not asked for.
     t.session.send_line(h.sandbox.okta_url()).unwrap();
     t.expect("Okta API token (");
     t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token");
@@ -100,6 +101,13 @@ fn answering_the_prompts_reaches_the_summary_without_echoing_tokens() {
 
     assert_eq!(code, 0, "terminal:\n{}", t.text);
     h.assert_no_secret_in(&t.text, "the terminal");
+    assert!(!t.text.contains("Base URL"), "{}", t.text);
+    assert!(
+        t.text
+            .contains("Okta API token of ada.admin@example.com, a super admin"),
+        "{}",
+        t.text
+    );
     assert!(t.text.contains("Okta API token     revoked"), "{}", t.text);
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), 1);
     assert!(h.token_revoked(&h.sandbox.super_admin_token()));
@@ -175,7 +183,7 @@ fn the_wizard_introduces_itself_and_refuses_a_bad_domain_before_any_token() {
     t.expect("super admin");
     t.expect(&format!("Apono: {}", h.sandbox.apono_url()));
     t.expect("--apono-url");
-    t.expect("Okta domain");
+    t.expect("Okta org id");
     t.session.send_line("http//127.0.0.1:36669").unwrap();
     t.expect("missing colon");
     // Asked again, not moved on to the token.
@@ -255,4 +263,226 @@ fn a_plan_that_deletes_an_app_defaults_to_no() {
         t.text
     );
     assert_eq!(h.sandbox.snapshot().okta.apps.len(), before);
+}
+
+/// `apono-okta connect` against the sandbox's Apono, in a pseudo-terminal, with nothing
+/// else given: the wizard asks for everything.
+fn spawn_wizard(h: &Harness, extra: &[String]) -> Transcript {
+    let mut args: Vec<String> = [
+        "connect",
+        "--apono-url",
+        &h.sandbox.apono_url(),
+        "--no-store",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend_from_slice(extra);
+    spawn(h, &args, &[])
+}
+
+#[test]
+fn an_org_id_then_enter_is_that_org_under_okta_com() {
+    let h = Harness::new();
+    let mut t = spawn_wizard(&h, &[]);
+    t.expect("Okta org id");
+    t.session.send_line("example").unwrap();
+    t.expect("Base URL (or oktapreview.com, okta-emea.com) [okta.com]: ");
+    t.session.send_line("").unwrap();
+    t.expect("Okta org: https://example.okta.com");
+    t.expect("Okta API token (");
+    // Stopped before a token: nothing is sent anywhere (example.okta.com included).
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    assert!(h.sandbox.exchanges().is_empty());
+}
+
+#[test]
+fn a_wrong_token_is_asked_for_again_before_the_next_question() {
+    let mut h = Harness::new();
+    let wrong_okta = h.secret("00WrongWrongWrongWrongWrongWrongWrongWrong");
+    let wrong_apono = h.secret("not-the-apono-token");
+    let mut t = spawn_wizard(&h, &["--okta-url".into(), h.sandbox.okta_url()]);
+    t.expect("Okta API token (");
+    // (Expected text is picked within a row: the binary wraps errors at spaces.)
+    t.type_secret_then_expect(&wrong_okta, "401 E0000011");
+    t.expect("Okta API token (");
+    assert!(!t.text.contains("Apono API token"), "{}", t.text);
+    t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token (");
+    t.type_secret_then_expect(&wrong_apono, "401 UNAUTHORIZED");
+    t.expect("Apono API token (");
+    assert!(!t.text.contains("Apply this plan?"), "{}", t.text);
+    t.type_secret_then_expect(&h.sandbox.apono_token(), "Apply this plan?");
+    t.session.send("y").unwrap();
+    t.expect("Connected");
+    assert_eq!(t.finish(), 0, "terminal:\n{}", t.text);
+    h.assert_no_secret_in(&t.text, "the terminal");
+    assert!(h.token_revoked(&h.sandbox.super_admin_token()));
+}
+
+#[test]
+fn a_read_only_admins_token_is_refused_at_the_prompt() {
+    let h = Harness::new();
+    let mut t = spawn_wizard(&h, &["--okta-url".into(), h.sandbox.okta_url()]);
+    t.expect("Okta API token (");
+    t.type_secret_then_expect(
+        &h.sandbox.read_only_admin_token(),
+        "super admin (holds READ_ONLY_ADMIN)",
+    );
+    t.expect("Okta API token (");
+    assert!(!t.text.contains("Apono API token"), "{}", t.text);
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    assert!(h.writes().is_empty());
+}
+
+#[test]
+fn refused_answers_and_long_errors_leave_nothing_stale_in_80_columns() {
+    let h = Harness::new();
+    let mut t = spawn_wizard(&h, &[]);
+    let size = t.session.get_process().get_window_size().unwrap();
+    assert_eq!(size, (80, 24), "the pty is 80 columns by 24 rows");
+    t.expect("Okta org id");
+    // Prompt and answer take three rows, the error two.
+    let long = format!("http//127.0.0.1:36669/{}", "abc/".repeat(30));
+    t.session.send_line(&long).unwrap();
+    t.expect("missing colon");
+    t.expect("Okta org id");
+    t.session.send_line("exa mple").unwrap();
+    t.expect("nor a domain or URL");
+    t.expect("Okta org id");
+    t.session.send_line(h.sandbox.okta_url()).unwrap();
+    t.expect("Okta API token (");
+    t.type_secret_then_expect(&h.sandbox.read_only_admin_token(), "READ_ONLY_ADMIN");
+    t.expect("Okta API token (");
+    t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token (");
+    let screen = Screen::of(&t.text);
+    t.session.send(ControlCode::EndOfText).unwrap();
+    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+
+    let shown = screen.join("\n");
+    for gone in ["abc/abc", "missing colon", "exa mple", "READ_ONLY_ADMIN"] {
+        assert!(
+            !shown.contains(gone),
+            "{gone:?} is still on screen:\n{shown}"
+        );
+    }
+    let count = |text: &str| screen.iter().filter(|row| row.contains(text)).count();
+    assert_eq!(count("Okta org id"), 1, "{shown}");
+    assert_eq!(count("Okta API token ("), 1, "{shown}");
+    assert_eq!(count("✓ Okta API token of"), 1, "{shown}");
+    // Every row was wrapped by the binary at a space, none by the terminal.
+    for row in &screen {
+        assert!(row.chars().count() <= 78, "{row:?}\n{shown}");
+    }
+    assert!(
+        screen
+            .join(" ")
+            .contains("two scope grants and a custom admin role that reads them"),
+        "{shown}"
+    );
+}
+
+/// What an 80-column terminal shows after `output`: a small emulator of what the
+/// binary's prompts and spinners send (text that wraps after the last column, CR, LF,
+/// backspace, cursor up, down, left and right, erase in line and below); other escapes
+/// are ignored. Rows past the 24th are kept (scrolled off, they stay in the list).
+struct Screen {
+    rows: Vec<Vec<char>>,
+    row: usize,
+    col: usize,
+    /// A character was written in the last column: the next one starts a new row.
+    wrap_next: bool,
+}
+
+impl Screen {
+    const COLUMNS: usize = 80;
+
+    /// The rows, trailing spaces trimmed.
+    fn of(output: &str) -> Vec<String> {
+        let mut screen = Screen {
+            rows: vec![Vec::new()],
+            row: 0,
+            col: 0,
+            wrap_next: false,
+        };
+        let mut chars = output.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\u{1b}' => screen.escape(&mut chars),
+                '\r' => screen.move_to(screen.row, 0),
+                '\n' => screen.move_to(screen.row + 1, screen.col),
+                '\u{8}' => screen.move_to(screen.row, screen.col.saturating_sub(1)),
+                c if c.is_control() => {}
+                c => screen.put(c),
+            }
+        }
+        screen
+            .rows
+            .iter()
+            .map(|row| row.iter().collect::<String>().trim_end().to_string())
+            .collect()
+    }
+
+    fn move_to(&mut self, row: usize, col: usize) {
+        self.row = row;
+        self.col = col.min(Self::COLUMNS - 1);
+        self.wrap_next = false;
+        while self.rows.len() <= self.row {
+            self.rows.push(Vec::new());
+        }
+    }
+
+    fn put(&mut self, c: char) {
+        if self.wrap_next {
+            self.move_to(self.row + 1, 0);
+        }
+        let row = &mut self.rows[self.row];
+        if row.len() <= self.col {
+            row.resize(self.col + 1, ' ');
+        }
+        row[self.col] = c;
+        if self.col + 1 == Self::COLUMNS {
+            self.wrap_next = true;
+        } else {
+            self.col += 1;
+        }
+    }
+
+    /// A CSI sequence (`ESC [ params final`); anything else after ESC is dropped.
+    fn escape(&mut self, chars: &mut std::str::Chars<'_>) {
+        if chars.next() != Some('[') {
+            return;
+        }
+        let mut params = String::new();
+        let Some(action) = chars.find(|c| {
+            let last = ('\u{40}'..='\u{7e}').contains(c);
+            if !last {
+                params.push(*c);
+            }
+            last
+        }) else {
+            return;
+        };
+        let n = params.parse::<usize>().unwrap_or(0);
+        let (row, col) = (self.row, self.col);
+        match action {
+            'A' => self.move_to(row.saturating_sub(n.max(1)), col),
+            'B' => self.move_to(row + n.max(1), col),
+            'C' => self.move_to(row, col + n.max(1)),
+            'D' => self.move_to(row, col.saturating_sub(n.max(1))),
+            'K' => {
+                let line = &mut self.rows[row];
+                match n {
+                    0 => line.truncate(col),
+                    1 => line.iter_mut().take(col + 1).for_each(|c| *c = ' '),
+                    _ => line.clear(),
+                }
+            }
+            'J' => {
+                self.rows[row].truncate(col);
+                self.rows.truncate(row + 1);
+            }
+            _ => {}
+        }
+    }
 }

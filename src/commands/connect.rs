@@ -10,12 +10,13 @@ use crate::settings;
 use crate::ui::{self, Ui};
 
 /// Runs `connect`. The inputs, prompts included, are resolved before the async runtime
-/// runs anything (a prompt blocks; it must not block a runtime thread).
+/// runs anything (a prompt blocks; it must not block a runtime thread); a token typed at
+/// a prompt is checked on it at once.
 pub(crate) fn run(args: Box<ConnectArgs>, cx: &Context) -> Result<Report, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
     let (settings, apono_token_source) =
-        settings::resolve_connect(&args, &env, store.as_ref(), &cx.ui)?;
+        settings::resolve_connect(&args, &env, store.as_ref(), &cx.ui, cx.runtime())?;
     cx.block_on(run_resolved(
         &args,
         &settings,

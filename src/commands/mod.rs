@@ -73,6 +73,12 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The async runtime, for what must run before the command's own async work (a
+    /// token typed at a prompt is checked at once).
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+    }
+
     /// Runs `work` on the runtime. A Ctrl-C ends it with [`Failure::interrupted`],
     /// unless the flow handles Ctrl-C itself (connect's undo: see
     /// [`crate::ui::flow_owns_interrupts`]), which then ends on its own terms.

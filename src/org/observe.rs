@@ -180,7 +180,7 @@ pub async fn role_in_use(
 
 /// The token's owner must hold `SUPER_ADMIN`: only a super admin can grant scopes and
 /// assign roles. Returns the owner's login.
-async fn super_admin_login(okta: &OktaClient) -> Result<String, Failure> {
+pub(crate) async fn super_admin_login(okta: &OktaClient) -> Result<String, Failure> {
     let me = okta.current_user().await?;
     let roles = okta.user_roles(&me.id).await?;
     let login = crate::output::server_text(me.profile.login.as_deref().unwrap_or(&me.id));
