@@ -232,25 +232,11 @@ pub enum OktaTokenNeed {
 
 /// Resolves the service inputs every command shares. Everything that needs no prompt
 /// is checked first (values, files, the environment), so a typo fails fast, before any
-/// prompt and before any network call; the prompts come last. A token typed at a prompt
-/// is checked by the preflight, as a given one is; [`resolve_service_checked`] checks it
-/// as soon as it is typed.
-pub fn resolve_service(
-    args: &ServiceArgs,
-    okta_token_need: OktaTokenNeed,
-    purpose: Purpose,
-    env: EnvLookup<'_>,
-    store: &dyn TokenStore,
-    ui: &Ui,
-) -> Result<ServiceSettings, Failure> {
-    resolve_service_checked(args, okta_token_need, purpose, env, store, ui, None)
-}
-
-/// [`resolve_service`], and with `runtime` (the one the command then runs on) each token
-/// typed at a prompt is checked before the next question (DESIGN.md §3 step 1): a token
-/// the service rejects is asked for again, and a service that cannot be reached stops
-/// the run. Tokens given otherwise (a flag, the environment, a file, the keyring) are
-/// left to the preflight.
+/// prompt and before any network call; the prompts come last. With `runtime` (the one the
+/// command then runs on) each token typed at a prompt is checked before the next
+/// question (DESIGN.md §3 step 1): a token the service rejects is asked for again, and a
+/// service that cannot be reached stops the run. Tokens given otherwise (a flag, the
+/// environment, a file, the keyring) are left to the preflight.
 pub(crate) fn resolve_service_checked(
     args: &ServiceArgs,
     okta_token_need: OktaTokenNeed,

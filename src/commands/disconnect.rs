@@ -188,7 +188,7 @@ pub(crate) fn run(args: &DisconnectArgs, cx: &Context) -> Result<DisconnectRepor
         &args.service,
         OktaTokenNeed::Required,
         Purpose::Disconnect,
-        &cx.ui,
+        cx,
     )?;
     let options = DisconnectOptions {
         dry_run: args.dry_run,

@@ -22,16 +22,18 @@ use crate::output;
 use crate::settings::{self, OktaTokenNeed, Purpose, ServiceSettings};
 use crate::ui::{Appearance, Ui};
 
-/// The service settings of `status` and `disconnect`, from the process environment.
+/// The service settings of `status` and `disconnect`, from the process environment; a
+/// token typed at a prompt is checked at once, on the command's runtime.
 pub(crate) fn resolve_service(
     args: &ServiceArgs,
     need: OktaTokenNeed,
     purpose: Purpose,
-    ui: &Ui,
+    cx: &Context,
 ) -> Result<ServiceSettings, Failure> {
     let env = settings::process_env;
     let store = settings::token_store(&env);
-    settings::resolve_service(args, need, purpose, &env, store.as_ref(), ui)
+    let runtime = Some(cx.runtime());
+    settings::resolve_service_checked(args, need, purpose, &env, store.as_ref(), &cx.ui, runtime)
 }
 
 /// The Apono client of `status` and `disconnect`.

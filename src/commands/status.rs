@@ -178,12 +178,8 @@ impl StatusReport {
 
 /// Runs `status`: resolves its settings, observes, judges.
 pub(crate) fn run(args: &StatusArgs, cx: &Context) -> Result<StatusReport, Failure> {
-    let service = super::resolve_service(
-        &args.service,
-        OktaTokenNeed::IfGiven,
-        Purpose::Status,
-        &cx.ui,
-    )?;
+    let service =
+        super::resolve_service(&args.service, OktaTokenNeed::IfGiven, Purpose::Status, cx)?;
     cx.block_on(status(&service, &cx.ui))
         .map_err(|f| service.apono_token_source.explain(f))
 }
