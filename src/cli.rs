@@ -9,9 +9,9 @@ use crate::help;
 
 /// The longest `--timeout`, in seconds: an hour per request is already generous, and
 /// the bound keeps `Instant + Duration` far from overflowing.
-pub const MAX_TIMEOUT_SECONDS: u64 = 3_600;
+pub(crate) const MAX_TIMEOUT_SECONDS: u64 = 3_600;
 /// The longest `--wait`, in seconds: a day.
-pub const MAX_WAIT_SECONDS: u64 = 86_400;
+pub(crate) const MAX_WAIT_SECONDS: u64 = 86_400;
 
 /// A number of seconds from 1 to `max`, for `--timeout` and `--wait`. Read as a signed
 /// number (with `allow_negative_numbers` on the flag), so `-1` gets the range message
@@ -23,7 +23,7 @@ fn seconds(max: u64) -> clap::builder::RangedI64ValueParser<u64> {
 
 /// `--version`: the version, then the commit, build date and target (`build.rs`).
 /// `-V` prints the version alone.
-pub const LONG_VERSION: &str = concat!(
+pub(crate) const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (",
     env!("APONO_OKTA_COMMIT"),
@@ -46,40 +46,40 @@ pub const LONG_VERSION: &str = concat!(
     propagate_version = true,
     after_help = help::after_help(None)
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub display: DisplayArgs,
+    pub(crate) display: DisplayArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// How stderr looks; global, so they go before or after the subcommand.
 #[derive(Debug, Args, Clone)]
-pub struct DisplayArgs {
+pub(crate) struct DisplayArgs {
     /// When to colour stderr: auto (a terminal, and NO_COLOR unset; CLICOLOR_FORCE forces it), always, never.
     #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
-    pub color: ColorWhen,
+    pub(crate) color: ColorWhen,
 
     /// Print only errors and the final summary (no progress, notes or warnings on stderr).
     #[arg(long, short = 'q', global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Also print one line per request on stderr: method, path, status, time, Okta's request id (never headers or bodies).
     #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// `--color WHEN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
+pub(crate) enum ColorWhen {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create (or rotate) the Okta service app and register it with Apono.
     #[command(after_help = help::after_help(Some("connect")))]
     Connect(Box<ConnectArgs>),
@@ -110,40 +110,40 @@ pub enum Command {
 
 /// Output and prompting, shared by the commands that talk to the services.
 #[derive(Debug, Args, Clone)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Print one JSON object on stdout instead of the text summary (also on failure).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Never prompt; a missing input is an error naming the flag to pass.
     #[arg(long)]
-    pub non_interactive: bool,
+    pub(crate) non_interactive: bool,
 }
 
 /// Where the two services are and how to authenticate: shared by every command that
 /// talks to them. The environment variables are read in [`crate::settings`], after the
 /// flags, so a flag always wins.
 #[derive(Debug, Args, Clone)]
-pub struct ServiceArgs {
+pub(crate) struct ServiceArgs {
     /// The Okta org URL, e.g. https://example.okta.com (an admin-console URL is accepted) [env: OKTA_URL].
     #[arg(long, value_name = "URL", conflicts_with_all = ["org_id", "base_url"])]
-    pub okta_url: Option<String>,
+    pub(crate) okta_url: Option<String>,
 
     /// The Okta org name, the `example` of example.okta.com [env: OKTA_ORG_NAME].
     #[arg(long, value_name = "NAME")]
-    pub org_id: Option<String>,
+    pub(crate) org_id: Option<String>,
 
     /// The Okta base domain, with --org-id [default: okta.com] [env: OKTA_BASE_URL].
     #[arg(long, value_name = "DOMAIN")]
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
 
     /// Read the Okta API token from this file (`-` for stdin). Default: $OKTA_API_TOKEN, else a hidden prompt (connect, disconnect; status never asks, and checks Okta only when a token is given).
     #[arg(long, value_name = "PATH")]
-    pub okta_api_token_file: Option<PathBuf>,
+    pub(crate) okta_api_token_file: Option<PathBuf>,
 
     /// Read the Apono API token from this file (`-` for stdin). Default: $APONO_API_TOKEN, $APONO_PERSONAL_TOKEN, the keyring, else a hidden prompt.
     #[arg(long, value_name = "PATH")]
-    pub apono_api_token_file: Option<PathBuf>,
+    pub(crate) apono_api_token_file: Option<PathBuf>,
 
     /// The Apono API base URL.
     #[arg(
@@ -151,25 +151,25 @@ pub struct ServiceArgs {
         value_name = "URL",
         env = "APONO_URL",
         hide_env_values = true,
-        default_value = "https://api.apono.io"
+        default_value = crate::apono::DEFAULT_API_URL
     )]
-    pub apono_url: String,
+    pub(crate) apono_url: String,
 
     /// Extra root certificates (PEM), for a corporate TLS proxy.
     #[arg(long, value_name = "FILE")]
-    pub ca_bundle: Option<PathBuf>,
+    pub(crate) ca_bundle: Option<PathBuf>,
 
     /// Use this Apono integration type instead of finding "Okta Directory" in the catalog.
     #[arg(long, value_name = "TYPE")]
-    pub apono_integration_type: Option<String>,
+    pub(crate) apono_integration_type: Option<String>,
 
     /// Which Apono integration is this org's, when several exist.
     #[arg(long, value_name = "ID")]
-    pub apono_integration_id: Option<String>,
+    pub(crate) apono_integration_id: Option<String>,
 
     /// The label of the Okta app (apps with this label are found and adopted).
     #[arg(long, value_name = "LABEL", default_value = crate::okta::DEFAULT_APP_LABEL)]
-    pub app_label: String,
+    pub(crate) app_label: String,
 
     /// Longest time, in seconds, one request to Okta or Apono may take (1 to 3600).
     #[arg(
@@ -179,57 +179,57 @@ pub struct ServiceArgs {
         allow_negative_numbers = true,
         value_parser = seconds(MAX_TIMEOUT_SECONDS)
     )]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
 }
 
 #[derive(Debug, Args)]
-pub struct ConnectArgs {
+pub(crate) struct ConnectArgs {
     #[command(flatten)]
-    pub service: ServiceArgs,
+    pub(crate) service: ServiceArgs,
 
     /// A standard admin role for the app's client instead of least privilege: one of Okta's standard role types (not CUSTOM), e.g. READ_ONLY_ADMIN [a re-run keeps the kind the app has].
     #[arg(long, value_name = "ROLE")]
-    pub admin_role: Option<String>,
+    pub(crate) admin_role: Option<String>,
 
     /// Least privilege, the default for a new connection: a custom role that reads users and groups and nothing else ("Apono Directory Reader" over the resource set "Apono Directory"). Moves an existing connection to it; stops before any write on an org that cannot use custom roles.
     #[arg(long, conflicts_with = "admin_role")]
-    pub least_privilege: bool,
+    pub(crate) least_privilege: bool,
 
     /// The Okta user attribute that holds a user's manager.
     #[arg(long, value_name = "ATTRIBUTE")]
-    pub manager_attribute: Option<String>,
+    pub(crate) manager_attribute: Option<String>,
 
     /// Set an Apono integration config parameter by id (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
-    pub apono_config: Vec<String>,
+    pub(crate) apono_config: Vec<String>,
 
     /// The name of a new Apono integration [default: "Okta <domain>"].
     #[arg(long, value_name = "NAME")]
-    pub apono_integration_name: Option<String>,
+    pub(crate) apono_integration_name: Option<String>,
 
     /// Apono's public key as a JWK or JWKS JSON file (default: the key Apono publishes).
     #[arg(long, value_name = "FILE")]
-    pub apono_jwk_file: Option<PathBuf>,
+    pub(crate) apono_jwk_file: Option<PathBuf>,
 
     /// Do not revoke the Okta API token at the end.
     #[arg(long)]
-    pub keep_api_token: bool,
+    pub(crate) keep_api_token: bool,
 
     /// Leave apps with the same label that Apono does not use.
     #[arg(long)]
-    pub keep_orphans: bool,
+    pub(crate) keep_orphans: bool,
 
     /// Converge the existing app in place (repair) instead of creating a new one (rotate).
     #[arg(long)]
-    pub reuse_app: bool,
+    pub(crate) reuse_app: bool,
 
     /// Show the plan and stop; write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Do not ask for confirmation before writing.
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     /// Longest wait, in seconds, for Apono to report the integration Active (1 to 86400).
     #[arg(
@@ -239,98 +239,98 @@ pub struct ConnectArgs {
         allow_negative_numbers = true,
         value_parser = seconds(MAX_WAIT_SECONDS)
     )]
-    pub wait: u64,
+    pub(crate) wait: u64,
 
     /// Do not wait for Apono (then no app is retired and the token is not revoked).
     #[arg(long, conflicts_with = "wait")]
-    pub no_wait: bool,
+    pub(crate) no_wait: bool,
 
     /// Do not store the Apono token in the OS keyring.
     #[arg(long)]
-    pub no_store: bool,
+    pub(crate) no_store: bool,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
-    pub service: ServiceArgs,
+    pub(crate) service: ServiceArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct DisconnectArgs {
+pub(crate) struct DisconnectArgs {
     #[command(flatten)]
-    pub service: ServiceArgs,
+    pub(crate) service: ServiceArgs,
 
     /// Do not revoke the Okta API token at the end.
     #[arg(long)]
-    pub keep_api_token: bool,
+    pub(crate) keep_api_token: bool,
 
     /// Show what would be deleted and stop.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Do not ask for confirmation before deleting.
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to print completions for.
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct LogoutArgs {
+pub(crate) struct LogoutArgs {
     /// The Apono API base URL whose stored token to forget (the keyring account is its host).
     #[arg(
         long,
         value_name = "URL",
         env = "APONO_URL",
         hide_env_values = true,
-        default_value = "https://api.apono.io"
+        default_value = crate::apono::DEFAULT_API_URL
     )]
-    pub apono_url: String,
+    pub(crate) apono_url: String,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// The subcommand whose page to print (e.g. `connect`); none prints the top page.
     #[arg(value_name = "COMMAND", conflicts_with = "dir")]
-    pub command: Option<String>,
+    pub(crate) command: Option<String>,
 
     /// Write every page into this directory (apono-okta.1, apono-okta-connect.1, ...).
     #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Then connect again with a fresh token: a rotation (a new app; the previous one deleted).
     #[arg(long)]
-    pub rotate: bool,
+    pub(crate) rotate: bool,
 
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[cfg(feature = "sandbox")]
 #[derive(Debug, Args)]
-pub struct SandboxArgs {
+pub(crate) struct SandboxArgs {
     /// Make the sandbox org's clientPrivilegesSetting true.
     #[arg(long)]
-    pub client_privileges: bool,
+    pub(crate) client_privileges: bool,
 }

@@ -8,7 +8,7 @@ use crate::http::{ApiError, ClientError, ServiceName};
 
 /// The documented exit codes (README, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitKind {
+pub(crate) enum ExitKind {
     /// 0: success.
     Success,
     /// 1: anything not covered below.
@@ -33,7 +33,7 @@ pub enum ExitKind {
 }
 
 impl ExitKind {
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             ExitKind::Success => 0,
             ExitKind::Unexpected => 1,
@@ -53,7 +53,7 @@ impl ExitKind {
 /// that turns it into an exit code, and a service's error keeps its [`ApiError`] (so a
 /// 401 from Okta is exit 3 and from Apono exit 4 however deep it was raised).
 #[derive(Debug)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// A service answered with an error, or could not be reached.
     Api(Box<ApiError>),
     /// An HTTP client could not be set up (a URL the https rule refuses, a bad
@@ -78,7 +78,7 @@ pub enum Cause {
 
 impl Cause {
     /// The exit code's kind (DESIGN.md §3, "Exit codes").
-    pub fn exit_kind(&self) -> ExitKind {
+    pub(crate) fn exit_kind(&self) -> ExitKind {
         match self {
             Cause::Api(e) if e.is_unreachable() => ExitKind::Unreachable,
             Cause::Api(e) => match (e.service(), e.is_auth_rejection()) {
@@ -117,17 +117,17 @@ impl Cause {
 
 /// A failed command: why, the message, hints, and the undo report.
 #[derive(Debug)]
-pub struct Failure {
-    pub cause: Cause,
-    pub message: String,
+pub(crate) struct Failure {
+    pub(crate) cause: Cause,
+    pub(crate) message: String,
     /// `hint: ...` lines: what to do next.
-    pub hints: Vec<String>,
+    pub(crate) hints: Vec<String>,
     /// What this run created or changed and then put back.
-    pub undone: Vec<String>,
+    pub(crate) undone: Vec<String>,
     /// What the undo could not put back.
-    pub left_behind: Vec<String>,
+    pub(crate) left_behind: Vec<String>,
     /// A second Ctrl-C stopped the undo: exit 130 even with something left behind.
-    pub interrupted_undo: bool,
+    pub(crate) interrupted_undo: bool,
 }
 
 impl Failure {
@@ -143,53 +143,53 @@ impl Failure {
     }
 
     /// A usage error or a missing input (exit 2).
-    pub fn usage(message: impl Into<String>) -> Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::Usage, message)
     }
 
     /// The Okta token's owner lacks the privileges (exit 3).
-    pub fn okta_privileges(message: impl Into<String>) -> Failure {
+    pub(crate) fn okta_privileges(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::OktaPrivileges, message)
     }
 
     /// Apono reported the integration unhealthy, or the wait ran out (exit 5).
-    pub fn unhealthy(message: impl Into<String>) -> Failure {
+    pub(crate) fn unhealthy(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::Unhealthy, message)
     }
 
     /// Another run changed the org (exit 7).
-    pub fn concurrent_change(message: impl Into<String>) -> Failure {
+    pub(crate) fn concurrent_change(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::ConcurrentChange, message)
     }
 
     /// Ctrl-C (exit 130).
-    pub fn interrupted(message: impl Into<String>) -> Failure {
+    pub(crate) fn interrupted(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::Interrupted, message)
     }
 
     /// The user said no at a confirmation: like Ctrl-C, exit 130. The message is a
     /// sentence of its own ("Cancelled: nothing was changed."), not an error.
-    pub fn cancelled(what_happened: &str) -> Failure {
+    pub(crate) fn cancelled(what_happened: &str) -> Failure {
         Failure::with_cause(Cause::Cancelled, format!("Cancelled: {what_happened}."))
     }
 
     /// The user said no at a confirmation ([`Failure::cancelled`]).
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         matches!(self.cause, Cause::Cancelled)
     }
 
     /// Anything else (exit 1).
-    pub fn unexpected(message: impl Into<String>) -> Failure {
+    pub(crate) fn unexpected(message: impl Into<String>) -> Failure {
         Failure::with_cause(Cause::Unexpected, message)
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Failure {
         self.hints.push(hint.into());
         self
     }
 
     /// The one JSON object of a failed command (`--json`).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "result": "failed",
             "exit_code": self.exit_code(),
@@ -201,7 +201,7 @@ impl Failure {
 
     /// The exit code: 130 when a Ctrl-C stopped the undo, else 6 whenever something is
     /// left behind, else the cause's.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if self.interrupted_undo {
             ExitKind::Interrupted.code()
         } else if self.left_behind.is_empty() {

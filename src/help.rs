@@ -7,9 +7,9 @@ use crate::error::ExitKind;
 
 /// One example: what it does, then the command line.
 #[derive(Debug, Clone, Copy)]
-pub struct Example {
-    pub what: &'static str,
-    pub command: &'static str,
+pub(crate) struct Example {
+    pub(crate) what: &'static str,
+    pub(crate) command: &'static str,
 }
 
 const fn example(what: &'static str, command: &'static str) -> Example {
@@ -118,7 +118,7 @@ const TOP: &[Example] = &[
 ];
 
 /// The examples of a subcommand (`None`: the top-level command).
-pub fn examples(command: Option<&str>) -> &'static [Example] {
+pub(crate) fn examples(command: Option<&str>) -> &'static [Example] {
     match command {
         None => TOP,
         Some("connect") => CONNECT,
@@ -134,7 +134,7 @@ pub fn examples(command: Option<&str>) -> &'static [Example] {
 }
 
 /// The exit codes every command uses, with what each means (DESIGN.md §3).
-pub const EXIT_STATUS: &[(ExitKind, &str)] = &[
+pub(crate) const EXIT_STATUS: &[(ExitKind, &str)] = &[
     (ExitKind::Success, "success"),
     (
         ExitKind::Unexpected,
@@ -169,7 +169,7 @@ pub const EXIT_STATUS: &[(ExitKind, &str)] = &[
 ];
 
 /// The environment variables the tool reads, with what each is for.
-pub const ENVIRONMENT: &[(&str, &str)] = &[
+pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "OKTA_API_TOKEN",
         "the Okta API token of a super admin (never a flag); revoked at the end of connect",
@@ -200,7 +200,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
 const HELP_WIDTH: usize = 78;
 
 /// The text under a command's `--help`: its examples, then where the rest is.
-pub fn after_help(command: Option<&str>) -> String {
+pub(crate) fn after_help(command: Option<&str>) -> String {
     let mut text = String::from("Examples:\n");
     for example in examples(command) {
         text.push_str(&format!("  # {}\n", example.what));

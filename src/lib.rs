@@ -14,18 +14,18 @@
 
 pub mod apono;
 mod argv;
-pub mod cli;
-pub mod commands;
-pub mod connect;
-pub mod error;
-pub mod help;
+mod cli;
+mod commands;
+mod connect;
+mod error;
+mod help;
 pub mod http;
 pub mod okta;
-pub mod org;
-pub mod output;
-pub mod secret;
-pub mod settings;
-pub mod ui;
+mod org;
+mod output;
+mod secret;
+mod settings;
+mod ui;
 
 use std::ffi::OsString;
 

@@ -22,18 +22,18 @@ use serde_json::Value;
 use crate::secret;
 
 /// Server text (an error summary, a cause, a name) is cut at this many bytes.
-pub const MAX_SERVER_TEXT: usize = 1024;
+pub(crate) const MAX_SERVER_TEXT: usize = 1024;
 
 /// An error's causes beyond this many are counted, not shown.
-pub const MAX_CAUSES: usize = 10;
+pub(crate) const MAX_CAUSES: usize = 10;
 
 /// A line longer than this is cut at the edge, whatever it holds: a message can carry
 /// several pieces of server text, each already cut to [`MAX_SERVER_TEXT`].
-pub const MAX_LINE: usize = 16 * 1024;
+pub(crate) const MAX_LINE: usize = 16 * 1024;
 
 /// Whether `c` is a control character (C0, DEL, C1) or a bidirectional control
 /// (Unicode's `Bidi_Control`): none may reach a terminal from outside.
-pub fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
@@ -43,7 +43,7 @@ fn is_bidi_control(c: char) -> bool {
 
 /// `text` as it may appear on a terminal: every control and bidirectional character
 /// (newlines included) replaced with a visible escape: `\x1b`, `\n`, `\u{202e}`.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         push_escaped(&mut out, c);
@@ -68,7 +68,7 @@ fn push_escaped(out: &mut String, c: char) {
 
 /// `text` cut to at most `limit` bytes (on a character boundary), with what was cut
 /// said at the end.
-pub fn cut(text: &str, limit: usize) -> String {
+pub(crate) fn cut(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_string();
     }
@@ -83,7 +83,7 @@ pub fn cut(text: &str, limit: usize) -> String {
 /// survives it), on one line (line breaks become spaces, so no line of ours can be
 /// forged), trimmed, and cut to [`MAX_SERVER_TEXT`]. Control characters stay for the
 /// edge to escape.
-pub fn server_text(text: &str) -> String {
+pub(crate) fn server_text(text: &str) -> String {
     let one_line: String = secret::redact(text)
         .trim()
         .chars()
@@ -94,7 +94,7 @@ pub fn server_text(text: &str) -> String {
 
 /// Several pieces of server text (an error's causes): at most [`MAX_CAUSES`], each
 /// through [`server_text`], joined with `; `, and how many more there were.
-pub fn server_causes<'a>(causes: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn server_causes<'a>(causes: impl IntoIterator<Item = &'a str>) -> String {
     let mut shown = Vec::new();
     let mut more = 0usize;
     for cause in causes {
@@ -112,13 +112,13 @@ pub fn server_causes<'a>(causes: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// One line for a terminal: redacted, cut to [`MAX_LINE`], control characters escaped.
-pub fn terminal_line(line: &str) -> String {
+pub(crate) fn terminal_line(line: &str) -> String {
     escape(&cut(&secret::redact(line), MAX_LINE))
 }
 
 /// Several lines for a terminal, each through [`terminal_line`]; the line breaks are
 /// the message's own.
-pub fn terminal_text(text: &str) -> String {
+pub(crate) fn terminal_text(text: &str) -> String {
     text.split('\n')
         .map(terminal_line)
         .collect::<Vec<_>>()
@@ -129,7 +129,7 @@ pub fn terminal_text(text: &str) -> String {
 /// are), every string redacted and cut to [`MAX_LINE`], and the characters a terminal
 /// would act on written as `\uXXXX` (serde_json escapes C0 itself; DEL, C1 and the
 /// bidirectional controls are escaped here).
-pub fn json_text(value: &Value) -> String {
+pub(crate) fn json_text(value: &Value) -> String {
     let mut value = value.clone();
     scrub_strings(&mut value);
     let serialized = value.to_string();
@@ -158,13 +158,13 @@ fn scrub_strings(value: &mut Value) {
 static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Says whether this run prints `--json`.
-pub fn set_json(on: bool) {
+pub(crate) fn set_json(on: bool) {
     JSON.store(on, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Ends the process for a Ctrl-C that came where nothing else handles it (at a prompt):
 /// the line on stderr, the failure object with `--json`, exit 130.
-pub fn exit_interrupted() -> ! {
+pub(crate) fn exit_interrupted() -> ! {
     stderr_line("\n", "interrupted");
     if JSON.load(std::sync::atomic::Ordering::SeqCst) {
         print_json(&crate::error::Failure::interrupted("interrupted").to_json());
@@ -173,18 +173,18 @@ pub fn exit_interrupted() -> ! {
 }
 
 /// Prints a command's human output on stdout, through [`terminal_text`].
-pub fn print_text(text: &str) {
+pub(crate) fn print_text(text: &str) {
     print_raw(&terminal_text(text));
 }
 
 /// Prints the one JSON object of `--json` on stdout, through [`json_text`].
-pub fn print_json(value: &Value) {
+pub(crate) fn print_json(value: &Value) {
     print_raw(&json_text(value));
 }
 
 /// Prints text that is all ours (a completion script, a man page) on stdout as it is;
 /// a closed pipe (`| head`) is not an error.
-pub fn print_raw(text: &str) {
+pub(crate) fn print_raw(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
@@ -192,7 +192,7 @@ pub fn print_raw(text: &str) {
 
 /// Writes one line on stderr: `prefix` is ours (a styled label, indentation) and goes
 /// out as it is; `message` goes through [`terminal_text`].
-pub fn stderr_line(prefix: &str, message: &str) {
+pub(crate) fn stderr_line(prefix: &str, message: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{prefix}{}", terminal_text(message));
 }

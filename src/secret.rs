@@ -18,10 +18,10 @@ use std::time::Duration;
 
 /// The longest token accepted, in bytes after trimming. Okta and Apono tokens are far
 /// shorter; the bound keeps a wrong file (or `/dev/zero`) from becoming a header.
-pub const MAX_SECRET_LEN: usize = 4 * 1024;
+pub(crate) const MAX_SECRET_LEN: usize = 4 * 1024;
 
 /// What [`redact`] puts in place of a secret.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Every secret value this process accepted, for [`redact`]. Bounded: a handful of
 /// tokens of at most [`MAX_SECRET_LEN`] bytes each, never a value twice.
@@ -45,7 +45,7 @@ fn remember(value: &str) {
 }
 
 /// `text` with every secret this process accepted replaced by `[redacted]`.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
     known.iter().fold(text.to_string(), |text, secret| {
         text.replace(secret.as_str(), REDACTED)
@@ -54,11 +54,11 @@ pub fn redact(text: &str) -> String {
 
 /// A secret string whose `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 /// Why a secret value was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum SecretError {
+pub(crate) enum SecretError {
     #[error("{what} is empty")]
     Empty { what: String },
     #[error(
@@ -79,7 +79,7 @@ impl Secret {
     /// visible ASCII. `what` names the secret in the error ("the Okta API token from
     /// OKTA_API_TOKEN"); the error never holds the value. An accepted value is
     /// remembered for [`redact`].
-    pub fn parse(raw: &str, what: &str) -> Result<Secret, SecretError> {
+    pub(crate) fn parse(raw: &str, what: &str) -> Result<Secret, SecretError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(SecretError::Empty {
@@ -107,7 +107,7 @@ impl Secret {
     }
 
     /// The value itself. Each call marks a place where the secret leaves the wrapper.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -125,7 +125,7 @@ impl fmt::Display for Secret {
 }
 
 /// The keyring service name under which the Apono token is stored.
-pub const KEYRING_SERVICE: &str = "apono-okta";
+pub(crate) const KEYRING_SERVICE: &str = "apono-okta";
 
 /// How long any one keyring call may take before it is given up on. A headless Linux
 /// box can hang on D-Bus; the tool must carry on without the keyring rather than wait.
@@ -133,7 +133,7 @@ const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Where the Apono token is kept between runs. A trait so tests and CI can swap the
 /// OS keyring for nothing at all (`APONO_OKTA_KEYRING=none`).
-pub trait TokenStore: Send + Sync {
+pub(crate) trait TokenStore: Send + Sync {
     /// The token stored for this Apono API host, if any.
     fn load(&self, account: &str) -> Result<Option<Secret>, KeyringError>;
     /// Stores the token for this Apono API host.
@@ -146,7 +146,7 @@ pub trait TokenStore: Send + Sync {
 /// keyring turned off is the user's choice (nothing to say, except to `logout`); one
 /// that is not there is said once a run; an error of the keyring itself each time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyringError {
+pub(crate) enum KeyringError {
     /// Turned off (`APONO_OKTA_KEYRING=none`): not tried.
     #[error("{0}")]
     Off(String),
@@ -163,7 +163,7 @@ pub enum KeyringError {
 impl KeyringError {
     /// Whether this error is news to the user: not a keyring turned off on purpose, nor
     /// an unavailable keyring already reported this run.
-    pub fn is_news(&self) -> bool {
+    pub(crate) fn is_news(&self) -> bool {
         match self {
             KeyringError::Off(_) => false,
             KeyringError::Unavailable { first, .. } => *first,
@@ -173,7 +173,7 @@ impl KeyringError {
 
     /// Why, without the way out that [`Display`](std::fmt::Display) adds to an
     /// unavailable keyring ("no Secret Service, Keychain or Credential Manager answered").
-    pub fn reason(&self) -> &str {
+    pub(crate) fn reason(&self) -> &str {
         match self {
             KeyringError::Off(reason)
             | KeyringError::Unavailable { reason, .. }
@@ -196,11 +196,11 @@ const NO_KEYRING_ANSWERED: &str = "no Secret Service, Keychain or Credential Man
 /// The OS keyring (Keychain, Credential Manager, Secret Service), every call bounded in
 /// time. Once it could not be reached, it is not tried again in this run (see
 /// [`UNREACHABLE`]).
-pub struct OsKeyring;
+pub(crate) struct OsKeyring;
 
 /// No keyring at all: loads nothing, refuses to store and says why.
-pub struct NoKeyring {
-    pub reason: String,
+pub(crate) struct NoKeyring {
+    pub(crate) reason: String,
 }
 
 impl TokenStore for NoKeyring {

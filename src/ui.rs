@@ -20,29 +20,29 @@ use crate::secret::Secret;
 
 /// How stderr should look, decided once from the flags and the environment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Appearance {
+pub(crate) struct Appearance {
     /// Colour the labels (`error:`, `warning:`, `hint:`, `✓`).
-    pub color: bool,
+    pub(crate) color: bool,
     /// `--quiet`: only errors, hints and prompts; no progress, notes or warnings.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// `--verbose`: request lines on stderr, so no spinner to draw over them.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// What a command warns about: each warning is shown on stderr as it happens (through
 /// the [`Ui`]) and kept, in order, for the command's report (`warnings` in `--json`).
 /// The report owns its warnings; the terminal only shows them.
 #[derive(Debug, Default)]
-pub struct Warnings(Mutex<Vec<String>>);
+pub(crate) struct Warnings(Mutex<Vec<String>>);
 
 impl Warnings {
     /// Warnings shown already (while the inputs were resolved), kept for the report.
-    pub fn already_shown(shown: Vec<String>) -> Warnings {
+    pub(crate) fn already_shown(shown: Vec<String>) -> Warnings {
         Warnings(Mutex::new(shown))
     }
 
     /// Shows `message` now and keeps it for the report.
-    pub fn warn(&self, ui: &Ui, message: impl Into<String>) {
+    pub(crate) fn warn(&self, ui: &Ui, message: impl Into<String>) {
         let message = message.into();
         ui.warn(&message);
         self.0
@@ -52,14 +52,14 @@ impl Warnings {
     }
 
     /// The warnings so far, in order.
-    pub fn list(&self) -> Vec<String> {
+    pub(crate) fn list(&self) -> Vec<String> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
 /// Whether to colour stderr when `--color auto`: stderr is a terminal and `NO_COLOR` is
 /// unset or empty, unless `CLICOLOR_FORCE` is set to anything but `0`.
-pub fn auto_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+pub(crate) fn auto_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
     if env("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
         return true;
     }
@@ -67,12 +67,12 @@ pub fn auto_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>
 }
 
 /// Whether stderr is a terminal.
-pub fn stderr_is_terminal() -> bool {
+pub(crate) fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
 /// The terminal side of a run.
-pub struct Ui {
+pub(crate) struct Ui {
     appearance: Appearance,
     stderr_is_terminal: bool,
     can_prompt: bool,
@@ -80,7 +80,7 @@ pub struct Ui {
 
 impl Ui {
     /// `non_interactive`: `--non-interactive` (or `CI`-style use): never prompt.
-    pub fn new(non_interactive: bool, appearance: Appearance) -> Ui {
+    pub(crate) fn new(non_interactive: bool, appearance: Appearance) -> Ui {
         let stderr_is_terminal = stderr_is_terminal();
         let stdin_is_terminal = std::io::stdin().is_terminal();
         show_slow_requests(appearance, stderr_is_terminal);
@@ -92,7 +92,7 @@ impl Ui {
     }
 
     /// Prompts are allowed: stdin and stderr are terminals and `--non-interactive` is off.
-    pub fn can_prompt(&self) -> bool {
+    pub(crate) fn can_prompt(&self) -> bool {
         self.can_prompt
     }
 
@@ -107,19 +107,19 @@ impl Ui {
     }
 
     /// `--quiet`: progress, notes and warnings are not printed.
-    pub fn is_quiet(&self) -> bool {
+    pub(crate) fn is_quiet(&self) -> bool {
         self.appearance.quiet
     }
 
     /// A plain progress line.
-    pub fn info(&self, message: &str) {
+    pub(crate) fn info(&self, message: &str) {
         if !self.is_quiet() {
             output::stderr_line("", message);
         }
     }
 
     /// A step that finished.
-    pub fn done(&self, message: &str) {
+    pub(crate) fn done(&self, message: &str) {
         if self.is_quiet() {
             return;
         }
@@ -128,7 +128,7 @@ impl Ui {
     }
 
     /// A heading ("Plan for example.okta.com").
-    pub fn heading(&self, message: &str) {
+    pub(crate) fn heading(&self, message: &str) {
         if self.is_quiet() {
             return;
         }
@@ -138,7 +138,7 @@ impl Ui {
 
     /// A warning, printed now (unless `--quiet`). A command's report keeps its own
     /// (see [`Warnings`]).
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         if !self.is_quiet() {
             let label = self
                 .style(Style::new().yellow().bold())
@@ -148,19 +148,19 @@ impl Ui {
     }
 
     /// An error line (the final failure message).
-    pub fn error(&self, message: &str) {
+    pub(crate) fn error(&self, message: &str) {
         let label = self.style(Style::new().red().bold()).apply_to("error:");
         output::stderr_line(&format!("{label} "), message);
     }
 
     /// A `hint: ...` line.
-    pub fn hint(&self, message: &str) {
+    pub(crate) fn hint(&self, message: &str) {
         let label = self.style(Style::new().cyan()).apply_to("hint:");
         output::stderr_line(&format!("{label} "), message);
     }
 
     /// A spinner on a terminal; on anything else one plain line, and nothing more.
-    pub fn spinner(&self, message: &str) -> Spinner {
+    pub(crate) fn spinner(&self, message: &str) -> Spinner {
         if self.is_quiet() {
             return Spinner::none();
         }
@@ -176,7 +176,7 @@ impl Ui {
     }
 
     /// Asks yes/no; `default` on Enter. Only call when [`Ui::can_prompt`].
-    pub fn confirm(&self, question: &str, default: bool) -> std::io::Result<bool> {
+    pub(crate) fn confirm(&self, question: &str, default: bool) -> std::io::Result<bool> {
         prompting(|| {
             dialoguer::Confirm::new()
                 .with_prompt(output::terminal_text(question))
@@ -187,7 +187,7 @@ impl Ui {
 
     /// Asks yes/no and turns a no into [`Failure::cancelled`] saying `if_no` (what
     /// stays as it was). Only call when [`Ui::can_prompt`].
-    pub fn confirm_or_cancel(
+    pub(crate) fn confirm_or_cancel(
         &self,
         question: &str,
         default: bool,
@@ -203,7 +203,7 @@ impl Ui {
     /// Prose (the wizard's introduction, a note): on a terminal, wrapped at spaces to fit
     /// it, at most [`TEXT_WIDTH`] columns, so no word is cut at the edge; `\n` starts a
     /// new line. Elsewhere (a log) as it is.
-    pub fn prose(&self, text: &str) {
+    pub(crate) fn prose(&self, text: &str) {
         if self.is_quiet() {
             return;
         }
@@ -366,7 +366,7 @@ impl Ui {
     }
 
     /// Puts the cursor back (after Ctrl-C during a prompt or a spinner).
-    pub fn restore_terminal(&self) {
+    pub(crate) fn restore_terminal(&self) {
         if self.stderr_is_terminal {
             let _ = Term::stderr().show_cursor();
         }
@@ -380,7 +380,7 @@ static FLOW_OWNS_INTERRUPTS: AtomicBool = AtomicBool::new(false);
 
 /// Says that from now on the running flow handles Ctrl-C itself (connect and demo undo
 /// their work, then exit 130); only a Ctrl-C at a prompt still ends the process at once.
-pub fn flow_owns_interrupts() {
+pub(crate) fn flow_owns_interrupts() {
     FLOW_OWNS_INTERRUPTS.store(true, Ordering::SeqCst);
 }
 
@@ -389,10 +389,10 @@ pub fn flow_owns_interrupts() {
 static EDGE_LISTENS: AtomicBool = AtomicBool::new(false);
 
 /// While it lives, the edge handles Ctrl-C (see [`EDGE_LISTENS`]).
-pub struct EdgeListens;
+pub(crate) struct EdgeListens;
 
 impl EdgeListens {
-    pub fn start() -> EdgeListens {
+    pub(crate) fn start() -> EdgeListens {
         EDGE_LISTENS.store(true, Ordering::SeqCst);
         EdgeListens
     }
@@ -405,7 +405,7 @@ impl Drop for EdgeListens {
 }
 
 /// Whether the running flow handles Ctrl-C itself (see [`flow_owns_interrupts`]).
-pub fn flow_handles_interrupts() -> bool {
+pub(crate) fn flow_handles_interrupts() -> bool {
     FLOW_OWNS_INTERRUPTS.load(Ordering::SeqCst)
 }
 
@@ -429,7 +429,7 @@ fn prompting<T>(prompt: impl FnOnce() -> dialoguer::Result<T>) -> std::io::Resul
 
 /// Makes Ctrl-C exit 130 from now on, outside a flow that handles it itself (see
 /// [`prompting`]). Prompts call it; call it earlier to cover what is printed before one.
-pub fn watch_interrupts() {
+pub(crate) fn watch_interrupts() {
     static WATCHER: std::sync::Once = std::sync::Once::new();
     WATCHER.call_once(|| {
         let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -492,7 +492,7 @@ impl Interrupts {
 }
 
 /// A prompt that could not be answered; Ctrl-C at a prompt is an interruption (130).
-pub fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
+pub(crate) fn prompt_failure(error: std::io::Error, what: &str) -> Failure {
     if error.kind() == std::io::ErrorKind::Interrupted {
         Failure::interrupted("interrupted")
     } else {
@@ -605,7 +605,7 @@ fn show_slow_requests(appearance: Appearance, stderr_is_terminal: bool) {
 }
 
 /// A running spinner; [`Spinner::finish`] clears it.
-pub struct Spinner {
+pub(crate) struct Spinner {
     bar: Option<ProgressBar>,
     /// Counted in [`SPINNERS`] (a spinner of [`Ui::spinner`]).
     counted: bool,
@@ -620,14 +620,14 @@ impl Spinner {
     }
 
     /// Updates the message.
-    pub fn set_message(&self, message: &str) {
+    pub(crate) fn set_message(&self, message: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(output::terminal_line(message));
         }
     }
 
     /// Clears the spinner.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         drop(self);
     }
 }

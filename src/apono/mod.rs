@@ -2,7 +2,7 @@
 //!
 //! It knows the API base URL and the personal API token and nothing of prompts or plans.
 
-pub mod models;
+pub(crate) mod models;
 
 use std::collections::HashSet;
 
@@ -14,13 +14,13 @@ use crate::http::{
     ApiClient, ApiError, Auth, ClientError, HttpSettings, Page, ServiceName, path_segment,
 };
 use crate::secret::Secret;
-pub use models::{CatalogEntry, CatalogParam, Integration, IntegrationStatus};
+pub(crate) use models::{CatalogEntry, Integration, IntegrationStatus};
 
 /// The default Apono API base URL.
-pub const DEFAULT_API_URL: &str = "https://api.apono.io";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.apono.io";
 
 /// The catalog entry this tool registers.
-pub const OKTA_DIRECTORY: &str = "Okta Directory";
+pub(crate) const OKTA_DIRECTORY: &str = "Okta Directory";
 
 /// Apono's public key (a JWK), the one its Terraform module puts on the app; Apono
 /// holds the private half. `--apono-jwk-file` overrides it.
@@ -33,12 +33,12 @@ pub fn public_jwk() -> Value {
 
 /// A client for the Apono public API.
 #[derive(Debug, Clone)]
-pub struct AponoClient {
+pub(crate) struct AponoClient {
     api: ApiClient,
 }
 
 impl AponoClient {
-    pub fn new(
+    pub(crate) fn new(
         base: Url,
         token: Secret,
         settings: &HttpSettings,
@@ -53,7 +53,7 @@ impl AponoClient {
     /// server that ignores `offset` does; one that answers the first page again is
     /// stopped there with the entries read so far, as this tool always did (the offsets
     /// themselves only grow, so they cannot loop).
-    pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, ApiError> {
+    pub(crate) async fn catalog(&self) -> Result<Vec<CatalogEntry>, ApiError> {
         const PATH: &str = "/api/v2/integrations-catalog";
         let mut seen_types = HashSet::new();
         self.api
@@ -88,7 +88,10 @@ impl AponoClient {
     }
 
     /// One catalog entry by type.
-    pub async fn catalog_entry(&self, integration_type: &str) -> Result<CatalogEntry, ApiError> {
+    pub(crate) async fn catalog_entry(
+        &self,
+        integration_type: &str,
+    ) -> Result<CatalogEntry, ApiError> {
         self.api
             .get(&format!(
                 "/api/v2/integrations-catalog/{}",
@@ -101,7 +104,10 @@ impl AponoClient {
     /// guard ([`ApiClient::read_all_pages`]): a token that comes back, or more than
     /// [`MAX_PAGES`](crate::http::MAX_PAGES) pages, is an error, since a partial list would make this org's
     /// integration look absent. The first page is the one without a token.
-    pub async fn integrations(&self, integration_type: &str) -> Result<Vec<Integration>, ApiError> {
+    pub(crate) async fn integrations(
+        &self,
+        integration_type: &str,
+    ) -> Result<Vec<Integration>, ApiError> {
         const PATH: &str = "/api/admin/v4/integrations";
         self.api
             .read_all_pages(PATH, None, async |page_token: &Option<String>| {
@@ -127,14 +133,14 @@ impl AponoClient {
     }
 
     /// One integration.
-    pub async fn integration(&self, id: &str) -> Result<Integration, ApiError> {
+    pub(crate) async fn integration(&self, id: &str) -> Result<Integration, ApiError> {
         self.api
             .get(&format!("/api/admin/v4/integrations/{}", path_segment(id)))
             .await
     }
 
     /// What Apono says about an integration's status (`details`), if anything.
-    pub async fn integration_details(&self, id: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) async fn integration_details(&self, id: &str) -> Result<Option<String>, ApiError> {
         let details: models::IntegrationDetails = self
             .api
             .get(&format!("/api/v2/integrations/{}", path_segment(id)))
@@ -147,7 +153,7 @@ impl AponoClient {
     }
 
     /// Creates an integration.
-    pub async fn create_integration(
+    pub(crate) async fn create_integration(
         &self,
         name: &str,
         integration_type: &str,
@@ -161,7 +167,7 @@ impl AponoClient {
 
     /// Replaces an integration: `PUT` is a full replace, so everything this tool does not
     /// manage is sent back as `previous` has it (see [`update_body`]).
-    pub async fn update_integration(
+    pub(crate) async fn update_integration(
         &self,
         previous: &Integration,
         config: &Map<String, Value>,
@@ -172,7 +178,7 @@ impl AponoClient {
     }
 
     /// Deletes an integration.
-    pub async fn delete_integration(&self, id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete_integration(&self, id: &str) -> Result<(), ApiError> {
         let path = format!("/api/admin/v4/integrations/{}", path_segment(id));
         self.api.send_no_content(Method::DELETE, &path, None).await
     }
@@ -182,7 +188,7 @@ impl AponoClient {
 /// the name, the connector, the secret store, resource types, access details, owners.
 /// Owners are read with `source_integration_id`/`_name` and written with
 /// `source_integration_reference` (the v4 read and upsert shapes differ).
-pub fn update_body(previous: &Integration, config: &Map<String, Value>) -> Value {
+pub(crate) fn update_body(previous: &Integration, config: &Map<String, Value>) -> Value {
     let mut body = Map::new();
     body.insert("name".into(), Value::String(previous.name.clone()));
     body.insert("integration_config".into(), Value::Object(config.clone()));

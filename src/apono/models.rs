@@ -5,52 +5,46 @@ use serde_json::{Map, Value};
 
 /// One entry of `GET /api/v2/integrations-catalog`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct CatalogEntry {
-    pub name: String,
+pub(crate) struct CatalogEntry {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub integration_type: String,
+    pub(crate) integration_type: String,
     #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub params: Vec<CatalogParam>,
-    #[serde(default)]
-    pub requires_secret: bool,
+    pub(crate) params: Vec<CatalogParam>,
 }
 
 /// One configuration parameter of a catalog entry.
 #[derive(Debug, Clone, Deserialize)]
-pub struct CatalogParam {
-    pub id: String,
+pub(crate) struct CatalogParam {
+    pub(crate) id: String,
     #[serde(default)]
-    pub label: String,
+    pub(crate) label: String,
     #[serde(default)]
-    pub values: Vec<String>,
+    pub(crate) default: Option<String>,
     #[serde(default)]
-    pub default: Option<String>,
-    #[serde(default)]
-    pub optional: bool,
+    pub(crate) optional: bool,
 }
 
 /// A page of the catalog.
 #[derive(Debug, Clone, Deserialize)]
-pub struct CatalogPage {
+pub(crate) struct CatalogPage {
     #[serde(default)]
-    pub data: Vec<CatalogEntry>,
+    pub(crate) data: Vec<CatalogEntry>,
     #[serde(default)]
-    pub pagination: Option<OffsetPagination>,
+    pub(crate) pagination: Option<OffsetPagination>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct OffsetPagination {
+pub(crate) struct OffsetPagination {
     #[serde(default)]
-    pub total: u64,
+    pub(crate) total: u64,
     #[serde(default)]
-    pub offset: u64,
+    pub(crate) offset: u64,
 }
 
 /// An integration's status, as Apono reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub enum IntegrationStatus {
+pub(crate) enum IntegrationStatus {
     #[default]
     Initializing,
     Refreshing,
@@ -65,12 +59,12 @@ pub enum IntegrationStatus {
 
 impl IntegrationStatus {
     /// `Active` or `Warning`: Apono is done syncing and found the integration working.
-    pub fn is_healthy(&self) -> bool {
+    pub(crate) fn is_healthy(&self) -> bool {
         matches!(self, IntegrationStatus::Active | IntegrationStatus::Warning)
     }
 
     /// `Error` or `Disabled`: Apono found it broken, or it is turned off.
-    pub fn is_failed(&self) -> bool {
+    pub(crate) fn is_failed(&self) -> bool {
         matches!(self, IntegrationStatus::Error | IntegrationStatus::Disabled)
     }
 }
@@ -86,47 +80,47 @@ impl std::fmt::Display for IntegrationStatus {
 
 /// An integration (v4).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Integration {
-    pub id: String,
+pub(crate) struct Integration {
+    pub(crate) id: String,
     #[serde(default)]
-    pub name: String,
+    pub(crate) name: String,
     #[serde(rename = "type", default)]
-    pub integration_type: String,
+    pub(crate) integration_type: String,
     #[serde(default)]
-    pub category: Option<String>,
+    pub(crate) category: Option<String>,
     #[serde(default)]
-    pub status: IntegrationStatus,
+    pub(crate) status: IntegrationStatus,
     #[serde(default)]
-    pub last_sync_time: Option<String>,
+    pub(crate) last_sync_time: Option<String>,
     #[serde(default)]
-    pub integration_config: Map<String, Value>,
+    pub(crate) integration_config: Map<String, Value>,
     /// Everything else Apono keeps (owners, connector, secret store, ...): carried over
     /// untouched when this tool updates the integration.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub(crate) other: Map<String, Value>,
 }
 
 /// A page of `GET /api/admin/v4/integrations`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct IntegrationPage {
+pub(crate) struct IntegrationPage {
     #[serde(default)]
-    pub items: Vec<Integration>,
+    pub(crate) items: Vec<Integration>,
     #[serde(default)]
-    pub pagination: Option<TokenPagination>,
+    pub(crate) pagination: Option<TokenPagination>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct TokenPagination {
+pub(crate) struct TokenPagination {
     #[serde(default)]
-    pub next_page_token: Option<String>,
+    pub(crate) next_page_token: Option<String>,
 }
 
 /// `GET /api/v2/integrations/{id}`: read only for its `details`, the words Apono
 /// gives with an `Error` or `Warning` status.
 #[derive(Debug, Clone, Deserialize)]
-pub struct IntegrationDetails {
+pub(crate) struct IntegrationDetails {
     #[serde(default)]
-    pub details: Option<String>,
+    pub(crate) details: Option<String>,
 }
 
 #[cfg(test)]

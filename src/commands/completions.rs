@@ -5,10 +5,10 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 /// The binary's name, as the shell and `man` know it.
-pub const BIN_NAME: &str = "apono-okta";
+pub(crate) const BIN_NAME: &str = "apono-okta";
 
 /// The completion script for `shell`, mended where clap_complete falls short (below).
-pub fn script(shell: clap_complete::Shell) -> String {
+pub(crate) fn script(shell: clap_complete::Shell) -> String {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, BIN_NAME, &mut script);

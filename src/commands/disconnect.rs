@@ -27,16 +27,16 @@ use crate::ui::{Ui, Warnings};
 
 /// What `disconnect` should do besides finding things.
 #[derive(Debug, Clone, Copy)]
-pub struct DisconnectOptions {
-    pub dry_run: bool,
-    pub assume_yes: bool,
-    pub keep_api_token: bool,
+pub(crate) struct DisconnectOptions {
+    pub(crate) dry_run: bool,
+    pub(crate) assume_yes: bool,
+    pub(crate) keep_api_token: bool,
 }
 
 /// A `disconnect`'s `result` in `--json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DisconnectOutcome {
+pub(crate) enum DisconnectOutcome {
     Disconnected,
     /// `--dry-run`: nothing was deleted.
     Planned,
@@ -46,59 +46,58 @@ pub enum DisconnectOutcome {
 
 /// What `disconnect` did.
 #[derive(Debug, Clone, Serialize)]
-pub struct DisconnectReport {
+pub(crate) struct DisconnectReport {
     /// `disconnected`, `planned` (`--dry-run`) or `unchanged` (nothing was connected).
-    pub result: DisconnectOutcome,
-    pub domain: String,
-    pub integration_id: Option<String>,
-    pub deleted_app_ids: Vec<String>,
-    pub api_token_revoked: bool,
-    pub warnings: Vec<String>,
+    pub(crate) result: DisconnectOutcome,
+    pub(crate) domain: String,
+    pub(crate) integration_id: Option<String>,
+    pub(crate) deleted_app_ids: Vec<String>,
+    pub(crate) api_token_revoked: bool,
+    pub(crate) warnings: Vec<String>,
     /// What is left for a person to clean up, with what to do (exit 6).
-    pub left_behind: Vec<String>,
+    pub(crate) left_behind: Vec<String>,
     /// The ids of the custom role and resource set of least privilege it deleted.
-    pub deleted_least_privilege_ids: Vec<String>,
+    pub(crate) deleted_least_privilege_ids: Vec<String>,
 }
 
 /// What `disconnect` read, for [`plan`].
 #[derive(Debug)]
-pub struct DisconnectObservation {
-    pub domain: String,
-    pub app_label: String,
-    pub template: ConfigTemplate,
+pub(crate) struct DisconnectObservation {
+    pub(crate) app_label: String,
+    pub(crate) template: ConfigTemplate,
     /// This org's integration, if any.
-    pub integration: Option<Integration>,
+    pub(crate) integration: Option<Integration>,
     /// The app the integration uses, when it exists.
-    pub app: Option<App>,
+    pub(crate) app: Option<App>,
     /// Every app with our label.
-    pub labelled_apps: Vec<App>,
+    pub(crate) labelled_apps: Vec<App>,
     /// The client ids any integration of the type uses.
-    pub referenced_client_ids: Vec<String>,
+    pub(crate) referenced_client_ids: Vec<String>,
     /// Okta's clock when the apps were listed.
-    pub okta_now: SystemTime,
+    pub(crate) okta_now: SystemTime,
     /// The custom role and resource set of least privilege that exist, with their ids.
-    pub shared: Vec<(SharedObject, String)>,
+    pub(crate) shared: Vec<(SharedObject, String)>,
 }
 
 /// What `disconnect` will do: data, decided by [`plan`].
 #[derive(Debug, Default, PartialEq)]
-pub struct DisconnectPlan {
+pub(crate) struct DisconnectPlan {
     /// The integration to delete: (id, name).
-    pub integration: Option<(String, String)>,
+    pub(crate) integration: Option<(String, String)>,
     /// Apps to deactivate and delete: the one the integration used, then our apps that
     /// no integration uses (left by an earlier run), each with why.
-    pub apps: Vec<(AppRef, AppRole)>,
+    pub(crate) apps: Vec<(AppRef, AppRole)>,
     /// Our unused apps younger than the grace: left, each a debt with its time.
-    pub young: Vec<String>,
+    pub(crate) young: Vec<String>,
     /// The custom role and resource set to delete after the apps.
-    pub shared: Vec<(SharedObject, String)>,
+    pub(crate) shared: Vec<(SharedObject, String)>,
     /// Warnings the plan found (an app Apono used that is gone).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Why an app is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppRole {
+pub(crate) enum AppRole {
     /// The app the integration used.
     Used,
     /// Our label, used by no integration: left by an earlier run.
@@ -107,12 +106,12 @@ pub enum AppRole {
 
 impl DisconnectPlan {
     /// Whether there is nothing to delete.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.integration.is_none() && self.apps.is_empty() && self.shared.is_empty()
     }
 
     /// The numbered steps, as printed.
-    pub fn steps(&self, label: &str, revoke: bool) -> Vec<String> {
+    pub(crate) fn steps(&self, label: &str, revoke: bool) -> Vec<String> {
         let integration = self.integration.iter().map(|(id, name)| {
             let name = crate::output::server_text(name);
             format!("delete the Apono integration \"{name}\" ({id})")
@@ -134,7 +133,7 @@ impl DisconnectPlan {
 }
 
 /// The plan, pure: from what was observed and the org rules.
-pub fn plan(seen: &DisconnectObservation) -> DisconnectPlan {
+pub(crate) fn plan(seen: &DisconnectObservation) -> DisconnectPlan {
     let mut plan = DisconnectPlan {
         integration: seen
             .integration
@@ -310,7 +309,6 @@ async fn observe_org(
         .filter_map(|(kind, id)| Some((kind, id?)))
         .collect();
     Ok(DisconnectObservation {
-        domain: service.domain.clone(),
         app_label: service.app_label.clone(),
         template: observed.template,
         integration,
@@ -487,7 +485,6 @@ mod tests {
             .unwrap()
         });
         DisconnectObservation {
-            domain: "example.okta.com".into(),
             app_label: "Apono Integration".into(),
             template: fallback_template(&ConfigInputs {
                 domain: "example.okta.com".into(),

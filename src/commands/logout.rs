@@ -8,7 +8,7 @@ use crate::{secret, settings};
 /// A `logout`'s `result` in `--json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LogoutOutcome {
+pub(crate) enum LogoutOutcome {
     Removed,
     NothingStored,
     /// The keyring could not be asked (not there, not answering, or turned off): whether
@@ -18,7 +18,7 @@ pub enum LogoutOutcome {
 
 /// What `logout` did.
 #[derive(Debug, serde::Serialize)]
-pub struct LogoutReport {
+pub(crate) struct LogoutReport {
     result: LogoutOutcome,
     keyring_service: &'static str,
     /// The Apono API host the token was stored under.

@@ -76,7 +76,7 @@ fn own_sections(subcommand: Option<&str>) -> roff::Roff {
 }
 
 /// `man`: print the top page or one subcommand's, or write them all to `--dir`.
-pub fn run(args: &ManArgs) -> u8 {
+pub(crate) fn run(args: &ManArgs) -> u8 {
     let pages = match man_pages() {
         Ok(pages) => pages,
         Err(e) => {

@@ -3,16 +3,16 @@
 //! [`Summary`] every report implements, and the edge that prints a report or a failure
 //! (text, or the one `--json` object with its keys sorted) and returns the exit code.
 
-pub mod completions;
-pub mod connect;
+pub(crate) mod completions;
+pub(crate) mod connect;
 #[cfg(feature = "sandbox")]
-pub mod demo;
-pub mod disconnect;
-pub mod logout;
-pub mod man;
+pub(crate) mod demo;
+pub(crate) mod disconnect;
+pub(crate) mod logout;
+pub(crate) mod man;
 #[cfg(feature = "sandbox")]
-pub mod sandbox;
-pub mod status;
+pub(crate) mod sandbox;
+pub(crate) mod status;
 
 use crate::apono::AponoClient;
 use crate::cli::{OutputArgs, ServiceArgs};
@@ -58,7 +58,7 @@ pub(crate) fn okta_client(service: &ServiceSettings) -> Result<Option<OktaClient
 }
 
 /// A command's result, printable as text or as the one JSON object of `--json`.
-pub trait Summary: serde::Serialize {
+pub(crate) trait Summary: serde::Serialize {
     fn to_text(&self) -> String;
     /// The exit code of a command that ran to the end (`status` is 5 when unhealthy).
     fn exit_code(&self) -> u8 {

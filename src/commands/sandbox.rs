@@ -7,7 +7,7 @@ use crate::output;
 use apono_okta_sandbox::{Sandbox, SandboxOptions};
 
 /// `sandbox`: serve until Ctrl-C.
-pub async fn run(args: &SandboxArgs) -> Result<(), Failure> {
+pub(crate) async fn run(args: &SandboxArgs) -> Result<(), Failure> {
     let options = SandboxOptions {
         client_privileges_setting: args.client_privileges,
         ..SandboxOptions::default()

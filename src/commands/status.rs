@@ -25,77 +25,76 @@ use crate::ui::{Ui, Warnings};
 
 /// What `status` found.
 #[derive(Debug, Clone, Serialize)]
-pub struct StatusReport {
-    pub healthy: bool,
+pub(crate) struct StatusReport {
+    pub(crate) healthy: bool,
     /// Whether Apono has an integration for this org's domain.
-    pub connected: bool,
-    pub okta: OktaStatus,
-    pub apono: AponoStatus,
+    pub(crate) connected: bool,
+    pub(crate) okta: OktaStatus,
+    pub(crate) apono: AponoStatus,
     /// Every way the two sides differ from what `connect` sets up, one sentence each.
-    pub drifts: Vec<String>,
+    pub(crate) drifts: Vec<String>,
     /// The privileges Apono's app holds beyond the two grants and the one role (each is
     /// also a drift).
-    pub excess_privileges: Vec<Excess>,
+    pub(crate) excess_privileges: Vec<Excess>,
     /// Service apps with our label whose id or client id no integration of the type (of
     /// any org) uses. Empty when the Okta side was not checked. Not a drift.
-    pub unreferenced_app_ids: Vec<String>,
-    pub warnings: Vec<String>,
+    pub(crate) unreferenced_app_ids: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct OktaStatus {
-    pub domain: String,
-    pub app_id: Option<String>,
-    pub client_id: Option<String>,
+pub(crate) struct OktaStatus {
+    pub(crate) domain: String,
+    pub(crate) app_id: Option<String>,
+    pub(crate) client_id: Option<String>,
     /// The role the app's client holds: the standard type, or
     /// `{"custom": ..., "resource_set": ...}`; `null` when not checked or none.
-    pub admin_role: Option<AdminRole>,
+    pub(crate) admin_role: Option<AdminRole>,
     /// False when no Okta token was given: the Okta side was not looked at.
-    pub checked: bool,
+    pub(crate) checked: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AponoStatus {
-    pub integration_id: Option<String>,
-    pub name: Option<String>,
+pub(crate) struct AponoStatus {
+    pub(crate) integration_id: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(rename = "type")]
-    pub integration_type: String,
-    pub status: Option<IntegrationStatus>,
+    pub(crate) integration_type: String,
+    pub(crate) status: Option<IntegrationStatus>,
 }
 
 /// Everything `status` read, for [`judge`].
 #[derive(Debug)]
-pub struct StatusObservation {
-    pub domain: String,
+pub(crate) struct StatusObservation {
     /// The org URL, `https://example.okta.com` (what the resource set names).
-    pub org_url: String,
-    pub template: ConfigTemplate,
+    pub(crate) org_url: String,
+    pub(crate) template: ConfigTemplate,
     /// This org's integration, or why none could be picked.
-    pub integration: Result<Option<Integration>, PickError>,
+    pub(crate) integration: Result<Option<Integration>, PickError>,
     /// What Apono says about an integration that is not Active.
-    pub integration_details: Option<String>,
+    pub(crate) integration_details: Option<String>,
     /// The Okta side, when an Okta token was given.
-    pub okta: Option<OktaObservation>,
+    pub(crate) okta: Option<OktaObservation>,
 }
 
 /// The Okta side as `status` read it.
 #[derive(Debug, Default)]
-pub struct OktaObservation {
+pub(crate) struct OktaObservation {
     /// The app the integration uses (`None`: no client id, or no such app).
-    pub app: Option<AppObservation>,
+    pub(crate) app: Option<AppObservation>,
     /// Our apps that no integration uses.
-    pub unreferenced_app_ids: Vec<String>,
+    pub(crate) unreferenced_app_ids: Vec<String>,
 }
 
 /// The app Apono uses, with what it holds.
 #[derive(Debug)]
-pub struct AppObservation {
-    pub app: App,
-    pub carries_key: bool,
-    pub grants: Vec<Grant>,
-    pub roles: Vec<RoleAssignment>,
+pub(crate) struct AppObservation {
+    pub(crate) app: App,
+    pub(crate) carries_key: bool,
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) roles: Vec<RoleAssignment>,
     /// The custom role and resource set, when the app holds our custom role.
-    pub least_privilege: Option<LeastPrivilegeObjects>,
+    pub(crate) least_privilege: Option<LeastPrivilegeObjects>,
 }
 
 impl Summary for StatusReport {
@@ -203,7 +202,7 @@ async fn status(service: &ServiceSettings, ui: &Ui) -> Result<StatusReport, Fail
 
 /// Reads what [`judge`] needs. Several integrations for the org are a state to judge,
 /// not an error; a service that answers with an error stops the command.
-pub async fn observe(
+pub(crate) async fn observe(
     service: &ServiceSettings,
     apono: &AponoClient,
     okta: Option<&OktaClient>,
@@ -257,7 +256,6 @@ pub async fn observe(
         None => None,
     };
     Ok(StatusObservation {
-        domain: service.domain.clone(),
         org_url: okta.map(OktaClient::issuer).unwrap_or_default(),
         template: side.template,
         integration,
@@ -292,7 +290,7 @@ async fn observe_app(
 }
 
 /// The judgement, pure: healthy or not, and every drift, from what was observed.
-pub fn judge(seen: &StatusObservation, domain: &str) -> StatusReport {
+pub(crate) fn judge(seen: &StatusObservation, domain: &str) -> StatusReport {
     let mut drifts = Vec::new();
     let mut warnings = Vec::new();
     let integration = match &seen.integration {
@@ -448,7 +446,6 @@ mod tests {
 
     fn seen(integration: Option<Integration>, app: Option<AppObservation>) -> StatusObservation {
         StatusObservation {
-            domain: "example.okta.com".into(),
             org_url: "https://example.okta.com".into(),
             template: fallback_template(&ConfigInputs {
                 domain: "example.okta.com".into(),

@@ -8,7 +8,7 @@
 
 mod apply;
 mod cleanup;
-pub mod plan;
+pub(crate) mod plan;
 mod undo;
 mod wait;
 
@@ -21,7 +21,7 @@ use crate::org::config::ConfigInputs;
 use crate::org::observe;
 use crate::org::role::AdminRole;
 use crate::org::role::{self, LeastPrivilegeObjects};
-pub use crate::settings::ConnectSettings;
+pub(crate) use crate::settings::ConnectSettings;
 use crate::ui::{Ui, Warnings};
 use apply::{Applied, ApplyContext};
 use plan::{Outcome, Plan, PlanInputs};
@@ -29,41 +29,41 @@ use undo::{Journal, UndoContext};
 
 /// The summary: printed as text, or as the one JSON object of `--json`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub result: Outcome,
-    pub okta: OktaReport,
-    pub apono: AponoReport,
+pub(crate) struct Report {
+    pub(crate) result: Outcome,
+    pub(crate) okta: OktaReport,
+    pub(crate) apono: AponoReport,
     /// The apps deactivated and deleted; with `planned`, those the run would retire.
-    pub retired_app_ids: Vec<String>,
-    pub api_token_revoked: bool,
-    pub warnings: Vec<String>,
+    pub(crate) retired_app_ids: Vec<String>,
+    pub(crate) api_token_revoked: bool,
+    pub(crate) warnings: Vec<String>,
     /// What is left for a person to clean up, each with what to do; not empty means
     /// exit 6 ("debts are not success", DESIGN.md §3).
-    pub left_behind: Vec<String>,
+    pub(crate) left_behind: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct OktaReport {
-    pub domain: String,
-    pub app_id: Option<String>,
-    pub client_id: Option<String>,
-    pub label: String,
-    pub scopes: Vec<String>,
+pub(crate) struct OktaReport {
+    pub(crate) domain: String,
+    pub(crate) app_id: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) label: String,
+    pub(crate) scopes: Vec<String>,
     /// The standard role type, or `{"custom": ..., "resource_set": ...}`.
-    pub admin_role: AdminRole,
+    pub(crate) admin_role: AdminRole,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AponoReport {
-    pub integration_id: Option<String>,
-    pub name: String,
+pub(crate) struct AponoReport {
+    pub(crate) integration_id: Option<String>,
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub integration_type: String,
-    pub status: Option<IntegrationStatus>,
+    pub(crate) integration_type: String,
+    pub(crate) status: Option<IntegrationStatus>,
 }
 
 /// Runs `connect`. On failure the returned [`Failure`] says what was undone.
-pub async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
+pub(crate) async fn connect(settings: &ConnectSettings, ui: &Ui) -> Result<Report, Failure> {
     let warnings = Warnings::already_shown(settings.warnings.clone());
     let clients = Clients {
         okta: OktaClient::new(
@@ -455,7 +455,7 @@ fn sorted_scopes() -> Vec<String> {
 
 impl Report {
     /// The human summary for stdout.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let none = || "-".to_string();
         let headline = match self.result {
             Outcome::Planned => format!(

@@ -15,26 +15,26 @@ use crate::org::{Observed, ReusedApp};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
-pub struct PlanInputs {
-    pub domain: String,
+pub(crate) struct PlanInputs {
+    pub(crate) domain: String,
     /// The org's origin, `https://example.okta.com` (what a resource set names).
-    pub org_url: String,
-    pub app_label: String,
+    pub(crate) org_url: String,
+    pub(crate) app_label: String,
     /// The role the app must hold, resolved (a re-run keeps the kind the app has).
-    pub admin_role: AdminRole,
+    pub(crate) admin_role: AdminRole,
     /// `--apono-integration-name`; defaults to [`default_integration_name`].
-    pub integration_name: Option<String>,
+    pub(crate) integration_name: Option<String>,
     /// `--apono-integration-id`: which of several integrations is this org's.
-    pub integration_id: Option<String>,
-    pub keep_orphans: bool,
-    pub keep_api_token: bool,
+    pub(crate) integration_id: Option<String>,
+    pub(crate) keep_orphans: bool,
+    pub(crate) keep_api_token: bool,
     /// False with `--no-wait`.
-    pub wait: bool,
+    pub(crate) wait: bool,
 }
 
 /// The kind of run, as `--json` reports it (`created`, `rotated`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanKind {
+pub(crate) enum PlanKind {
     /// Nothing exists: a new app and a new integration.
     Create,
     /// An integration exists: a new app (new client id), the integration moved to it,
@@ -48,7 +48,7 @@ pub enum PlanKind {
 
 impl PlanKind {
     /// What `--json` reports once the plan is carried out.
-    pub fn outcome(self) -> Outcome {
+    pub(crate) fn outcome(self) -> Outcome {
         match self {
             PlanKind::Create => Outcome::Created,
             PlanKind::Rotate => Outcome::Rotated,
@@ -61,7 +61,7 @@ impl PlanKind {
 /// A `connect`'s `result` in `--json` (`"created"`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Rotated,
     Repaired,
@@ -72,7 +72,7 @@ pub enum Outcome {
 
 /// Why an app is retired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetireReason {
+pub(crate) enum RetireReason {
     /// The app Apono used before this rotation.
     Previous,
     /// An app with our label that Apono does not reference.
@@ -81,7 +81,7 @@ pub enum RetireReason {
 
 /// One step of the plan, in order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub(crate) enum Step {
     CreateApp {
         label: String,
     },
@@ -129,7 +129,7 @@ impl Step {
     /// Whether the step deletes or takes away something that exists: an app, a role
     /// assignment, a permission or resource of the shared least-privilege objects.
     /// A plan with such a step asks "[y/N]".
-    pub fn takes_something_away(&self) -> bool {
+    pub(crate) fn takes_something_away(&self) -> bool {
         let removes = |plan: &ObjectPlan| matches!(plan, ObjectPlan::Converge { remove, .. } if !remove.is_empty());
         match self {
             Step::RetireApp { .. } | Step::RemoveExcess { .. } => true,
@@ -237,48 +237,48 @@ fn describe_object(plan: &ObjectPlan, kind: &str, label: &str, made: &str) -> St
 /// The whole plan, as data: what happens to each thing `connect` manages. Apply reads
 /// it top to bottom; [`Plan::steps`] derives the numbered list that is printed.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub kind: PlanKind,
+pub(crate) struct Plan {
+    pub(crate) kind: PlanKind,
     /// Least privilege: what the shared custom role and resource set need.
-    pub least_privilege: Option<LeastPrivilegePlan>,
+    pub(crate) least_privilege: Option<LeastPrivilegePlan>,
     /// The app Apono will use.
-    pub app: AppPlan,
+    pub(crate) app: AppPlan,
     /// Scopes to grant the app (none when it has them).
-    pub grants: Vec<String>,
+    pub(crate) grants: Vec<String>,
     /// The role to assign the app (none when it holds it).
-    pub role: Option<AdminRole>,
+    pub(crate) role: Option<AdminRole>,
     /// What happens to the integration.
-    pub integration: IntegrationPlan,
+    pub(crate) integration: IntegrationPlan,
     /// Wait for Apono to report the integration healthy (the retirements, role
     /// removals and the revoke happen only after it did).
-    pub wait_for_active: bool,
+    pub(crate) wait_for_active: bool,
     /// After `Active`: the app's role assignments of the other kind (a switch in place).
-    pub remove_excess: Option<RemoveExcess>,
+    pub(crate) remove_excess: Option<RemoveExcess>,
     /// After `Active`: apps to deactivate and delete.
-    pub retire: Vec<Retirement>,
+    pub(crate) retire: Vec<Retirement>,
     /// Last: revoke the Okta API token.
-    pub revoke_token: bool,
+    pub(crate) revoke_token: bool,
     /// The integration this run updates or keeps (rotate, repair).
-    pub existing_integration: Option<Integration>,
+    pub(crate) existing_integration: Option<Integration>,
     /// Orphans left alone because of `--keep-orphans`.
-    pub kept_orphans: Vec<String>,
+    pub(crate) kept_orphans: Vec<String>,
     /// Unreferenced apps with our label created in the last [`YOUNG_APP_GRACE`]:
     /// another run may be about to use them, so they are left alone.
-    pub young_apps: Vec<String>,
+    pub(crate) young_apps: Vec<String>,
     /// Things the user should know before confirming.
-    pub warnings: Vec<PlanWarning>,
+    pub(crate) warnings: Vec<PlanWarning>,
 }
 
 /// The custom role and the resource set of least privilege, and what each needs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LeastPrivilegePlan {
-    pub role: ObjectPlan,
-    pub resource_set: ObjectPlan,
+pub(crate) struct LeastPrivilegePlan {
+    pub(crate) role: ObjectPlan,
+    pub(crate) resource_set: ObjectPlan,
 }
 
 /// The app Apono will use.
 #[derive(Debug, Clone)]
-pub enum AppPlan {
+pub(crate) enum AppPlan {
     /// A new app (create, rotate): it has no grants and no roles yet.
     Create { label: String },
     /// The existing app, converged in place (repair, unchanged).
@@ -291,7 +291,7 @@ pub enum AppPlan {
 
 /// What happens to the integration.
 #[derive(Debug, Clone)]
-pub enum IntegrationPlan {
+pub(crate) enum IntegrationPlan {
     Create {
         name: String,
         integration_type: String,
@@ -304,24 +304,24 @@ pub enum IntegrationPlan {
 
 /// Role assignments to remove from the app once Apono works with the new one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RemoveExcess {
-    pub app_id: String,
+pub(crate) struct RemoveExcess {
+    pub(crate) app_id: String,
     /// Role assignments beyond the one: (assignment id, what it is, for messages).
-    pub assignments: Vec<(String, String)>,
+    pub(crate) assignments: Vec<(String, String)>,
     /// Grants beyond the two: (grant id, scope).
-    pub grants: Vec<(String, String)>,
+    pub(crate) grants: Vec<(String, String)>,
 }
 
 /// An app to deactivate and delete after `Active`, and why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Retirement {
-    pub app_id: String,
-    pub reason: RetireReason,
+pub(crate) struct Retirement {
+    pub(crate) app_id: String,
+    pub(crate) reason: RetireReason,
 }
 
 /// What the user should know before confirming.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PlanWarning {
+pub(crate) enum PlanWarning {
     /// `clientPrivilegesSetting` is on: the new app becomes a super admin.
     ClientPrivileges,
     /// The app Apono uses does not carry our label: it is left alone.
@@ -360,7 +360,7 @@ impl fmt::Display for PlanWarning {
 
 impl Plan {
     /// The app this plan converges in place, if it reuses one.
-    pub fn reused_app(&self) -> Option<&App> {
+    pub(crate) fn reused_app(&self) -> Option<&App> {
         match &self.app {
             AppPlan::Reuse { app, .. } => Some(app),
             AppPlan::Create { .. } => None,
@@ -369,7 +369,7 @@ impl Plan {
 
     /// The numbered list that is printed (and that `--dry-run` shows), in the order
     /// apply carries it out.
-    pub fn steps(&self) -> Vec<Step> {
+    pub(crate) fn steps(&self) -> Vec<Step> {
         let mut steps = Vec::new();
         if let Some(lp) = &self.least_privilege {
             steps.push(Step::EnsureLeastPrivilege {
@@ -442,19 +442,22 @@ impl Plan {
 
     /// Whether the plan deletes or takes away something that exists (it then asks
     /// "[y/N]").
-    pub fn takes_something_away(&self) -> bool {
+    pub(crate) fn takes_something_away(&self) -> bool {
         self.steps().iter().any(Step::takes_something_away)
     }
 }
 
 /// The default Apono integration name for a domain.
-pub fn default_integration_name(domain: &str) -> String {
+pub(crate) fn default_integration_name(domain: &str) -> String {
     format!("Okta {domain}")
 }
 
 /// With `--reuse-app`, which app to converge in place: the one Apono uses, else the
 /// only app with our label, else none (then the plan creates one).
-pub fn reuse_target(observed: &Observed, inputs: &PlanInputs) -> Result<Option<String>, PickError> {
+pub(crate) fn reuse_target(
+    observed: &Observed,
+    inputs: &PlanInputs,
+) -> Result<Option<String>, PickError> {
     let existing = pick_integration(observed, inputs)?;
     if let Some(app) = previous_app(observed, existing.as_ref()) {
         return Ok(Some(app.id.clone()));
@@ -481,7 +484,7 @@ fn previous_app<'a>(observed: &'a Observed, integration: Option<&Integration>) -
 }
 
 /// Computes the plan.
-pub fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError> {
+pub(crate) fn plan(observed: &Observed, inputs: &PlanInputs) -> Result<Plan, PickError> {
     let existing = pick_integration(observed, inputs)?;
     let mut warnings = Vec::new();
     if observed.client_privileges == Some(true) {

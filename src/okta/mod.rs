@@ -5,7 +5,7 @@
 //! It reaches that client only through `org::Gate`: no call sends the token before the
 //! host is known to be an Okta org (DESIGN.md §3.2).
 
-pub mod models;
+pub(crate) mod models;
 pub(crate) mod org;
 
 use reqwest::Method;
@@ -16,28 +16,28 @@ use crate::http::{
     ApiClient, ApiError, Auth, ClientError, HttpSettings, ServiceName, path_segment,
 };
 use crate::secret::Secret;
-pub use models::{
+pub(crate) use models::{
     App, CustomRole, Grant, Permission, ResourceSet, ResourceSetResource, RoleAssignment, User,
 };
 
 /// The scopes the app needs to read users and groups.
-pub const REQUIRED_SCOPES: [&str; 2] = ["okta.groups.read", "okta.users.read"];
+pub(crate) const REQUIRED_SCOPES: [&str; 2] = ["okta.groups.read", "okta.users.read"];
 
 /// The `name` of an OAuth 2.0 client app in Okta (what this tool and the module create).
-pub const SERVICE_APP_NAME: &str = "oidc_client";
+pub(crate) const SERVICE_APP_NAME: &str = "oidc_client";
 
 /// What an app created by this tool (or by Apono's Terraform module) is called.
-pub const DEFAULT_APP_LABEL: &str = "Apono Integration";
+pub(crate) const DEFAULT_APP_LABEL: &str = "Apono Integration";
 
 /// A client for one Okta org. Clones share the org check.
 #[derive(Debug, Clone)]
-pub struct OktaClient {
+pub(crate) struct OktaClient {
     gate: org::Gate,
 }
 
 impl OktaClient {
     /// `org_url` is the org's origin (`https://example.okta.com`).
-    pub fn new(
+    pub(crate) fn new(
         org_url: Url,
         token: Secret,
         settings: &HttpSettings,
@@ -63,22 +63,22 @@ impl OktaClient {
     }
 
     /// The issuer for scope grants: the org URL's origin, no trailing slash.
-    pub fn issuer(&self) -> String {
+    pub(crate) fn issuer(&self) -> String {
         self.gate.base().origin().ascii_serialization()
     }
 
     /// Okta's current time, read off its latest answer's `Date` header.
-    pub fn server_now(&self) -> std::time::SystemTime {
+    pub(crate) fn server_now(&self) -> std::time::SystemTime {
         self.gate.server_now()
     }
 
     /// The user who owns the API token.
-    pub async fn current_user(&self) -> Result<User, ApiError> {
+    pub(crate) async fn current_user(&self) -> Result<User, ApiError> {
         self.api().await?.get("/api/v1/users/me").await
     }
 
     /// The admin roles assigned to a user.
-    pub async fn user_roles(&self, user_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
+    pub(crate) async fn user_roles(&self, user_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
         self.api()
             .await?
             .get_all_pages(&format!("/api/v1/users/{}/roles", path_segment(user_id)))
@@ -86,7 +86,7 @@ impl OktaClient {
     }
 
     /// Whether new service apps become super admins once granted scopes.
-    pub async fn client_privileges_setting(&self) -> Result<bool, ApiError> {
+    pub(crate) async fn client_privileges_setting(&self) -> Result<bool, ApiError> {
         let setting: models::ClientPrivilegesSetting = self
             .api()
             .await?
@@ -97,7 +97,7 @@ impl OktaClient {
 
     /// Every app, active or not, whose label is exactly `label`. Okta's `q` is a prefix
     /// match on name or label, so the exact filter happens here.
-    pub async fn apps_with_label(&self, label: &str) -> Result<Vec<App>, ApiError> {
+    pub(crate) async fn apps_with_label(&self, label: &str) -> Result<Vec<App>, ApiError> {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("q", label)
             .append_pair("includeNonDeleted", "true")
@@ -112,7 +112,7 @@ impl OktaClient {
     }
 
     /// One app by id.
-    pub async fn app(&self, app_id: &str) -> Result<App, ApiError> {
+    pub(crate) async fn app(&self, app_id: &str) -> Result<App, ApiError> {
         self.api()
             .await?
             .get(&format!("/api/v1/apps/{}", path_segment(app_id)))
@@ -121,7 +121,7 @@ impl OktaClient {
 
     /// The app whose OAuth client id this is. Okta makes the client id the app id
     /// unless one was chosen; for those, the apps with `label` are searched.
-    pub async fn app_for_client_id(
+    pub(crate) async fn app_for_client_id(
         &self,
         client_id: &str,
         label: &str,
@@ -138,7 +138,7 @@ impl OktaClient {
     }
 
     /// Creates the OAuth 2.0 service app that Apono signs in as.
-    pub async fn create_service_app(
+    pub(crate) async fn create_service_app(
         &self,
         label: &str,
         public_key: &Value,
@@ -151,7 +151,7 @@ impl OktaClient {
     }
 
     /// Deactivates an app (required before deleting it).
-    pub async fn deactivate_app(&self, app_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn deactivate_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/lifecycle/deactivate", path_segment(app_id));
         self.api()
             .await?
@@ -160,7 +160,7 @@ impl OktaClient {
     }
 
     /// Activates an app.
-    pub async fn activate_app(&self, app_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn activate_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/lifecycle/activate", path_segment(app_id));
         self.api()
             .await?
@@ -169,7 +169,7 @@ impl OktaClient {
     }
 
     /// Adds a public key to an app's JWKS.
-    pub async fn add_key(&self, app_id: &str, jwk: &Value) -> Result<(), ApiError> {
+    pub(crate) async fn add_key(&self, app_id: &str, jwk: &Value) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}/credentials/jwks", path_segment(app_id));
         self.api()
             .await?
@@ -178,7 +178,7 @@ impl OktaClient {
     }
 
     /// Deletes an inactive app.
-    pub async fn delete_app(&self, app_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete_app(&self, app_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/apps/{}", path_segment(app_id));
         self.api()
             .await?
@@ -187,7 +187,7 @@ impl OktaClient {
     }
 
     /// The scope grants of an app.
-    pub async fn grants(&self, app_id: &str) -> Result<Vec<Grant>, ApiError> {
+    pub(crate) async fn grants(&self, app_id: &str) -> Result<Vec<Grant>, ApiError> {
         self.api()
             .await?
             .get_all_pages(&format!("/api/v1/apps/{}/grants", path_segment(app_id)))
@@ -195,7 +195,7 @@ impl OktaClient {
     }
 
     /// Grants one scope to an app, issued by this org.
-    pub async fn grant_scope(&self, app_id: &str, scope: &str) -> Result<Grant, ApiError> {
+    pub(crate) async fn grant_scope(&self, app_id: &str, scope: &str) -> Result<Grant, ApiError> {
         let body = json!({ "scopeId": scope, "issuer": self.issuer() });
         let path = format!("/api/v1/apps/{}/grants", path_segment(app_id));
         self.api()
@@ -205,7 +205,10 @@ impl OktaClient {
     }
 
     /// The admin roles assigned to an app's client.
-    pub async fn client_roles(&self, client_id: &str) -> Result<Vec<RoleAssignment>, ApiError> {
+    pub(crate) async fn client_roles(
+        &self,
+        client_id: &str,
+    ) -> Result<Vec<RoleAssignment>, ApiError> {
         self.api()
             .await?
             .get_all_pages(&format!(
@@ -216,7 +219,7 @@ impl OktaClient {
     }
 
     /// Assigns a standard admin role to an app's client.
-    pub async fn assign_client_role(
+    pub(crate) async fn assign_client_role(
         &self,
         client_id: &str,
         role: &str,
@@ -230,14 +233,14 @@ impl OktaClient {
     }
 
     /// `DELETE /api/v1/apps/{appId}/grants/{grantId}`: revokes one scope grant.
-    pub async fn revoke_grant(&self, app_id: &str, grant_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn revoke_grant(&self, app_id: &str, grant_id: &str) -> Result<(), ApiError> {
         let (app, grant) = (path_segment(app_id), path_segment(grant_id));
         self.delete(&format!("/api/v1/apps/{app}/grants/{grant}"))
             .await
     }
 
     /// Removes a role assignment from an app's client.
-    pub async fn unassign_client_role(
+    pub(crate) async fn unassign_client_role(
         &self,
         client_id: &str,
         assignment_id: &str,
@@ -256,7 +259,7 @@ impl OktaClient {
     }
 
     /// Assigns a custom role, reaching a resource set, to an app's client.
-    pub async fn assign_custom_client_role(
+    pub(crate) async fn assign_custom_client_role(
         &self,
         client_id: &str,
         role_id: &str,
@@ -271,21 +274,16 @@ impl OktaClient {
     }
 
     /// The custom role with this label, if the org has one (a lookup by label).
-    pub async fn custom_role_by_label(&self, label: &str) -> Result<Option<CustomRole>, ApiError> {
+    pub(crate) async fn custom_role_by_label(
+        &self,
+        label: &str,
+    ) -> Result<Option<CustomRole>, ApiError> {
         let path = format!("/api/v1/iam/roles/{}", path_segment(label));
         found(self.api().await?.get(&path).await)
     }
 
-    /// Every custom role of the org.
-    pub async fn custom_roles(&self) -> Result<Vec<CustomRole>, ApiError> {
-        self.api()
-            .await?
-            .get_all_embedded_pages("/api/v1/iam/roles", "roles")
-            .await
-    }
-
     /// Creates a custom role.
-    pub async fn create_custom_role(
+    pub(crate) async fn create_custom_role(
         &self,
         label: &str,
         description: &str,
@@ -300,7 +298,7 @@ impl OktaClient {
     }
 
     /// The permissions a custom role grants.
-    pub async fn role_permissions(&self, role_id: &str) -> Result<Vec<String>, ApiError> {
+    pub(crate) async fn role_permissions(&self, role_id: &str) -> Result<Vec<String>, ApiError> {
         let path = format!("/api/v1/iam/roles/{}/permissions", path_segment(role_id));
         let permissions: Vec<Permission> = self
             .api()
@@ -311,7 +309,7 @@ impl OktaClient {
     }
 
     /// Adds a permission to a custom role.
-    pub async fn add_role_permission(
+    pub(crate) async fn add_role_permission(
         &self,
         role_id: &str,
         permission: &str,
@@ -323,7 +321,7 @@ impl OktaClient {
     }
 
     /// Takes a permission from a custom role.
-    pub async fn delete_role_permission(
+    pub(crate) async fn delete_role_permission(
         &self,
         role_id: &str,
         permission: &str,
@@ -335,7 +333,7 @@ impl OktaClient {
     }
 
     /// Deletes a custom role.
-    pub async fn delete_custom_role(&self, role_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete_custom_role(&self, role_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/iam/roles/{}", path_segment(role_id));
         self.api()
             .await?
@@ -344,7 +342,7 @@ impl OktaClient {
     }
 
     /// The resource set with this label, if the org has one (a lookup by label).
-    pub async fn resource_set_by_label(
+    pub(crate) async fn resource_set_by_label(
         &self,
         label: &str,
     ) -> Result<Option<ResourceSet>, ApiError> {
@@ -353,7 +351,7 @@ impl OktaClient {
     }
 
     /// Creates a resource set holding `resources` (REST URLs or ORNs).
-    pub async fn create_resource_set(
+    pub(crate) async fn create_resource_set(
         &self,
         label: &str,
         description: &str,
@@ -367,7 +365,7 @@ impl OktaClient {
     }
 
     /// The resources of a resource set.
-    pub async fn resource_set_resources(
+    pub(crate) async fn resource_set_resources(
         &self,
         set_id: &str,
     ) -> Result<Vec<ResourceSetResource>, ApiError> {
@@ -382,7 +380,7 @@ impl OktaClient {
     }
 
     /// Adds resources (REST URLs or ORNs) to a resource set.
-    pub async fn add_resource_set_resources(
+    pub(crate) async fn add_resource_set_resources(
         &self,
         set_id: &str,
         additions: &[String],
@@ -400,7 +398,7 @@ impl OktaClient {
     }
 
     /// Removes one resource from a resource set.
-    pub async fn delete_resource_set_resource(
+    pub(crate) async fn delete_resource_set_resource(
         &self,
         set_id: &str,
         resource_id: &str,
@@ -417,7 +415,7 @@ impl OktaClient {
     }
 
     /// Deletes a resource set.
-    pub async fn delete_resource_set(&self, set_id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete_resource_set(&self, set_id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v1/iam/resource-sets/{}", path_segment(set_id));
         self.api()
             .await?
@@ -426,7 +424,7 @@ impl OktaClient {
     }
 
     /// Revokes the API token this client was built with. Afterwards it answers 401.
-    pub async fn revoke_current_token(&self) -> Result<(), ApiError> {
+    pub(crate) async fn revoke_current_token(&self) -> Result<(), ApiError> {
         self.api()
             .await?
             .send_no_content(Method::DELETE, "/api/v1/api-tokens/current", None)

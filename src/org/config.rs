@@ -7,21 +7,21 @@ use crate::apono::{CatalogEntry, OKTA_DIRECTORY};
 
 /// The integration config minus the client id, which exists only once the app does.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConfigTemplate {
-    pub integration_type: String,
+pub(crate) struct ConfigTemplate {
+    pub(crate) integration_type: String,
     /// Every param but the client id: the domain, the manager attribute, overrides, defaults.
-    pub fixed: Map<String, Value>,
+    pub(crate) fixed: Map<String, Value>,
     /// The config key that holds the app's client id.
-    pub client_id_key: String,
+    pub(crate) client_id_key: String,
     /// The config key that holds the Okta domain (used to find this org's integration).
-    pub domain_key: String,
+    pub(crate) domain_key: String,
     /// Set when the catalog had no entry and the documented fallback is in use.
-    pub fallback_note: Option<String>,
+    pub(crate) fallback_note: Option<String>,
 }
 
 impl ConfigTemplate {
     /// The full config for an app's client id.
-    pub fn with_client_id(&self, client_id: &str) -> Map<String, Value> {
+    pub(crate) fn with_client_id(&self, client_id: &str) -> Map<String, Value> {
         let mut config = self.fixed.clone();
         config.insert(
             self.client_id_key.clone(),
@@ -31,7 +31,7 @@ impl ConfigTemplate {
     }
 
     /// The Okta domain in an existing integration's config.
-    pub fn domain_of(&self, config: &Map<String, Value>) -> Option<String> {
+    pub(crate) fn domain_of(&self, config: &Map<String, Value>) -> Option<String> {
         config
             .get(&self.domain_key)
             .and_then(Value::as_str)
@@ -39,23 +39,23 @@ impl ConfigTemplate {
     }
 
     /// The client id in an existing integration's config.
-    pub fn client_id_of<'a>(&self, config: &'a Map<String, Value>) -> Option<&'a str> {
+    pub(crate) fn client_id_of<'a>(&self, config: &'a Map<String, Value>) -> Option<&'a str> {
         config.get(&self.client_id_key).and_then(Value::as_str)
     }
 }
 
 /// What the user asked of the config.
 #[derive(Debug, Clone, Default)]
-pub struct ConfigInputs {
-    pub domain: String,
-    pub manager_attribute: Option<String>,
+pub(crate) struct ConfigInputs {
+    pub(crate) domain: String,
+    pub(crate) manager_attribute: Option<String>,
     /// `--apono-config KEY=VALUE`, by param id; they win over everything.
-    pub overrides: Vec<(String, String)>,
+    pub(crate) overrides: Vec<(String, String)>,
 }
 
 /// Why no config could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error(
         "Apono's integrations catalog has no \"{OKTA_DIRECTORY}\" entry (it lists: {available})"
     )]
@@ -81,7 +81,7 @@ pub enum ConfigError {
 }
 
 /// Picks the "Okta Directory" entry (case-insensitive) from the catalog.
-pub fn find_okta_directory(catalog: &[CatalogEntry]) -> Result<&CatalogEntry, ConfigError> {
+pub(crate) fn find_okta_directory(catalog: &[CatalogEntry]) -> Result<&CatalogEntry, ConfigError> {
     catalog
         .iter()
         .find(|e| e.name.trim().eq_ignore_ascii_case(OKTA_DIRECTORY))
@@ -95,7 +95,7 @@ pub fn find_okta_directory(catalog: &[CatalogEntry]) -> Result<&CatalogEntry, Co
 }
 
 /// The config template for a catalog entry.
-pub fn template_from_entry(
+pub(crate) fn template_from_entry(
     entry: &CatalogEntry,
     inputs: &ConfigInputs,
 ) -> Result<ConfigTemplate, ConfigError> {
@@ -167,7 +167,7 @@ pub fn template_from_entry(
 
 /// The documented fallback when the catalog itself answers 404: type `okta` with keys
 /// `domain` and `client_id`.
-pub fn fallback_template(inputs: &ConfigInputs) -> ConfigTemplate {
+pub(crate) fn fallback_template(inputs: &ConfigInputs) -> ConfigTemplate {
     let mut fixed = Map::new();
     fixed.insert("domain".into(), Value::String(inputs.domain.clone()));
     for (key, value) in &inputs.overrides {
@@ -211,7 +211,7 @@ fn mentions_manager(text: &str) -> bool {
 }
 
 /// A domain as stored in a config: lower-case, no scheme, no trailing slash.
-pub fn normalise_domain(domain: &str) -> String {
+pub(crate) fn normalise_domain(domain: &str) -> String {
     let d = domain.trim();
     let d = d
         .strip_prefix("https://")
@@ -223,13 +223,12 @@ pub fn normalise_domain(domain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apono::CatalogParam;
+    use crate::apono::models::CatalogParam;
 
     fn param(id: &str, label: &str, optional: bool, default: &str) -> CatalogParam {
         CatalogParam {
             id: id.into(),
             label: label.into(),
-            values: vec![],
             default: Some(default.into()),
             optional,
         }
@@ -239,9 +238,7 @@ mod tests {
         CatalogEntry {
             name: "Okta Directory".into(),
             integration_type: "okta-directory".into(),
-            description: String::new(),
             params,
-            requires_secret: false,
         }
     }
 

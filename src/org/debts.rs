@@ -6,7 +6,7 @@ use crate::error::ExitKind;
 
 /// The exit code of a command that ran to the end: 6 when something is left behind,
 /// else `otherwise`.
-pub fn exit_code(left_behind: &[String], otherwise: u8) -> u8 {
+pub(crate) fn exit_code(left_behind: &[String], otherwise: u8) -> u8 {
     if left_behind.is_empty() {
         otherwise
     } else {
@@ -15,14 +15,14 @@ pub fn exit_code(left_behind: &[String], otherwise: u8) -> u8 {
 }
 
 /// The Okta API token could not be revoked.
-pub fn token_not_revoked(why: &impl std::fmt::Display) -> String {
+pub(crate) fn token_not_revoked(why: &impl std::fmt::Display) -> String {
     format!(
         "the Okta API token is still valid ({why}): revoke it in the Okta admin console (Security > API > Tokens)"
     )
 }
 
 /// An app this tool wanted gone is still there. `what`: "previous", "orphaned", "".
-pub fn app_not_retired(
+pub(crate) fn app_not_retired(
     what: &str,
     app_id: &str,
     why: &impl std::fmt::Display,
@@ -39,7 +39,7 @@ pub fn app_not_retired(
 }
 
 /// An unreferenced app younger than the grace was left: a run in flight may own it.
-pub fn young_app_left(app_id: &str, grace_ends: Option<&str>, again: &str) -> String {
+pub(crate) fn young_app_left(app_id: &str, grace_ends: Option<&str>, again: &str) -> String {
     match grace_ends {
         Some(at) => format!(
             "the Okta app {app_id} (our label, not used by Apono) was created less than 15 minutes ago and may belong to a `connect` in flight: left; `apono-okta {again}` removes it after {at}"

@@ -15,17 +15,17 @@ use crate::org::config::ConfigTemplate;
 
 /// Apono's integrations of the Okta type, as they are now.
 #[derive(Debug, Clone)]
-pub struct AponoView {
+pub(crate) struct AponoView {
     /// The integrations whose Okta domain is this org's.
-    pub for_domain: Vec<Integration>,
+    pub(crate) for_domain: Vec<Integration>,
     /// The client id of each integration of the type (any org's; one per integration,
     /// so an app two integrations share appears twice).
-    pub referenced: Vec<String>,
+    pub(crate) referenced: Vec<String>,
 }
 
 impl AponoView {
     /// Whether some integration uses this app (by client id or app id).
-    pub fn references(&self, app_id: &str, client_id: &str) -> bool {
+    pub(crate) fn references(&self, app_id: &str, client_id: &str) -> bool {
         self.referenced
             .iter()
             .any(|cid| cid == client_id || cid == app_id)
@@ -33,7 +33,7 @@ impl AponoView {
 }
 
 /// Reads every integration of the template's type once.
-pub async fn read_apono(
+pub(crate) async fn read_apono(
     apono: &AponoClient,
     template: &ConfigTemplate,
     domain: &str,
@@ -43,7 +43,7 @@ pub async fn read_apono(
 }
 
 /// Splits a list of integrations into this org's and the set of referenced client ids.
-pub fn view_of(all: Vec<Integration>, template: &ConfigTemplate, domain: &str) -> AponoView {
+pub(crate) fn view_of(all: Vec<Integration>, template: &ConfigTemplate, domain: &str) -> AponoView {
     let referenced = all
         .iter()
         .filter_map(|i| template.client_id_of(&i.integration_config))
@@ -61,7 +61,7 @@ pub fn view_of(all: Vec<Integration>, template: &ConfigTemplate, domain: &str) -
 
 /// What became of an app this tool wanted gone.
 #[derive(Debug)]
-pub enum Retired {
+pub(crate) enum Retired {
     /// Deactivated and deleted (or already gone).
     Deleted,
     /// An Apono integration uses it now: it was left alone.
@@ -75,7 +75,7 @@ const RETIRE_ATTEMPTS: u32 = 3;
 /// re-read immediately before. A missing app counts as deleted. Tried again while an
 /// answer is lost: a deactivate or delete that landed anyway shows on the next try (a
 /// 404 counts as deleted), and one that did not land is sent again.
-pub async fn retire_unreferenced_app(
+pub(crate) async fn retire_unreferenced_app(
     okta: &OktaClient,
     apono: &AponoClient,
     template: &ConfigTemplate,
@@ -100,7 +100,7 @@ fn try_again(error: &ApiError, attempt: u32) -> bool {
 /// went, `Ok(false)` when an integration uses it now (a warning), `Err` the debt for
 /// `left_behind` when it could not go. `what` qualifies the app in messages
 /// ("previous", "orphaned", or ""); `again` is the command that finishes the job.
-pub async fn retire_and_report(
+pub(crate) async fn retire_and_report(
     clients: (&OktaClient, &AponoClient),
     template: &ConfigTemplate,
     app: &AppRef,
@@ -158,9 +158,9 @@ async fn retire_once(
 
 /// An app's two ids: Apono references the client id, Okta's calls take the app id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppRef {
-    pub id: String,
-    pub client_id: String,
+pub(crate) struct AppRef {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
 }
 
 impl From<&App> for AppRef {
@@ -178,7 +178,7 @@ const REVOKE_ATTEMPTS: u32 = 3;
 /// Revokes the Okta API token the client holds, until Okta confirms it. A failed or
 /// unanswered revoke is tried again; a 401 on a later try means an earlier one landed
 /// (the token is gone). `Ok(())` only when Okta confirmed the token is revoked.
-pub async fn revoke_token(okta: &OktaClient, pause: Duration) -> Result<(), ApiError> {
+pub(crate) async fn revoke_token(okta: &OktaClient, pause: Duration) -> Result<(), ApiError> {
     let mut attempt = 1;
     loop {
         match okta.revoke_current_token().await {
@@ -197,7 +197,7 @@ pub async fn revoke_token(okta: &OktaClient, pause: Duration) -> Result<(), ApiE
 
 /// Revokes the token through [`revoke_token`] and says so; `Err` is the debt to list in
 /// `left_behind` (the token is still valid, and what to do).
-pub async fn revoke_and_report(
+pub(crate) async fn revoke_and_report(
     okta: &OktaClient,
     pause: Duration,
     ui: &crate::ui::Ui,

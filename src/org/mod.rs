@@ -9,13 +9,13 @@
 //! what least privilege must be. `connect`, `status` and `disconnect` all go through
 //! here, so a rule changes in one place.
 
-pub mod config;
-pub mod debts;
-pub mod guard;
-pub mod observe;
-pub mod privileges;
-pub mod role;
-pub mod rules;
+pub(crate) mod config;
+pub(crate) mod debts;
+pub(crate) mod guard;
+pub(crate) mod observe;
+pub(crate) mod privileges;
+pub(crate) mod role;
+pub(crate) mod rules;
 
 use std::time::SystemTime;
 
@@ -26,36 +26,36 @@ use role::LeastPrivilegeObjects;
 
 /// What preflight saw on both sides. Read-only.
 #[derive(Debug, Clone)]
-pub struct Observed {
+pub(crate) struct Observed {
     /// The login of the Okta token's owner.
-    pub okta_login: String,
+    pub(crate) okta_login: String,
     /// `clientPrivilegesSetting`: new service apps become super admins. `None` when
     /// the org did not answer (only a warning depends on it).
-    pub client_privileges: Option<bool>,
+    pub(crate) client_privileges: Option<bool>,
     /// Every app, active or not, whose label is ours.
-    pub labelled_apps: Vec<App>,
+    pub(crate) labelled_apps: Vec<App>,
     /// How Apono's Okta integration is configured.
-    pub template: ConfigTemplate,
+    pub(crate) template: ConfigTemplate,
     /// Integrations of that type whose Okta domain is ours.
-    pub integrations: Vec<Integration>,
+    pub(crate) integrations: Vec<Integration>,
     /// The client ids that any Apono integration of the type uses, for any org.
-    pub referenced_client_ids: Vec<String>,
+    pub(crate) referenced_client_ids: Vec<String>,
     /// With `--reuse-app`: the app to converge in place, as it is now.
-    pub reused_app: Option<ReusedApp>,
+    pub(crate) reused_app: Option<ReusedApp>,
     /// Okta's clock when the apps were listed, to tell how old an app is.
-    pub okta_now: SystemTime,
+    pub(crate) okta_now: SystemTime,
     /// The custom role and resource set of least privilege, when that is the role.
-    pub least_privilege: Option<LeastPrivilegeObjects>,
+    pub(crate) least_privilege: Option<LeastPrivilegeObjects>,
 }
 
 /// An existing app, with what repair needs to know about it.
 #[derive(Debug, Clone)]
-pub struct ReusedApp {
-    pub app: App,
+pub(crate) struct ReusedApp {
+    pub(crate) app: App,
     /// Whether it carries Apono's public key.
-    pub carries_key: bool,
+    pub(crate) carries_key: bool,
     /// Its scope grants.
-    pub grants: Vec<Grant>,
+    pub(crate) grants: Vec<Grant>,
     /// The admin role assignments of its client.
-    pub roles: Vec<RoleAssignment>,
+    pub(crate) roles: Vec<RoleAssignment>,
 }

@@ -16,10 +16,10 @@ use crate::org::{Observed, ReusedApp};
 use crate::ui::Ui;
 
 /// What preflight needs besides the two clients.
-pub struct PreflightInputs<'a> {
-    pub app_label: &'a str,
-    pub integration_type: Option<&'a str>,
-    pub config: &'a ConfigInputs,
+pub(crate) struct PreflightInputs<'a> {
+    pub(crate) app_label: &'a str,
+    pub(crate) integration_type: Option<&'a str>,
+    pub(crate) config: &'a ConfigInputs,
 }
 
 /// Runs every read of DESIGN.md §3.2 and checks the Okta token is a super admin's.
@@ -27,7 +27,7 @@ pub struct PreflightInputs<'a> {
 /// The reads run concurrently, but errors are reported in a fixed order (the Okta
 /// token, then the super admin check, then the rest of Okta, then Apono), so the same
 /// broken input always gives the same message and exit code.
-pub async fn preflight(
+pub(crate) async fn preflight(
     okta: &OktaClient,
     apono: &AponoClient,
     inputs: PreflightInputs<'_>,
@@ -77,14 +77,14 @@ pub(crate) fn show_confirmed_org(okta: &OktaClient, ui: &Ui) {
 
 /// Apono's view of this org: how its Okta integration is configured, the integrations
 /// for this org's domain, and the client ids any integration of the type uses.
-pub struct AponoSide {
-    pub template: ConfigTemplate,
-    pub integrations: Vec<Integration>,
-    pub referenced_client_ids: Vec<String>,
+pub(crate) struct AponoSide {
+    pub(crate) template: ConfigTemplate,
+    pub(crate) integrations: Vec<Integration>,
+    pub(crate) referenced_client_ids: Vec<String>,
 }
 
 /// Discovers the integration type and keys, and lists the integrations of that type.
-pub async fn apono_integrations(
+pub(crate) async fn apono_integrations(
     apono: &AponoClient,
     integration_type: Option<&str>,
     config: &ConfigInputs,
@@ -102,7 +102,7 @@ pub async fn apono_integrations(
 /// This org's integration among those preflight found for its domain: the one
 /// `--apono-integration-id` names, the only one, or none (`connect`'s plan, `status` and
 /// `disconnect` all pick it this way).
-pub fn org_integration(
+pub(crate) fn org_integration(
     integrations: &[Integration],
     integration_id: Option<&str>,
     domain: &str,
@@ -115,7 +115,7 @@ pub fn org_integration(
 }
 
 /// A pick's error as the usage error it is, with what to do.
-pub fn org_integration_picked(
+pub(crate) fn org_integration_picked(
     picked: Result<Option<Integration>, PickError>,
 ) -> Result<Option<Integration>, Failure> {
     picked.map_err(|e| {
@@ -125,7 +125,7 @@ pub fn org_integration_picked(
 
 /// With `--reuse-app`: what the app to converge in place looks like (its grants and
 /// roles), or `None` when there is no app to reuse.
-pub async fn observe_reused_app(
+pub(crate) async fn observe_reused_app(
     okta: &OktaClient,
     observed: &Observed,
     app_id: Option<&str>,
@@ -147,7 +147,7 @@ pub async fn observe_reused_app(
 /// The kind of admin role the app Apono uses holds (the reused app with
 /// `--reuse-app`), so a re-run without `--admin-role`/`--least-privilege` keeps it;
 /// the default standard role when there is no such app.
-pub async fn role_in_use(
+pub(crate) async fn role_in_use(
     okta: &OktaClient,
     observed: &Observed,
     integration_id: Option<&str>,

@@ -14,7 +14,7 @@ use crate::org::role::{AdminRole, is_ours};
 /// A privilege beyond exactly the two grants and the one role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Excess {
+pub(crate) enum Excess {
     /// A scope grant other than the two (`okta.apps.read`), or a second grant of one.
     Grant { grant_id: String, scope: String },
     /// A role assignment other than the one (a standard role such as `SUPER_ADMIN`, or
@@ -39,7 +39,7 @@ impl fmt::Display for Excess {
 }
 
 /// The name of an assignment for people: its type, or a custom role's label.
-pub fn role_name(assignment: &RoleAssignment) -> String {
+pub(crate) fn role_name(assignment: &RoleAssignment) -> String {
     match assignment.role_type.as_str() {
         "CUSTOM" => format!(
             "CUSTOM \"{}\"",
@@ -51,7 +51,7 @@ pub fn role_name(assignment: &RoleAssignment) -> String {
 
 /// Which assignment is "the one" for `wanted`: the first that matches it (our custom
 /// role, with `custom_role_id` when known; or the standard type). `None` when none does.
-pub fn the_one<'a>(
+pub(crate) fn the_one<'a>(
     roles: &'a [RoleAssignment],
     wanted: &AdminRole,
     custom_role_id: Option<&str>,
@@ -67,7 +67,7 @@ pub fn the_one<'a>(
 /// Every privilege beyond the two grants and the one assignment of `wanted`: grants of
 /// other scopes (and repeats), and every assignment but the one. When the app holds no
 /// assignment of `wanted`, all its assignments are beyond it.
-pub fn excess(
+pub(crate) fn excess(
     grants: &[Grant],
     roles: &[RoleAssignment],
     wanted: &AdminRole,
@@ -95,7 +95,7 @@ pub fn excess(
 }
 
 /// The required scopes the app is not granted.
-pub fn missing_scopes(grants: &[Grant]) -> Vec<&'static str> {
+pub(crate) fn missing_scopes(grants: &[Grant]) -> Vec<&'static str> {
     REQUIRED_SCOPES
         .into_iter()
         .filter(|scope| !grants.iter().any(|g| g.scope_id == *scope))

@@ -13,32 +13,32 @@ use crate::http::ApiError;
 use crate::okta::{CustomRole, OktaClient, ResourceSet, ResourceSetResource, RoleAssignment};
 
 /// The standard role an app gets when nothing says otherwise.
-pub const DEFAULT_STANDARD_ROLE: &str = "READ_ONLY_ADMIN";
+pub(crate) const DEFAULT_STANDARD_ROLE: &str = "READ_ONLY_ADMIN";
 /// Standard roles that administer the whole org: never what Apono's app is meant to
 /// hold, so never taken for its intended role.
 const ORG_WIDE_ADMIN_ROLES: [&str; 2] = ["SUPER_ADMIN", "ORG_ADMIN"];
 /// The custom role of `--least-privilege`.
-pub const CUSTOM_ROLE_LABEL: &str = "Apono Directory Reader";
+pub(crate) const CUSTOM_ROLE_LABEL: &str = "Apono Directory Reader";
 /// What the custom role says about itself in the admin console.
-pub const CUSTOM_ROLE_DESCRIPTION: &str =
+pub(crate) const CUSTOM_ROLE_DESCRIPTION: &str =
     "Created by apono-okta: lets Apono's Okta app read users and groups, nothing else";
 /// The permissions of the custom role, exactly.
-pub const CUSTOM_ROLE_PERMISSIONS: [&str; 2] = crate::okta::REQUIRED_SCOPES;
+pub(crate) const CUSTOM_ROLE_PERMISSIONS: [&str; 2] = crate::okta::REQUIRED_SCOPES;
 /// The resource set of `--least-privilege`.
-pub const RESOURCE_SET_LABEL: &str = "Apono Directory";
+pub(crate) const RESOURCE_SET_LABEL: &str = "Apono Directory";
 /// What the resource set says about itself.
-pub const RESOURCE_SET_DESCRIPTION: &str =
+pub(crate) const RESOURCE_SET_DESCRIPTION: &str =
     "Created by apono-okta: the users and groups Apono's Okta app may read";
 /// The collections the resource set holds, exactly (the last segment of their URL).
-pub const RESOURCE_KINDS: [&str; 2] = ["users", "groups"];
+pub(crate) const RESOURCE_KINDS: [&str; 2] = ["users", "groups"];
 
 /// What the plan, the summary and `--json` say when an org cannot use custom admin
 /// roles and the app gets the default standard role instead.
-pub const NO_CUSTOM_ROLES_WARNING: &str = "this Okta org cannot use custom admin roles (E0000015), so Apono's app gets READ_ONLY_ADMIN, which reads the whole org (apps, policies, logs), instead of least privilege";
+pub(crate) const NO_CUSTOM_ROLES_WARNING: &str = "this Okta org cannot use custom admin roles (E0000015), so Apono's app gets READ_ONLY_ADMIN, which reads the whole org (apps, policies, logs), instead of least privilege";
 
 /// Whether Okta answered a custom admin role call with "this org cannot use the
 /// feature": `E0000015`, or a 400 naming the feature.
-pub fn custom_roles_unavailable(error: &ApiError) -> bool {
+pub(crate) fn custom_roles_unavailable(error: &ApiError) -> bool {
     match error {
         ApiError::Status(answer) => {
             answer.code.as_deref() == Some("E0000015")
@@ -51,13 +51,13 @@ pub fn custom_roles_unavailable(error: &ApiError) -> bool {
 
 /// Whether Okta refused to delete a custom role or resource set because a client's
 /// assignment still uses it.
-pub fn is_assigned_refusal(error: &ApiError) -> bool {
+pub(crate) fn is_assigned_refusal(error: &ApiError) -> bool {
     summary_says(error, &[400, 409], "assigned")
 }
 
 /// Whether Okta refused to create a custom role or resource set because one with the
 /// label exists (another run made it a moment ago).
-pub fn is_label_taken(error: &ApiError) -> bool {
+pub(crate) fn is_label_taken(error: &ApiError) -> bool {
     summary_says(error, &[400, 409], "already exists")
 }
 
@@ -74,7 +74,7 @@ fn summary_says(error: &ApiError, statuses: &[u16], words: &str) -> bool {
 
 /// Which admin role the app's client holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminRole {
+pub(crate) enum AdminRole {
     /// A standard role type, `READ_ONLY_ADMIN` by default.
     Standard(String),
     /// The custom role [`CUSTOM_ROLE_LABEL`] over the resource set [`RESOURCE_SET_LABEL`].
@@ -83,7 +83,7 @@ pub enum AdminRole {
 
 impl AdminRole {
     /// The role of an app that has nothing to go by.
-    pub fn default_standard() -> AdminRole {
+    pub(crate) fn default_standard() -> AdminRole {
         AdminRole::Standard(DEFAULT_STANDARD_ROLE.to_string())
     }
 
@@ -93,7 +93,7 @@ impl AdminRole {
     /// not administer the org (so `--admin-role` choices survive a re-run, and a
     /// `SUPER_ADMIN` someone added is never taken for the intended role); else the
     /// default standard role.
-    pub fn held_by(assignments: &[RoleAssignment]) -> AdminRole {
+    pub(crate) fn held_by(assignments: &[RoleAssignment]) -> AdminRole {
         if assignments.iter().any(is_ours) {
             return AdminRole::LeastPrivilege;
         }
@@ -112,7 +112,11 @@ impl AdminRole {
     }
 
     /// Whether these assignments include this role.
-    pub fn is_held(&self, assignments: &[RoleAssignment], custom_role_id: Option<&str>) -> bool {
+    pub(crate) fn is_held(
+        &self,
+        assignments: &[RoleAssignment],
+        custom_role_id: Option<&str>,
+    ) -> bool {
         match self {
             AdminRole::Standard(role) => assignments.iter().any(|a| &a.role_type == role),
             AdminRole::LeastPrivilege => assignments.iter().any(|a| {
@@ -124,14 +128,14 @@ impl AdminRole {
 
 /// A `CUSTOM` assignment of the custom role this tool makes (Okta labels a custom
 /// assignment with its role's label).
-pub fn is_ours(assignment: &RoleAssignment) -> bool {
+pub(crate) fn is_ours(assignment: &RoleAssignment) -> bool {
     assignment.role_type == "CUSTOM" && assignment.label.as_deref() == Some(CUSTOM_ROLE_LABEL)
 }
 
 impl AdminRole {
     /// For a sentence: `the admin role READ_ONLY_ADMIN`, or `the custom role "Apono
     /// Directory Reader" over the resource set "Apono Directory" (...)`.
-    pub fn with_article(&self) -> String {
+    pub(crate) fn with_article(&self) -> String {
         match self {
             AdminRole::Standard(role) => format!("the admin role {role}"),
             AdminRole::LeastPrivilege => format!("the {self}"),
@@ -170,17 +174,18 @@ impl Serialize for AdminRole {
 
 /// One of the two objects least privilege shares between apps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SharedObject {
+pub(crate) enum SharedObject {
     CustomRole,
     ResourceSet,
 }
 
 impl SharedObject {
     /// Both, in the order they are made.
-    pub const BOTH: [SharedObject; 2] = [SharedObject::CustomRole, SharedObject::ResourceSet];
+    pub(crate) const BOTH: [SharedObject; 2] =
+        [SharedObject::CustomRole, SharedObject::ResourceSet];
 
     /// `custom role "Apono Directory Reader"`, for messages.
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             SharedObject::CustomRole => format!("custom role \"{CUSTOM_ROLE_LABEL}\""),
             SharedObject::ResourceSet => format!("resource set \"{RESOURCE_SET_LABEL}\""),
@@ -188,7 +193,7 @@ impl SharedObject {
     }
 
     /// Creates it as least privilege needs it; returns its id.
-    pub async fn create(self, okta: &OktaClient) -> Result<String, ApiError> {
+    pub(crate) async fn create(self, okta: &OktaClient) -> Result<String, ApiError> {
         Ok(match self {
             SharedObject::CustomRole => {
                 okta.create_custom_role(
@@ -213,7 +218,7 @@ impl SharedObject {
 
     /// Adds what it lacks and removes what it must not hold (see [`ObjectPlan::Converge`]);
     /// something already gone counts as removed.
-    pub async fn converge(
+    pub(crate) async fn converge(
         self,
         okta: &OktaClient,
         id: &str,
@@ -245,7 +250,7 @@ impl SharedObject {
     }
 
     /// Its id, found by its label, if the org has it.
-    pub async fn find(self, okta: &OktaClient) -> Result<Option<String>, ApiError> {
+    pub(crate) async fn find(self, okta: &OktaClient) -> Result<Option<String>, ApiError> {
         Ok(match self {
             SharedObject::CustomRole => okta
                 .custom_role_by_label(CUSTOM_ROLE_LABEL)
@@ -259,7 +264,7 @@ impl SharedObject {
     }
 
     /// Deletes it (Okta refuses while a client's assignment uses it).
-    pub async fn delete(self, okta: &OktaClient, id: &str) -> Result<(), ApiError> {
+    pub(crate) async fn delete(self, okta: &OktaClient, id: &str) -> Result<(), ApiError> {
         match self {
             SharedObject::CustomRole => okta.delete_custom_role(id).await,
             SharedObject::ResourceSet => okta.delete_resource_set(id).await,
@@ -269,15 +274,15 @@ impl SharedObject {
 
 /// The custom role and resource set as the org has them now.
 #[derive(Debug, Clone, Default)]
-pub struct LeastPrivilegeObjects {
+pub(crate) struct LeastPrivilegeObjects {
     /// The custom role with our label, and its permissions.
-    pub role: Option<(CustomRole, Vec<String>)>,
+    pub(crate) role: Option<(CustomRole, Vec<String>)>,
     /// The resource set with our label, and its resources.
-    pub resource_set: Option<(ResourceSet, Vec<ResourceSetResource>)>,
+    pub(crate) resource_set: Option<(ResourceSet, Vec<ResourceSetResource>)>,
 }
 
 /// Finds the custom role and the resource set by label, with what they hold.
-pub async fn read_objects(okta: &OktaClient) -> Result<LeastPrivilegeObjects, ApiError> {
+pub(crate) async fn read_objects(okta: &OktaClient) -> Result<LeastPrivilegeObjects, ApiError> {
     let (role, resource_set) = tokio::try_join!(
         async {
             match okta.custom_role_by_label(CUSTOM_ROLE_LABEL).await? {
@@ -303,7 +308,7 @@ pub async fn read_objects(okta: &OktaClient) -> Result<LeastPrivilegeObjects, Ap
 
 /// What one shared object needs: nothing, to be made, or to be converged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ObjectPlan {
+pub(crate) enum ObjectPlan {
     /// It does not exist: create it as it must be.
     Create,
     /// It exists as it must be.
@@ -317,18 +322,8 @@ pub enum ObjectPlan {
     },
 }
 
-impl ObjectPlan {
-    /// The existing object's id, when there is one.
-    pub fn id(&self) -> Option<&str> {
-        match self {
-            ObjectPlan::Create => None,
-            ObjectPlan::Keep { id } | ObjectPlan::Converge { id, .. } => Some(id),
-        }
-    }
-}
-
 /// What the custom role needs.
-pub fn role_plan(objects: &LeastPrivilegeObjects) -> ObjectPlan {
+pub(crate) fn role_plan(objects: &LeastPrivilegeObjects) -> ObjectPlan {
     let Some((role, permissions)) = &objects.role else {
         return ObjectPlan::Create;
     };
@@ -346,7 +341,7 @@ pub fn role_plan(objects: &LeastPrivilegeObjects) -> ObjectPlan {
 }
 
 /// What the resource set needs; `org_url` is the org's origin (`https://example.okta.com`).
-pub fn resource_set_plan(objects: &LeastPrivilegeObjects, org_url: &str) -> ObjectPlan {
+pub(crate) fn resource_set_plan(objects: &LeastPrivilegeObjects, org_url: &str) -> ObjectPlan {
     let Some((set, resources)) = &objects.resource_set else {
         return ObjectPlan::Create;
     };
@@ -376,12 +371,12 @@ fn converge_or_keep(id: &str, add: Vec<String>, remove: Vec<String>) -> ObjectPl
 }
 
 /// The REST URL of one of the org's collections, as a resource set holds it.
-pub fn resource_url(org_url: &str, kind: &str) -> String {
+pub(crate) fn resource_url(org_url: &str, kind: &str) -> String {
     format!("{}/api/v1/{kind}", org_url.trim_end_matches('/'))
 }
 
 /// The resources a new resource set holds.
-pub fn wanted_resources(org_url: &str) -> Vec<String> {
+pub(crate) fn wanted_resources(org_url: &str) -> Vec<String> {
     RESOURCE_KINDS
         .iter()
         .map(|kind| resource_url(org_url, kind))
@@ -389,7 +384,7 @@ pub fn wanted_resources(org_url: &str) -> Vec<String> {
 }
 
 /// Every way the two objects differ from what least privilege needs, for `status`.
-pub fn drifts(objects: &LeastPrivilegeObjects, org_url: &str) -> Vec<String> {
+pub(crate) fn drifts(objects: &LeastPrivilegeObjects, org_url: &str) -> Vec<String> {
     let mut drifts = Vec::new();
     match role_plan(objects) {
         ObjectPlan::Create => drifts.push(format!(

@@ -10,12 +10,12 @@ use crate::okta::{App, SERVICE_APP_NAME};
 
 /// An unreferenced app younger than this may belong to a run still in flight
 /// (DESIGN.md §3, "Concurrent runs"): it is left for a later run to retire.
-pub const YOUNG_APP_GRACE: Duration = Duration::from_secs(15 * 60);
+pub(crate) const YOUNG_APP_GRACE: Duration = Duration::from_secs(15 * 60);
 
 /// Whether the app was created less than [`YOUNG_APP_GRACE`] before `now` (Okta's
 /// clock). An app whose creation time is missing or unreadable counts as young: it
 /// cannot be shown to be old.
-pub fn is_young(app: &App, now: SystemTime) -> bool {
+pub(crate) fn is_young(app: &App, now: SystemTime) -> bool {
     let Some(created) = app
         .created
         .as_deref()
@@ -29,7 +29,7 @@ pub fn is_young(app: &App, now: SystemTime) -> bool {
 
 /// Why no single integration or app could be picked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PickError {
+pub(crate) enum PickError {
     #[error("Apono has {} integrations for {domain}: {}", .found.len(), .found.join(", "))]
     SeveralIntegrations { domain: String, found: Vec<String> },
     #[error("--apono-integration-id {id} is not an Okta integration for {domain} (found: {})", if .found.is_empty() { "none".to_string() } else { .found.join(", ") })]
@@ -44,7 +44,7 @@ pub enum PickError {
 
 /// This org's integration among those for its domain: the one `--apono-integration-id`
 /// names, the only one, or none; several without an id are an error listing them.
-pub fn pick_org_integration(
+pub(crate) fn pick_org_integration(
     integrations: &[Integration],
     integration_id: Option<&str>,
     domain: &str,
@@ -76,13 +76,13 @@ pub fn pick_org_integration(
 
 /// Whether an app is one this tool (or Apono's Terraform module) makes: our label and
 /// the service app's name.
-pub fn is_ours(app: &App, label: &str) -> bool {
+pub(crate) fn is_ours(app: &App, label: &str) -> bool {
     app.label == label && app.name == SERVICE_APP_NAME
 }
 
 /// How many of `referenced` (one client id per integration, of any org) name this app,
 /// by client id or app id.
-pub fn references(referenced: &[String], app: &App) -> usize {
+pub(crate) fn references(referenced: &[String], app: &App) -> usize {
     referenced
         .iter()
         .filter(|cid| *cid == app.client_id() || *cid == &app.id)
@@ -92,7 +92,7 @@ pub fn references(referenced: &[String], app: &App) -> usize {
 /// Our apps that no integration references, apart from `kept` (the app in use or to
 /// reuse), split into those old enough to retire and those younger than
 /// [`YOUNG_APP_GRACE`] on Okta's clock `now`, which a run in flight may own.
-pub fn unreferenced<'a>(
+pub(crate) fn unreferenced<'a>(
     apps: &'a [App],
     label: &str,
     referenced: &[String],
@@ -110,16 +110,16 @@ pub fn unreferenced<'a>(
 
 /// Our apps that no integration uses (see [`unreferenced`]).
 #[derive(Debug, Default)]
-pub struct Unreferenced<'a> {
+pub(crate) struct Unreferenced<'a> {
     /// Older than the grace: retire them.
-    pub old: Vec<&'a App>,
+    pub(crate) old: Vec<&'a App>,
     /// Younger: leave them, and say so.
-    pub young: Vec<&'a App>,
+    pub(crate) young: Vec<&'a App>,
 }
 
 /// When a young app's grace ends (its creation plus [`YOUNG_APP_GRACE`]), as RFC 3339
 /// for a message; `None` when its creation time is unknown.
-pub fn grace_ends(app: &App) -> Option<String> {
+pub(crate) fn grace_ends(app: &App) -> Option<String> {
     let created = humantime::parse_rfc3339_weak(app.created.as_deref()?).ok()?;
     Some(humantime::format_rfc3339_seconds(created + YOUNG_APP_GRACE).to_string())
 }
