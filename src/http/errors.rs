@@ -17,7 +17,7 @@ use crate::output::{server_causes, server_text};
 /// Why an HTTP client could not be set up (before any request).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The base URL breaks the https rule (see [`check_secure_url`](super::check_secure_url)).
+    /// The base URL breaks the https rule (see `check_secure_url`).
     #[error("{0}")]
     Insecure(String),
     #[error("cannot read --ca-bundle {}: {source}", path.display())]
@@ -85,7 +85,7 @@ pub enum ApiError {
         reset: Option<SystemTime>,
         request_id: Option<String>,
     },
-    /// The answer was longer than [`MAX_BODY`], or the answers being read at once
+    /// The answer was longer than `MAX_BODY` (16 MiB), or the answers being read at once
     /// together longer than this tool holds.
     #[error(
         "{service} answered {method} {path} with more than {} MiB; refusing to read it",
@@ -117,16 +117,16 @@ pub enum ApiError {
 /// A non-success answer, with what support needs to find it.
 #[derive(Debug)]
 pub struct StatusError {
-    pub service: ServiceName,
-    pub method: Method,
-    pub path: String,
-    pub status: StatusCode,
+    pub(crate) service: ServiceName,
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) status: StatusCode,
     /// Okta's `errorCode` (`E0000011`) or Apono's `error_code`.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// Okta's `errorSummary` plus causes, Apono's `error_details`, or the plain text.
-    pub summary: String,
+    pub(crate) summary: String,
     /// `X-Okta-Request-Id`, what Okta support asks for.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 impl fmt::Display for StatusError {
@@ -148,7 +148,7 @@ impl fmt::Display for StatusError {
 
 impl ApiError {
     /// The HTTP status, when the service answered.
-    pub fn status(&self) -> Option<StatusCode> {
+    pub(crate) fn status(&self) -> Option<StatusCode> {
         match self {
             ApiError::Status(e) => Some(e.status),
             _ => None,
@@ -156,7 +156,7 @@ impl ApiError {
     }
 
     /// The service's error code (`E0000090`), when it gave one.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             ApiError::Status(e) => e.code.as_deref(),
             _ => None,
@@ -164,7 +164,7 @@ impl ApiError {
     }
 
     /// Which service this error came from.
-    pub fn service(&self) -> ServiceName {
+    pub(crate) fn service(&self) -> ServiceName {
         match self {
             ApiError::Status(e) => e.service,
             ApiError::Transport { service, .. }
@@ -178,7 +178,7 @@ impl ApiError {
     }
 
     /// 401 or 403: the token is wrong, revoked, or lacks the rights.
-    pub fn is_auth_rejection(&self) -> bool {
+    pub(crate) fn is_auth_rejection(&self) -> bool {
         matches!(
             self.status(),
             Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
@@ -187,7 +187,7 @@ impl ApiError {
 
     /// The request may have reached the service but its answer never came (dropped,
     /// timed out): a write may have happened, or may still happen a little later.
-    pub fn answer_lost(&self) -> bool {
+    pub(crate) fn answer_lost(&self) -> bool {
         matches!(
             self,
             ApiError::Transport {
@@ -199,7 +199,7 @@ impl ApiError {
 
     /// The service could not be reached (DNS, refused, TLS, proxy, time-out), or the Okta
     /// URL is not an Okta org: exit 8.
-    pub fn is_unreachable(&self) -> bool {
+    pub(crate) fn is_unreachable(&self) -> bool {
         matches!(
             self,
             ApiError::Transport { .. } | ApiError::RateLimited { .. } | ApiError::NotOktaOrg { .. }
@@ -207,7 +207,7 @@ impl ApiError {
     }
 
     /// 404.
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 }

@@ -7,7 +7,7 @@ use super::AttemptError;
 
 /// The most bytes read of one answer, after decompression; a longer one is an error
 /// naming the request ([`ApiError::TooLarge`](super::ApiError::TooLarge)).
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+pub(super) const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// The most bytes kept of an error's answer: its summary is cut shorter anyway.
 const MAX_ERROR_BODY: usize = 64 * 1024;

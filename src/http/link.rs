@@ -9,13 +9,13 @@ use reqwest::header::HeaderMap;
 /// resolved by the caller) and its relation types, lower-cased (`rel` compares
 /// case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub target: String,
-    pub rels: Vec<String>,
+struct Link {
+    target: String,
+    rels: Vec<String>,
 }
 
 /// The target of the first `rel="next"` link among possibly several `Link` headers.
-pub fn next_link(headers: &HeaderMap) -> Option<String> {
+pub(super) fn next_link(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all("link")
         .iter()
@@ -30,7 +30,7 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
 /// semicolons inside `<...>` or inside quotes do not separate anything. `rel` holds one
 /// or more space-separated relation types; only a link's first `rel` counts, as the
 /// RFC says. An element that is not a link is skipped.
-pub fn parse_link_header(value: &str) -> Vec<Link> {
+fn parse_link_header(value: &str) -> Vec<Link> {
     let mut links = Vec::new();
     let mut rest = value;
     loop {

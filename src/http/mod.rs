@@ -1,11 +1,11 @@
 //! The one HTTP client: user agent, deadlines, retries, 429 handling, bounded bodies,
 //! the https rule, pagination and the error type every API call returns.
 //!
-//! Both API clients ([`crate::okta`], [`crate::apono`]) are built on [`ApiClient`], which
+//! Both API clients ([`crate::okta`], [`crate::apono`]) are built on `ApiClient`, which
 //! knows a base URL and an auth header and nothing of prompts or plans. This file holds
 //! the client itself: how one request is sent within one deadline (`--timeout`, its
 //! retries included), how one attempt is made, and the one pagination loop of both
-//! services ([`ApiClient::read_all_pages`]): Okta's RFC 8288 `Link` headers, Apono's page
+//! services (`ApiClient::read_all_pages`): Okta's RFC 8288 `Link` headers, Apono's page
 //! tokens and catalog offsets all go through it, and a list that loops or passes
 //! [`MAX_PAGES`] is an error, never a short list. The token goes only into the
 //! `Authorization` header, and only to the base URL's origin: a `Link` header pointing
@@ -38,15 +38,12 @@ use serde_json::Value;
 use url::Url;
 
 pub use errors::{ApiError, ClientError, StatusError};
-pub use limits::MAX_BODY;
-pub use link::{Link, next_link, parse_link_header};
-pub use retry::rate_limit_wait;
-pub use trace::{SLOW_REQUEST, WaitingSign, on_slow_request, trace_requests};
-pub(crate) use urls::is_loopback;
-pub use urls::{check_secure_url, path_segment};
+pub(crate) use trace::{WaitingSign, on_slow_request, trace_requests};
+pub(crate) use urls::{check_secure_url, is_loopback, path_segment};
 
 use errors::status_error;
 use limits::{MAX_JSON_VALUES, json_value_count, read_body};
+use link::next_link;
 use retry::{Retries, rate_limit_reset};
 use trace::{shown_when_slow, trace};
 use transport::{TransportCause, describe_transport_error, process_env};
@@ -55,7 +52,7 @@ use crate::output::server_text;
 use crate::secret::Secret;
 
 /// `apono-okta/<version>`, sent on every request to either service.
-pub const USER_AGENT_VALUE: &str = concat!("apono-okta/", env!("CARGO_PKG_VERSION"));
+const USER_AGENT_VALUE: &str = concat!("apono-okta/", env!("CARGO_PKG_VERSION"));
 
 /// The most pages one list is read in; a longer list is an error, not a short list.
 pub const MAX_PAGES: usize = 100;
@@ -77,7 +74,7 @@ impl fmt::Display for ServiceName {
 }
 
 /// The default bound on one request (`--timeout`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings shared by every client of a run.
 #[derive(Debug, Clone)]
@@ -92,7 +89,7 @@ pub struct HttpSettings {
 
 /// How a client authenticates.
 #[derive(Debug, Clone)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// Okta: `Authorization: SSWS <token>`.
     Ssws(Secret),
     /// Apono: `Authorization: Bearer <token>`.
@@ -101,22 +98,22 @@ pub enum Auth {
 
 /// A successful answer: status, headers and the raw body.
 #[derive(Debug)]
-pub struct ApiResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
+pub(crate) struct ApiResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 /// One page of a list: its items, and the cursor of the next page if there is one.
 #[derive(Debug)]
-pub struct Page<T, C> {
-    pub items: Vec<T>,
-    pub next: Option<C>,
+pub(crate) struct Page<T, C> {
+    pub(crate) items: Vec<T>,
+    pub(crate) next: Option<C>,
 }
 
 /// A client for one service: base URL, auth, and the shared HTTP settings.
 #[derive(Clone)]
-pub struct ApiClient {
+pub(crate) struct ApiClient {
     http: reqwest::Client,
     base: Url,
     auth: Auth,
@@ -139,7 +136,7 @@ impl fmt::Debug for ApiClient {
 
 impl ApiClient {
     /// Builds a client; refuses a non-https, non-loopback base URL.
-    pub fn new(
+    pub(crate) fn new(
         service: ServiceName,
         base: Url,
         auth: Auth,
@@ -169,7 +166,7 @@ impl ApiClient {
 
     /// The service's current time, from the `Date` header of its latest answer (so
     /// ages are measured on its clock, not ours); our clock before any answer.
-    pub fn server_now(&self) -> SystemTime {
+    pub(crate) fn server_now(&self) -> SystemTime {
         match *self.server_clock.lock().unwrap_or_else(|e| e.into_inner()) {
             Some((date, seen)) => date + seen.elapsed(),
             None => SystemTime::now(),
@@ -177,19 +174,19 @@ impl ApiClient {
     }
 
     /// The base URL this client talks to.
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
     }
 
     /// GET a JSON document.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let url = self.url(path);
         let response = self.send(Method::GET, url, None).await?;
         self.decode(&Method::GET, path, &response.body)
     }
 
     /// Sends a JSON body (or none) and reads a JSON answer.
-    pub async fn send_json<T: DeserializeOwned>(
+    pub(crate) async fn send_json<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -200,7 +197,7 @@ impl ApiClient {
     }
 
     /// Sends a request whose answer body does not matter (204s, lifecycle calls).
-    pub async fn send_no_content(
+    pub(crate) async fn send_no_content(
         &self,
         method: Method,
         path: &str,
@@ -232,7 +229,10 @@ impl ApiClient {
 
     /// GET every page of an Okta list, following `Link: <...>; rel="next"` (see
     /// [`ApiClient::read_all_pages`] for the guards). A link to another origin is refused.
-    pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
+    pub(crate) async fn get_all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Vec<T>, ApiError> {
         self.read_all_pages(path, self.url(path), async |url: &Url| {
             let response = self.send(Method::GET, url.clone(), None).await?;
             let items = self.decode(&Method::GET, path, &response.body)?;
@@ -247,7 +247,7 @@ impl ApiClient {
     /// GET every page of an Okta IAM list (`/api/v1/iam/...`): the items are under `key`
     /// in the body, and the next page is named by the body's `_links.next.href` (or a
     /// `Link` header).
-    pub async fn get_all_embedded_pages<T: DeserializeOwned>(
+    pub(crate) async fn get_all_embedded_pages<T: DeserializeOwned>(
         &self,
         path: &str,
         key: &str,
@@ -282,7 +282,7 @@ impl ApiClient {
     /// cannot be read whole is an [`ApiError::UnfinishedList`], never a short list: a
     /// cursor that names a page already read (the service loops), or a list longer than
     /// [`MAX_PAGES`] pages. `list` names the list in that error.
-    pub async fn read_all_pages<T, C>(
+    pub(crate) async fn read_all_pages<T, C>(
         &self,
         list: &str,
         first: C,
@@ -477,7 +477,7 @@ impl ApiClient {
         outcome
     }
 
-    /// One request and its whole answer (the body read up to [`MAX_BODY`]), untraced.
+    /// One request and its whole answer (the body read up to [`MAX_BODY`](limits::MAX_BODY)), untraced.
     async fn exchange(
         &self,
         request: &Request<'_>,

@@ -109,7 +109,7 @@ pub(super) fn rate_limit_reset(headers: &HeaderMap) -> Option<SystemTime> {
 
 /// How long to wait after a 429: `X-Rate-Limit-Reset - Date + 1` seconds, on the
 /// server's clock, capped; one second when the headers are missing.
-pub fn rate_limit_wait(headers: &HeaderMap) -> Duration {
+fn rate_limit_wait(headers: &HeaderMap) -> Duration {
     let now = header_str(headers, "date")
         .and_then(|d| httpdate::parse_http_date(&d).ok())
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())

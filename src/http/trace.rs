@@ -11,10 +11,10 @@ use url::Url;
 use super::{AttemptError, ServiceName, header_str};
 
 /// How long a request may go unanswered before the user is shown that it waits.
-pub const SLOW_REQUEST: Duration = Duration::from_secs(1);
+const SLOW_REQUEST: Duration = Duration::from_secs(1);
 
 /// Something shown while a slow request waits; dropped when its answer came.
-pub type WaitingSign = Box<dyn Send>;
+pub(crate) type WaitingSign = Box<dyn Send>;
 
 /// What shows a slow request (the UI installs it; the clients know nothing of it):
 /// called with `Okta GET /api/v1/users/me` once the request has waited
@@ -24,7 +24,7 @@ type SlowRequestObserver = Box<dyn Fn(&str) -> WaitingSign + Send + Sync>;
 static SLOW_REQUEST_OBSERVER: std::sync::OnceLock<SlowRequestObserver> = std::sync::OnceLock::new();
 
 /// Installs what shows a slow request (once per process; later calls are ignored).
-pub fn on_slow_request(observer: impl Fn(&str) -> WaitingSign + Send + Sync + 'static) {
+pub(crate) fn on_slow_request(observer: impl Fn(&str) -> WaitingSign + Send + Sync + 'static) {
     let _ = SLOW_REQUEST_OBSERVER.set(Box::new(observer));
 }
 
@@ -51,7 +51,7 @@ pub(super) async fn shown_when_slow<T>(
 static TRACE_REQUESTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Turns the request lines of `--verbose` on or off for the whole process.
-pub fn trace_requests(on: bool) {
+pub(crate) fn trace_requests(on: bool) {
     TRACE_REQUESTS.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 

@@ -3,7 +3,7 @@
 //! connection, a name that does not resolve, ...), described on one line with the
 //! library's own words kept for support, and the hint that says what to change.
 
-use super::{ApiError, ServiceName};
+use super::{ApiError, DEFAULT_TIMEOUT, ServiceName};
 use crate::secret::redact;
 
 /// The one-line cause of a request that got no answer, with the library's own words
@@ -143,10 +143,10 @@ impl TransportCause {
             TransportCause::Dns => {
                 format!("check the host name in {url_flag}, and this machine's DNS and network")
             }
-            TransportCause::Timeout => {
-                "the service did not answer in time: retry, or raise --timeout SECONDS (default 30)"
-                    .to_string()
-            }
+            TransportCause::Timeout => format!(
+                "the service did not answer in time: retry, or raise --timeout SECONDS (default {})",
+                DEFAULT_TIMEOUT.as_secs()
+            ),
             TransportCause::Other => return None,
         })
     }
@@ -154,7 +154,7 @@ impl TransportCause {
 
 impl ApiError {
     /// For a request that got no answer: what to change (a flag or a variable).
-    pub fn transport_hint(&self) -> Option<String> {
+    pub(crate) fn transport_hint(&self) -> Option<String> {
         match self {
             ApiError::Transport {
                 service, detail, ..

@@ -4,7 +4,7 @@
 use url::Url;
 
 /// A base URL is acceptable: `https://`, or `http://` on a loopback host only.
-pub fn check_secure_url(url: &Url) -> Result<(), String> {
+pub(crate) fn check_secure_url(url: &Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
@@ -34,7 +34,7 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 
 /// Percent-encodes an id or label for use as one URL path segment (a space is `%20`,
 /// never `+`, which a path keeps as a plus).
-pub fn path_segment(id: &str) -> String {
+pub(crate) fn path_segment(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, PATH_SEGMENT).to_string()
 }
 
