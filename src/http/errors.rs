@@ -287,8 +287,25 @@ fn read_error_body(json: &Value) -> (Option<String>, String) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Map, json};
+
     use super::*;
+    use crate::http::strategies::{json_value, wild_text};
+    use crate::output::{MAX_CAUSES, MAX_SERVER_TEXT};
     use crate::secret::Secret;
+
+    /// What [`status_error`] keeps of a 400 answered with `body`.
+    fn answered(body: &[u8]) -> StatusError {
+        status_error(
+            ServiceName::Okta,
+            Method::GET,
+            "/api/v1/users/me".into(),
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            body,
+        )
+    }
 
     #[test]
     fn server_text_is_redacted() {
@@ -297,25 +314,11 @@ mod tests {
             r#"{{"errorCode":"E0000011","errorSummary":"Invalid token {}"}}"#,
             token.expose()
         );
-        let error = status_error(
-            ServiceName::Okta,
-            Method::GET,
-            "/api/v1/users/me".into(),
-            StatusCode::UNAUTHORIZED,
-            &HeaderMap::new(),
-            body.as_bytes(),
-        );
+        let error = answered(body.as_bytes());
         assert_eq!(error.summary, "Invalid token [redacted]");
         assert_eq!(error.code.as_deref(), Some("E0000011"));
         let plain = format!("{}{}", "x".repeat(1020), token.expose());
-        let error = status_error(
-            ServiceName::Apono,
-            Method::GET,
-            "/x".into(),
-            StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
-            plain.as_bytes(),
-        );
+        let error = answered(plain.as_bytes());
         // Redacted before the cut: no part of the token survives it.
         assert_eq!(
             error.summary,
@@ -343,5 +346,88 @@ mod tests {
             read_error_body(&other),
             (Some("401".into()), "Unauthorized".into())
         );
+    }
+
+    /// The longest summary an error body can make: its own text and [`MAX_CAUSES`]
+    /// causes, each cut to [`MAX_SERVER_TEXT`] with a note of the cut, the separators,
+    /// and the count of the causes not shown. Under 12 KiB.
+    const MAX_SUMMARY: usize = (MAX_CAUSES + 1) * (MAX_SERVER_TEXT + 32) + 64;
+    const _: () = assert!(MAX_SUMMARY <= 12 * 1024);
+
+    /// Server text as an error keeps it: one line, and bounded.
+    fn check_kept(what: &str, text: &str, limit: usize) -> Result<(), TestCaseError> {
+        prop_assert!(text.len() <= limit, "{what}: {} bytes", text.len());
+        prop_assert!(!text.contains(['\n', '\r']), "{what}: {text:?}");
+        Ok(())
+    }
+
+    /// What [`status_error`] keeps of an answer with this body is one bounded line.
+    fn check_status_error(body: &[u8]) -> Result<(), TestCaseError> {
+        let error = answered(body);
+        check_kept("summary", &error.summary, MAX_SUMMARY)?;
+        check_kept(
+            "code",
+            error.code.as_deref().unwrap_or_default(),
+            MAX_SERVER_TEXT + 32,
+        )
+    }
+
+    /// A body of one of the shapes read: Okta's with a long summary and up to 13 causes
+    /// (some not objects), or any mix of the keys of Okta's, Apono's and the
+    /// `{status, code}` shape holding anything: long text, the wrong types.
+    fn error_shaped() -> impl Strategy<Value = Value> {
+        let text = || wild_text(800).prop_map(Value::from);
+        let cause = prop_oneof![
+            3 => text().prop_map(|summary| json!({ "errorSummary": summary })),
+            1 => json_value(1),
+        ];
+        let okta = (wild_text(20), text(), prop::collection::vec(cause, 0..14)).prop_map(
+            |(code, summary, causes)| {
+                json!({ "errorCode": code, "errorSummary": summary, "errorCauses": causes })
+            },
+        );
+        let keys = prop::sample::select(vec![
+            "errorCode",
+            "errorSummary",
+            "errorCauses",
+            "error_code",
+            "error_details",
+            "message",
+            "status",
+            "code",
+            "error",
+        ]);
+        let anything = prop_oneof![2 => text(), 1 => json_value(2)];
+        let mixed = prop::collection::vec((keys, anything), 0..6).prop_map(|entries| {
+            let body: Map<String, Value> = entries
+                .into_iter()
+                .map(|(key, value)| (key.to_string(), value))
+                .collect();
+            Value::Object(body)
+        });
+        prop_oneof![okta, mixed]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_bytes_make_a_bounded_one_line_error(
+            body in prop::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            check_status_error(&body)?;
+        }
+
+        #[test]
+        fn any_text_makes_a_bounded_one_line_error(body in wild_text(2000)) {
+            check_status_error(body.as_bytes())?;
+        }
+
+        #[test]
+        fn any_json_makes_a_bounded_one_line_error(
+            body in prop_oneof![2 => error_shaped(), 1 => json_value(4)],
+        ) {
+            check_status_error(body.to_string().as_bytes())?;
+        }
     }
 }

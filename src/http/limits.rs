@@ -86,3 +86,39 @@ pub(super) async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::http::strategies::json_value;
+
+    /// Every value of a document, as [`MAX_JSON_VALUES`] counts them: containers, keys
+    /// and scalars.
+    fn values(value: &Value) -> usize {
+        1 + match value {
+            Value::Array(items) => items.iter().map(values).sum(),
+            Value::Object(entries) => entries.values().map(|v| 1 + values(v)).sum(),
+            _ => 0,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The count bounds what decoding makes of a body, so it may be high, never low:
+        /// quotes, escapes and separators inside strings must not hide a value.
+        #[test]
+        fn the_count_is_never_below_the_values(value in json_value(4), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            }
+            .expect("a Value serializes");
+            prop_assert!(json_value_count(text.as_bytes()) >= values(&value), "{text}");
+        }
+    }
+}

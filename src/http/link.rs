@@ -119,9 +119,11 @@ fn skip_link_element(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use reqwest::header::HeaderValue;
 
     use super::*;
+    use crate::http::strategies::wild_text;
 
     #[test]
     fn finds_next_among_several_link_headers() {
@@ -244,5 +246,69 @@ mod tests {
         let second_header =
             headers_of(&["<https://x/a>; rel=\"self\"", "<https://x/b,c>; rel=next"]);
         assert_eq!(next_link(&second_header).as_deref(), Some("https://x/b,c"));
+    }
+
+    /// `value` as a quoted string: `"` and `\` escaped.
+    fn quoted(value: &str) -> String {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
+    /// One link as a server may write it, and the [`Link`] it must read back as: a
+    /// target of printable ASCII (commas, semicolons and quotes included), its relation
+    /// types quoted or not, in any case, among other parameters whose quoted values hold
+    /// anything, and a later `rel` that does not count.
+    fn written_link() -> impl Strategy<Value = (String, Link)> {
+        let rels = prop::collection::vec("[a-z][a-z0-9.-]{0,8}", 0..3);
+        let name = prop::sample::select(vec!["title", "title*", "type", "hreflang", "anchor"]);
+        let others = prop::collection::vec((name, wild_text(16)), 0..3);
+        let layout = (any::<bool>(), 0usize..3, "[ \t]{0,2}");
+        ("[!-=?-~]{1,40}", rels, others, layout).prop_map(
+            |(target, rels, others, (shout, rel_at, space))| {
+                let mut params: Vec<String> = others
+                    .iter()
+                    .map(|(name, value)| format!("{name}={}", quoted(value)))
+                    .collect();
+                if !rels.is_empty() {
+                    let value = rels.join(" ");
+                    let rel = match (shout, rels.len()) {
+                        (true, _) => format!("REL={}", quoted(&value.to_ascii_uppercase())),
+                        (false, 1) => format!("rel={value}"),
+                        (false, _) => format!("rel={}", quoted(&value)),
+                    };
+                    params.insert(rel_at.min(params.len()), rel);
+                    params.push("rel=\"ignored\"".to_string());
+                }
+                let params: String = params
+                    .iter()
+                    .map(|param| format!("{space};{space}{param}"))
+                    .collect();
+                (format!("<{target}>{params}"), Link { target, rels })
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_text_reads_as_links_cut_from_it(
+            value in prop_oneof![any::<String>(), wild_text(80), "[<>;,=\" \\\\a-z]{0,60}"],
+        ) {
+            for link in parse_link_header(&value) {
+                prop_assert!(value.contains(&link.target), "{value:?} -> {link:?}");
+                prop_assert!(link.rels.iter().all(|rel| !rel.is_empty()), "{link:?}");
+            }
+        }
+
+        #[test]
+        fn written_links_read_back(
+            links in prop::collection::vec(written_link(), 0..5),
+            separator in "[ \t]{0,2},[ \t]{0,2}",
+            edges in "[ \t,]{0,3}",
+        ) {
+            let (texts, expected): (Vec<String>, Vec<Link>) = links.into_iter().unzip();
+            let value = format!("{edges}{}{edges}", texts.join(&separator));
+            prop_assert_eq!(parse_link_header(&value), expected, "{}", value);
+        }
     }
 }

@@ -22,6 +22,8 @@ mod errors;
 mod limits;
 mod link;
 mod retry;
+#[cfg(test)]
+mod strategies;
 mod trace;
 mod transport;
 mod urls;
