@@ -27,6 +27,9 @@ pub(crate) const REDACTED: &str = "[redacted]";
 /// tokens of at most [`MAX_SECRET_LEN`] bytes each, never a value twice.
 static KNOWN_SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// The most secrets remembered for [`redact`]: the oldest is forgotten past it.
+const MAX_REMEMBERED: usize = 32;
+
 /// Values shorter than this are not remembered: no real token is this short, and
 /// replacing a few common letters would garble every message.
 const MIN_REDACTED_LEN: usize = 8;
@@ -38,15 +41,23 @@ fn remember(value: &str) {
     }
     let mut known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
     if !known.iter().any(|v| v == value) {
+        // A run accepts a handful of tokens; a bound keeps every later line's redaction
+        // cheap whatever happens (the property tests accept hundreds).
+        if known.len() >= MAX_REMEMBERED {
+            known.remove(0);
+        }
         known.push(value.to_string());
-        // Longest first, so a token that contains another is replaced whole.
-        known.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 }
 
 /// `text` with every secret this process accepted replaced by `[redacted]`.
 pub(crate) fn redact(text: &str) -> String {
-    let known = KNOWN_SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut known = KNOWN_SECRETS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    // Longest first, so a token that contains another is replaced whole.
+    known.sort_by_key(|v| std::cmp::Reverse(v.len()));
     known.iter().fold(text.to_string(), |text, secret| {
         text.replace(secret.as_str(), REDACTED)
     })
