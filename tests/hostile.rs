@@ -235,7 +235,7 @@ fn a_rate_limit_beyond_the_timeout_is_exit_8_naming_the_reset_after_one_request(
     let reset_time =
         humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(reset)).to_string();
     let said = format!(
-        "Apono is rate-limiting {TOKEN_CHECK} until {reset_time} (X-Rate-Limit-Reset), later than --timeout allows"
+        "Apono is rate-limiting {TOKEN_CHECK} until {reset_time} (X-Rate-Limit-Reset), beyond what --timeout and the retries allow: retry after it"
     );
     assert!(run.stderr.contains(&said), "{}", run.stderr);
     assert_eq!(asked(&apono), [TOKEN_CHECK]);

@@ -73,7 +73,7 @@ pub enum ApiError {
     },
     /// A 429 whose reset lies beyond what `--timeout` leaves.
     #[error(
-        "{service} is rate-limiting {method} {path} until {}, later than --timeout allows{}",
+        "{service} is rate-limiting {method} {path} until {}, beyond what --timeout and the retries allow: retry after it{}",
         describe_reset(*reset),
         request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
     )]

@@ -413,8 +413,14 @@ impl ApiClient {
                     return Err(failed.into_api_error(self.service, method, path));
                 }
             };
-            if status == StatusCode::TOO_MANY_REQUESTS && retries.may_wait_for_rate_limit() {
-                let Some(wait) = retries.rate_limit(&headers) else {
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                // Waited out while the reset comes before the deadline and retries are
+                // left; else a rate limit that outlasts this run (exit 8, retry later).
+                let wait = retries
+                    .may_wait_for_rate_limit()
+                    .then(|| retries.rate_limit(&headers))
+                    .flatten();
+                let Some(wait) = wait else {
                     return Err(ApiError::RateLimited {
                         service: self.service,
                         method,
