@@ -16,7 +16,7 @@ use crate::output::{server_causes, server_text};
 
 /// Why an HTTP client could not be set up (before any request).
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     /// The base URL breaks the https rule (see `check_secure_url`).
     #[error("{0}")]
     Insecure(String),
@@ -38,7 +38,7 @@ pub enum ClientError {
 
 /// An error answered by a service, or the failure to reach it.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// The service answered with a non-success status.
     #[error("{0}")]
     Status(Box<StatusError>),
@@ -116,7 +116,7 @@ pub enum ApiError {
 
 /// A non-success answer, with what support needs to find it.
 #[derive(Debug)]
-pub struct StatusError {
+pub(crate) struct StatusError {
     pub(crate) service: ServiceName,
     pub(crate) method: Method,
     pub(crate) path: String,

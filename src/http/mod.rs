@@ -39,7 +39,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-pub use errors::{ApiError, ClientError, StatusError};
+#[cfg(test)]
+pub(crate) use errors::StatusError;
+pub(crate) use errors::{ApiError, ClientError};
 pub(crate) use trace::{WaitingSign, on_slow_request, trace_requests};
 pub(crate) use urls::{check_secure_url, is_loopback, path_segment};
 
@@ -61,7 +63,7 @@ pub const MAX_PAGES: usize = 100;
 
 /// Which service a client talks to; used in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServiceName {
+pub(crate) enum ServiceName {
     Okta,
     Apono,
 }
@@ -80,13 +82,13 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings shared by every client of a run.
 #[derive(Debug, Clone)]
-pub struct HttpSettings {
+pub(crate) struct HttpSettings {
     /// PEM file with extra root certificates (a corporate proxy's CA).
-    pub ca_bundle: Option<std::path::PathBuf>,
+    pub(crate) ca_bundle: Option<std::path::PathBuf>,
     /// Longest time one request may take, answer included (`--timeout`).
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Skip the waits between retries (tests set `APONO_OKTA_TEST_NO_RETRY_DELAY`).
-    pub no_retry_delay: bool,
+    pub(crate) no_retry_delay: bool,
 }
 
 /// How a client authenticates.

@@ -35,7 +35,9 @@ use crate::org::role::AdminRole;
 use crate::secret::{NoKeyring, OsKeyring, Secret, TokenStore};
 use crate::ui::Ui;
 
-pub(crate) use okta_url::{OktaTarget, parse_base_url, parse_okta_target};
+pub(crate) use okta_url::parse_base_url;
+#[cfg(feature = "sandbox")]
+pub(crate) use okta_url::{OktaTarget, parse_okta_target};
 pub(crate) use tokens::keyring_account;
 pub(crate) use wizard::Purpose;
 
@@ -123,40 +125,41 @@ pub(crate) fn poll_interval(http: &HttpSettings) -> Duration {
 
 /// Everything `connect` needs, resolved: no clap, no environment, no prompts.
 #[derive(Debug, Clone)]
-pub struct ConnectSettings {
+pub(crate) struct ConnectSettings {
     /// The org's origin, `https://example.okta.com`.
-    pub okta_url: Url,
+    pub(crate) okta_url: Url,
     /// `example.okta.com` (with `:port` only when the URL has one).
-    pub domain: String,
-    pub okta_token: Secret,
-    pub apono_url: Url,
-    pub apono_token: Secret,
-    pub app_label: String,
+    pub(crate) domain: String,
+    pub(crate) okta_token: Secret,
+    pub(crate) apono_url: Url,
+    pub(crate) apono_token: Secret,
+    pub(crate) app_label: String,
     /// `--admin-role` or `--least-privilege`; `None` keeps what the app Apono uses has.
-    pub admin_role: Option<AdminRole>,
-    pub manager_attribute: Option<String>,
-    pub apono_config: Vec<(String, String)>,
-    pub integration_type: Option<String>,
-    pub integration_id: Option<String>,
-    pub integration_name: Option<String>,
+    pub(crate) admin_role: Option<AdminRole>,
+    pub(crate) manager_attribute: Option<String>,
+    pub(crate) apono_config: Vec<(String, String)>,
+    pub(crate) integration_type: Option<String>,
+    pub(crate) integration_id: Option<String>,
+    pub(crate) integration_name: Option<String>,
     /// Apono's public key (a JWK) that the app carries.
-    pub public_key: Value,
-    pub keep_api_token: bool,
-    pub keep_orphans: bool,
+    pub(crate) public_key: Value,
+    pub(crate) keep_api_token: bool,
+    pub(crate) keep_orphans: bool,
     /// `--reuse-app`: converge the existing app in place instead of rotating.
-    pub reuse_app: bool,
-    pub dry_run: bool,
+    pub(crate) reuse_app: bool,
+    pub(crate) dry_run: bool,
     /// `--yes`: do not ask before writing.
-    pub assume_yes: bool,
+    pub(crate) assume_yes: bool,
     /// `None` with `--no-wait`.
-    pub wait: Option<Duration>,
+    pub(crate) wait: Option<Duration>,
     /// Time between two status reads while waiting.
-    pub poll_interval: Duration,
-    pub http: HttpSettings,
+    pub(crate) poll_interval: Duration,
+    pub(crate) http: HttpSettings,
     /// What resolving the inputs warned about, already shown: the report keeps them.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
+#[cfg(feature = "sandbox")]
 impl ConnectSettings {
     /// The settings of a plain `connect` (every flag at its default) to `okta` with
     /// these tokens: what `demo` runs, and what the flags then change.
@@ -195,28 +198,28 @@ impl ConnectSettings {
 
 /// Where the two services are and the tokens that reach them, resolved.
 #[derive(Debug, Clone)]
-pub struct ServiceSettings {
-    pub okta_url: Url,
-    pub domain: String,
+pub(crate) struct ServiceSettings {
+    pub(crate) okta_url: Url,
+    pub(crate) domain: String,
     /// `None` only when the command asked for it as `OktaTokenNeed::IfGiven`.
-    pub okta_token: Option<Secret>,
-    pub apono_url: Url,
-    pub apono_token: Secret,
+    pub(crate) okta_token: Option<Secret>,
+    pub(crate) apono_url: Url,
+    pub(crate) apono_token: Secret,
     /// Where the Apono token came from: a rejected token from the keyring gets its own hint.
-    pub apono_token_source: AponoTokenSource,
-    pub integration_type: Option<String>,
-    pub integration_id: Option<String>,
+    pub(crate) apono_token_source: AponoTokenSource,
+    pub(crate) integration_type: Option<String>,
+    pub(crate) integration_id: Option<String>,
     /// The label of the app this tool creates and finds.
-    pub app_label: String,
-    pub http: HttpSettings,
+    pub(crate) app_label: String,
+    pub(crate) http: HttpSettings,
     /// What resolving the inputs warned about (a token file others can read): already
     /// shown, for the command's report to keep.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Where the Apono token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AponoTokenSource {
+pub(crate) enum AponoTokenSource {
     /// `--apono-api-token-file`, `APONO_API_TOKEN` or `APONO_PERSONAL_TOKEN`.
     Given,
     /// The OS keyring, stored there by an earlier run.
@@ -228,7 +231,7 @@ pub enum AponoTokenSource {
 impl AponoTokenSource {
     /// Adds to a failure where Apono rejected the token what to do about a stale stored
     /// one: the user did not pass it this time, so they may not know where it came from.
-    pub fn explain(self, failure: Failure) -> Failure {
+    pub(crate) fn explain(self, failure: Failure) -> Failure {
         if self == AponoTokenSource::Keyring && failure.cause.exit_kind() == ExitKind::AponoRejected
         {
             failure.with_hint(

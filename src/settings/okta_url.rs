@@ -14,11 +14,11 @@ use crate::http::check_secure_url;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OktaTarget {
     /// The origin: `https://example.okta.com`.
-    pub url: Url,
+    pub(crate) url: Url,
     /// `example.okta.com`, with `:port` only when the URL has one.
-    pub domain: String,
+    pub(crate) domain: String,
     /// Said to the user when the input was rewritten (an admin-console URL).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// The org as given: `--okta-url`, `--org-id` (+ `--base-url`), then `OKTA_URL`, then
