@@ -235,7 +235,7 @@ pub(crate) struct ConnectArgs {
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = crate::settings::DEFAULT_WAIT.as_secs(),
+        default_value_t = crate::apono::DEFAULT_WAIT.as_secs(),
         allow_negative_numbers = true,
         value_parser = seconds(MAX_WAIT_SECONDS)
     )]

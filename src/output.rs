@@ -162,14 +162,9 @@ pub(crate) fn set_json(on: bool) {
     JSON.store(on, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// Ends the process for a Ctrl-C that came where nothing else handles it (at a prompt):
-/// the line on stderr, the failure object with `--json`, exit 130.
-pub(crate) fn exit_interrupted() -> ! {
-    stderr_line("\n", "interrupted");
-    if JSON.load(std::sync::atomic::Ordering::SeqCst) {
-        print_json(&crate::error::Failure::interrupted("interrupted").to_json());
-    }
-    std::process::exit(i32::from(crate::error::ExitKind::Interrupted.code()))
+/// Whether this run prints `--json`.
+pub(crate) fn json() -> bool {
+    JSON.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Prints a command's human output on stdout, through [`terminal_text`].

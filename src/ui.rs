@@ -456,7 +456,7 @@ pub(crate) fn watch_interrupts() {
                                 || EDGE_LISTENS.load(Ordering::SeqCst))
                         {
                             let _ = Term::stderr().show_cursor();
-                            output::exit_interrupted();
+                            exit_interrupted();
                         }
                     }
                 });
@@ -465,6 +465,16 @@ pub(crate) fn watch_interrupts() {
             let _ = watching.recv_timeout(Duration::from_secs(2));
         }
     });
+}
+
+/// Ends the process for a Ctrl-C that came where nothing else handles it (at a prompt):
+/// the line on stderr, the failure object with `--json`, exit 130.
+pub(crate) fn exit_interrupted() -> ! {
+    output::stderr_line("\n", "interrupted");
+    if output::json() {
+        output::print_json(&crate::error::Failure::interrupted("interrupted").to_json());
+    }
+    std::process::exit(i32::from(crate::error::ExitKind::Interrupted.code()))
 }
 
 /// Ctrl-C as a stream, registered as soon as it is made (`tokio::signal::ctrl_c`

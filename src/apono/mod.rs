@@ -16,6 +16,9 @@ use crate::http::{
 use crate::secret::Secret;
 pub(crate) use models::{CatalogEntry, Integration, IntegrationStatus};
 
+/// The longest wait for Apono to report an integration `Active` (`--wait`) by default.
+pub(crate) const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The default Apono API base URL.
 pub(crate) const DEFAULT_API_URL: &str = "https://api.apono.io";
 

@@ -10,7 +10,7 @@
 
 use futures_util::future::join_all;
 
-use super::apply::ApplyContext;
+use super::context::ApplyContext;
 use crate::connect::plan::{Plan, RemoveExcess, RetireReason, Retirement};
 use crate::okta::App;
 use crate::org::guard::{self, AppRef};

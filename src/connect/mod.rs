@@ -8,6 +8,7 @@
 
 mod apply;
 mod cleanup;
+mod context;
 pub(crate) mod plan;
 mod undo;
 mod wait;
@@ -23,7 +24,8 @@ use crate::org::role::AdminRole;
 use crate::org::role::{self, LeastPrivilegeObjects};
 pub(crate) use crate::settings::ConnectSettings;
 use crate::ui::{Ui, Warnings};
-use apply::{Applied, ApplyContext};
+use apply::Applied;
+use context::ApplyContext;
 use plan::{Outcome, Plan, PlanInputs};
 use undo::{Journal, UndoContext};
 

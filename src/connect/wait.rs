@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::apply::{ApplyContext, check_sole_integration, concurrent_change};
+use super::context::{ApplyContext, check_sole_integration, concurrent_change};
 use crate::apono::{AponoClient, Integration, IntegrationStatus};
 use crate::error::Failure;
 use crate::okta::App;

@@ -48,9 +48,6 @@ use wizard::{
     TokenChecks, Wizard, prompt_okta_target, prompt_okta_token, stored_or_prompted_apono_token,
 };
 
-/// The longest wait for Apono to report the integration `Active` (`--wait`) by default.
-pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(120);
-
 /// The most a token file (or stdin) is read: a token is at most 4 KiB, so anything past
 /// this is the wrong file, and reading on (`/dev/zero`) would never end.
 pub(crate) const MAX_TOKEN_FILE_LEN: u64 = 64 * 1024;
@@ -188,7 +185,7 @@ impl ConnectSettings {
             reuse_app: false,
             dry_run: false,
             assume_yes: false,
-            wait: Some(DEFAULT_WAIT),
+            wait: Some(crate::apono::DEFAULT_WAIT),
             poll_interval: poll_interval(&http),
             http,
             warnings: Vec::new(),
