@@ -383,14 +383,10 @@ fn a_failed_apono_create_undoes_the_app_and_keeps_the_token() {
 fn undone_steps_are_listed_once_and_at_the_end_only_when_quiet() {
     let failed_run = |extra: &[&str]| {
         let h = Harness::new();
-        h.sandbox.inject(Fault::respond(
-            Service::Apono,
-            "POST",
-            "/api/admin/v4/integrations",
-            1,
-            500,
-            json!({"error_code": "INTERNAL", "error_details": "something broke"}),
-        ));
+        h.sandbox
+            .inject(crate::support::harness::apono_create_fails(
+                "something broke",
+            ));
         let run = h.connect(extra);
         run.assert_code(1);
         run.stderr

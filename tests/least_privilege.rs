@@ -235,16 +235,7 @@ fn drift_is_named_by_status_and_converged_by_connect() {
 #[test]
 fn a_failed_run_removes_what_it_created_and_keeps_what_was_there() {
     let h = Harness::new();
-    let fail_apono = || {
-        Fault::respond(
-            Service::Apono,
-            "POST",
-            "/api/admin/v4/integrations",
-            1,
-            500,
-            json!({"error_code": "INTERNAL", "error_details": "boom"}),
-        )
-    };
+    let fail_apono = || crate::support::harness::apono_create_fails("boom");
     h.sandbox.inject(fail_apono());
     let run = connect(&h, &["--least-privilege"]);
     run.assert_code(1);

@@ -8,10 +8,6 @@
 //! `INSTA_UPDATE=always cargo test --test integration snapshots` (or `cargo insta
 //! review`) and read the diff.
 
-use serde_json::json;
-
-use apono_okta_sandbox::{Fault, Service};
-
 use crate::support::harness::{Harness, Run};
 
 /// What varies between runs, and what replaces it: `known` (a literal id and its
@@ -117,14 +113,10 @@ fn snapshot_connect_dry_run() {
 #[test]
 fn snapshot_connect_failure_undone() {
     let h = Harness::new();
-    h.sandbox.inject(Fault::respond(
-        Service::Apono,
-        "POST",
-        "/api/admin/v4/integrations",
-        1,
-        500,
-        json!({"error_code": "INTERNAL", "error_details": "something broke"}),
-    ));
+    h.sandbox
+        .inject(crate::support::harness::apono_create_fails(
+            "something broke",
+        ));
     let run = h.connect(&[]);
     snapshot!("connect_failure_undone", run);
 }

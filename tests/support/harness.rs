@@ -94,6 +94,19 @@ impl Run {
     }
 }
 
+/// The fault that makes Apono refuse the first integration create with a 500 saying
+/// `details`: a run fails after its Okta writes, and undoes them.
+pub fn apono_create_fails(details: &str) -> apono_okta_sandbox::Fault {
+    apono_okta_sandbox::Fault::respond(
+        apono_okta_sandbox::Service::Apono,
+        "POST",
+        "/api/admin/v4/integrations",
+        1,
+        500,
+        serde_json::json!({"error_code": "INTERNAL", "error_details": details}),
+    )
+}
+
 impl Harness {
     pub fn new() -> Harness {
         Harness::with_options(SandboxOptions::default())
