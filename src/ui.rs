@@ -113,9 +113,12 @@ impl Ui {
 
     /// A plain progress line.
     pub(crate) fn info(&self, message: &str) {
-        if !self.is_quiet() {
-            output::stderr_line("", message);
+        if self.is_quiet() {
+            return;
         }
+        // `  3. grant it ...` continues under `grant`.
+        let (head, body) = message.split_at(hanging_indent(message));
+        self.wrapped(head, console::measure_text_width(head), body);
     }
 
     /// A step that finished.
@@ -124,7 +127,7 @@ impl Ui {
             return;
         }
         let mark = self.style(Style::new().green()).apply_to("✓");
-        output::stderr_line(&format!("{mark} "), message);
+        self.wrapped(&format!("{mark} "), 2, message);
     }
 
     /// A heading ("Plan for example.okta.com").
@@ -133,30 +136,56 @@ impl Ui {
             return;
         }
         let heading = output::terminal_text(message);
-        eprintln!("{}", self.style(Style::new().bold()).apply_to(heading));
+        let lines = if self.stderr_is_terminal {
+            wrap(&heading, self.text_width())
+        } else {
+            vec![heading]
+        };
+        for line in lines {
+            eprintln!("{}", self.style(Style::new().bold()).apply_to(line));
+        }
     }
 
     /// A warning, printed now (unless `--quiet`). A command's report keeps its own
     /// (see [`Warnings`]).
     pub(crate) fn warn(&self, message: &str) {
         if !self.is_quiet() {
-            let label = self
-                .style(Style::new().yellow().bold())
-                .apply_to("warning:");
-            output::stderr_line(&format!("{label} "), message);
+            self.labelled(Style::new().yellow().bold(), "warning:", message);
         }
     }
 
     /// An error line (the final failure message).
     pub(crate) fn error(&self, message: &str) {
-        let label = self.style(Style::new().red().bold()).apply_to("error:");
-        output::stderr_line(&format!("{label} "), message);
+        self.labelled(Style::new().red().bold(), "error:", message);
     }
 
     /// A `hint: ...` line.
     pub(crate) fn hint(&self, message: &str) {
-        let label = self.style(Style::new().cyan()).apply_to("hint:");
-        output::stderr_line(&format!("{label} "), message);
+        self.labelled(Style::new().cyan(), "hint:", message);
+    }
+
+    /// `label message`, wrapped as [`Ui::wrapped`] says.
+    fn labelled(&self, style: Style, label: &str, message: &str) {
+        let styled = self.style(style).apply_to(label);
+        self.wrapped(&format!("{styled} "), label.len() + 1, message);
+    }
+
+    /// `head` (ours: a label, a mark, indentation; `head_width` columns wide), then
+    /// `message`. On a terminal a line too long for it is wrapped at spaces, the lines
+    /// after the first indented under the message, so no word is cut at the edge; a log
+    /// gets one line, for grep.
+    fn wrapped(&self, head: &str, head_width: usize, message: &str) {
+        let width = self.text_width().saturating_sub(head_width).max(20);
+        let inert = output::terminal_text(message);
+        let fits = console::measure_text_width(&inert) <= width;
+        if !self.stderr_is_terminal || fits || message.contains('\n') {
+            return output::stderr_line(head, message);
+        }
+        let indent = " ".repeat(head_width);
+        for (n, line) in wrap(&inert, width).iter().enumerate() {
+            let prefix = if n == 0 { head } else { indent.as_str() };
+            output::stderr_line(prefix, line);
+        }
     }
 
     /// A spinner on a terminal; on anything else one plain line, and nothing more.
@@ -569,6 +598,22 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// How much of a line its continuation lines are indented by: the leading spaces, and a
+/// list marker after them (`3. `, `- `).
+fn hanging_indent(line: &str) -> usize {
+    let spaces = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[spaces..];
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = if digits > 0 && rest[digits..].starts_with(". ") {
+        digits + 2
+    } else if rest.starts_with("- ") {
+        2
+    } else {
+        0
+    };
+    spaces + marker
+}
+
 /// How many terminal rows a line of text takes in a terminal `columns` wide.
 fn rows(line: &str, columns: usize) -> usize {
     console::measure_text_width(line)
@@ -656,6 +701,15 @@ impl Drop for Spinner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_lines_continue_under_their_text() {
+        assert_eq!(hanging_indent("  3. grant it okta.users.read"), 5);
+        assert_eq!(hanging_indent("  - the Okta app"), 4);
+        assert_eq!(hanging_indent("Checking Apono only"), 0);
+        assert_eq!(hanging_indent("  12. x"), 6);
+        assert_eq!(hanging_indent("2026 was"), 0);
+    }
 
     #[test]
     fn prose_is_wrapped_at_spaces_keeping_its_own_line_breaks() {
