@@ -57,6 +57,12 @@ impl Transcript {
         );
     }
 
+    /// Ctrl-C at the prompt on screen: the run ends with 130.
+    fn interrupt_expecting_130(&mut self) {
+        self.session.send(ControlCode::EndOfText).unwrap();
+        assert_eq!(self.finish(), 130, "terminal:\n{}", self.text);
+    }
+
     fn finish(&mut self) -> i32 {
         if let Ok(rest) = self.session.expect(Eof) {
             self.text.push_str(&String::from_utf8_lossy(rest.before()));
@@ -188,8 +194,7 @@ fn the_wizard_introduces_itself_and_refuses_a_bad_domain_before_any_token() {
     t.expect("missing colon");
     // Asked again, not moved on to the token.
     assert!(!t.text.contains("Okta API token ("), "{}", t.text);
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
     assert!(h.writes().is_empty());
 }
 
@@ -209,8 +214,7 @@ fn ctrl_c_at_any_prompt_exits_130() {
     .to_vec();
     let mut t = spawn(&h, &args, &[]);
     t.expect("Okta API token (");
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
 
     // At the confirmation, after the preflight has run.
     let mut t = spawn(
@@ -222,8 +226,7 @@ fn ctrl_c_at_any_prompt_exits_130() {
         ],
     );
     t.expect("Apply this plan?");
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
     assert!(h.writes().is_empty());
 }
 
@@ -291,8 +294,7 @@ fn an_org_id_then_enter_is_that_org_under_okta_com() {
     t.expect("Okta org: https://example.okta.com");
     t.expect("Okta API token (");
     // Stopped before a token: nothing is sent anywhere (example.okta.com included).
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
     assert!(h.sandbox.exchanges().is_empty());
 }
 
@@ -330,8 +332,7 @@ fn a_read_only_admins_token_is_refused_at_the_prompt() {
     );
     t.expect("Okta API token (");
     assert!(!t.text.contains("Apono API token"), "{}", t.text);
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
     assert!(h.writes().is_empty());
 }
 
@@ -356,8 +357,7 @@ fn refused_answers_and_long_errors_leave_nothing_stale_in_80_columns() {
     t.expect("Okta API token (");
     t.type_secret_then_expect(&h.sandbox.super_admin_token(), "Apono API token (");
     let screen = Screen::of(&t.text);
-    t.session.send(ControlCode::EndOfText).unwrap();
-    assert_eq!(t.finish(), 130, "terminal:\n{}", t.text);
+    t.interrupt_expecting_130();
 
     let shown = screen.join("\n");
     for gone in ["abc/abc", "missing colon", "exa mple", "READ_ONLY_ADMIN"] {
