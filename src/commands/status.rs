@@ -385,22 +385,18 @@ fn judge_app(seen: &AppObservation, org_url: &str, drifts: &mut Vec<String>) -> 
         drifts.push(format!("the Okta app {id} is not granted {scope}"));
     }
     let wanted = AdminRole::held_by(&seen.roles);
-    let custom_role_id = seen
-        .least_privilege
-        .as_ref()
-        .and_then(|objects| objects.role.as_ref())
-        .map(|(role, _)| role.id.as_str());
+    let ours = privileges::Ours::of(seen.least_privilege.as_ref());
     if seen.roles.is_empty() {
         drifts.push(format!(
             "the Okta app {id} has no admin role (Okta answers its reads with 403 E0000006)"
         ));
-    } else if privileges::the_one(&seen.roles, &wanted, custom_role_id).is_none() {
+    } else if privileges::the_one(&seen.roles, &wanted, ours).is_none() {
         drifts.push(format!("the Okta app {id} does not hold {wanted}"));
     }
     if let Some(objects) = &seen.least_privilege {
         drifts.extend(role::drifts(objects, org_url));
     }
-    let excess = privileges::excess(&seen.grants, &seen.roles, &wanted, custom_role_id);
+    let excess = privileges::excess(&seen.grants, &seen.roles, &wanted, ours);
     drifts.extend(excess.iter().map(|e| {
         format!(
             "the Okta app {id} holds {e}, beyond the two grants and the one role Apono needs; `apono-okta connect --reuse-app` removes it"

@@ -674,17 +674,8 @@ fn repair_plan(
     let add_key = !reused.carries_key;
     // Exactly these privileges: every grant and role beyond the two and the one goes,
     // once Apono works with the app (the old kind's role too, on a switch in place).
-    let custom_role_id = observed
-        .least_privilege
-        .as_ref()
-        .and_then(|objects| objects.role.as_ref())
-        .map(|(role, _)| role.id.as_str());
-    let excess = privileges::excess(
-        &reused.grants,
-        &reused.roles,
-        &inputs.admin_role,
-        custom_role_id,
-    );
+    let ours = privileges::Ours::of(observed.least_privilege.as_ref());
+    let excess = privileges::excess(&reused.grants, &reused.roles, &inputs.admin_role, ours);
     let remove_excess = remove_excess(app, &reused.roles, &excess);
     let okta_changes = activate
         || add_key

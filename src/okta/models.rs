@@ -32,6 +32,9 @@ pub(crate) struct RoleAssignment {
     /// `CUSTOM` only: the custom role's id.
     #[serde(default)]
     pub(crate) role: Option<String>,
+    /// `CUSTOM` only: the resource set's id.
+    #[serde(default, rename = "resource-set")]
+    pub(crate) resource_set: Option<String>,
 }
 
 /// A custom admin role (`/api/v1/iam/roles`).

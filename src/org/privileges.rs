@@ -9,7 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::okta::{Grant, REQUIRED_SCOPES, RoleAssignment};
-use crate::org::role::{AdminRole, is_ours};
+use crate::org::role::{AdminRole, LeastPrivilegeObjects, is_ours};
 
 /// A privilege beyond exactly the two grants and the one role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,18 +49,50 @@ pub(crate) fn role_name(assignment: &RoleAssignment) -> String {
     }
 }
 
+/// The ids of our custom role and resource set, as far as they are known (an org may
+/// not have them yet).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Ours<'a> {
+    pub(crate) role_id: Option<&'a str>,
+    pub(crate) resource_set_id: Option<&'a str>,
+}
+
+impl<'a> Ours<'a> {
+    /// The ids of the objects read, if any.
+    pub(crate) fn of(objects: Option<&'a LeastPrivilegeObjects>) -> Ours<'a> {
+        Ours {
+            role_id: objects
+                .and_then(|o| o.role.as_ref())
+                .map(|(role, _)| role.id.as_str()),
+            resource_set_id: objects
+                .and_then(|o| o.resource_set.as_ref())
+                .map(|(set, _)| set.id.as_str()),
+        }
+    }
+
+    /// Whether a `CUSTOM` assignment is ours: our role (by label, or by id when known)
+    /// over our resource set (when its id is known; another set is another assignment).
+    fn holds(&self, assignment: &RoleAssignment) -> bool {
+        let our_role = is_ours(assignment)
+            || (assignment.role_type == "CUSTOM"
+                && self.role_id.is_some()
+                && assignment.role.as_deref() == self.role_id);
+        let our_set = self.resource_set_id.is_none()
+            || assignment.resource_set.as_deref() == self.resource_set_id;
+        our_role && our_set
+    }
+}
+
 /// Which assignment is "the one" for `wanted`: the first that matches it (our custom
-/// role, with `custom_role_id` when known; or the standard type). `None` when none does.
+/// role over our resource set; or the standard type). `None` when none does.
 pub(crate) fn the_one<'a>(
     roles: &'a [RoleAssignment],
     wanted: &AdminRole,
-    custom_role_id: Option<&str>,
+    ours: Ours<'_>,
 ) -> Option<&'a RoleAssignment> {
     roles.iter().find(|a| match wanted {
         AdminRole::Standard(role) => &a.role_type == role,
-        AdminRole::LeastPrivilege => {
-            is_ours(a) || (a.role_type == "CUSTOM" && a.role.as_deref() == custom_role_id)
-        }
+        AdminRole::LeastPrivilege => ours.holds(a),
     })
 }
 
@@ -71,7 +103,7 @@ pub(crate) fn excess(
     grants: &[Grant],
     roles: &[RoleAssignment],
     wanted: &AdminRole,
-    custom_role_id: Option<&str>,
+    ours: Ours<'_>,
 ) -> Vec<Excess> {
     let mut seen_scopes: Vec<&str> = Vec::new();
     let extra_grants = grants.iter().filter(|grant| {
@@ -80,7 +112,7 @@ pub(crate) fn excess(
         seen_scopes.push(&grant.scope_id);
         !required || repeat
     });
-    let one = the_one(roles, wanted, custom_role_id).map(|a| a.id.as_str());
+    let one = the_one(roles, wanted, ours).map(|a| a.id.as_str());
     let extra_roles = roles.iter().filter(|a| Some(a.id.as_str()) != one);
     extra_grants
         .map(|grant| Excess::Grant {
@@ -122,6 +154,28 @@ mod tests {
         .unwrap()
     }
 
+    fn ours() -> Ours<'static> {
+        Ours {
+            role_id: Some("cr1"),
+            resource_set_id: Some("iam1"),
+        }
+    }
+
+    #[test]
+    fn our_role_over_another_resource_set_is_another_assignment() {
+        let mut elsewhere = custom("irb2", CUSTOM_ROLE_LABEL, "cr1");
+        elsewhere.resource_set = Some("iamElsewhere".into());
+        let roles = [custom("irb1", CUSTOM_ROLE_LABEL, "cr1"), elsewhere];
+        let found = excess(&exact_grants(), &roles, &AdminRole::LeastPrivilege, ours());
+        assert_eq!(
+            found,
+            [Excess::Role {
+                assignment_id: "irb2".into(),
+                role: format!("CUSTOM \"{CUSTOM_ROLE_LABEL}\""),
+            }]
+        );
+    }
+
     fn exact_grants() -> Vec<Grant> {
         vec![
             grant("oag1", "okta.users.read"),
@@ -133,10 +187,13 @@ mod tests {
     fn exactly_the_two_grants_and_the_one_role_is_no_excess() {
         let read_only = AdminRole::Standard("READ_ONLY_ADMIN".into());
         let roles = [standard("irb1", "READ_ONLY_ADMIN")];
-        assert_eq!(excess(&exact_grants(), &roles, &read_only, None), []);
+        assert_eq!(
+            excess(&exact_grants(), &roles, &read_only, Ours::default()),
+            []
+        );
         let roles = [custom("irb2", CUSTOM_ROLE_LABEL, "cr1")];
         let least = AdminRole::LeastPrivilege;
-        assert_eq!(excess(&exact_grants(), &roles, &least, Some("cr1")), []);
+        assert_eq!(excess(&exact_grants(), &roles, &least, ours()), []);
         assert!(missing_scopes(&exact_grants()).is_empty());
     }
 
@@ -150,7 +207,7 @@ mod tests {
             standard("irb2", "SUPER_ADMIN"),
             custom("irb3", "Someone's role", "cr9"),
         ];
-        let found = excess(&grants, &roles, &AdminRole::LeastPrivilege, Some("cr1"));
+        let found = excess(&grants, &roles, &AdminRole::LeastPrivilege, ours());
         let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -167,14 +224,17 @@ mod tests {
     fn without_the_wanted_role_every_assignment_is_beyond_it() {
         let roles = [standard("irb1", "SUPER_ADMIN")];
         let read_only = AdminRole::Standard("READ_ONLY_ADMIN".into());
-        assert_eq!(excess(&exact_grants(), &roles, &read_only, None).len(), 1);
-        assert!(the_one(&roles, &read_only, None).is_none());
+        assert_eq!(
+            excess(&exact_grants(), &roles, &read_only, Ours::default()).len(),
+            1
+        );
+        assert!(the_one(&roles, &read_only, Ours::default()).is_none());
         // A second assignment of the same standard role is one too many.
         let twice = [
             standard("irb1", "READ_ONLY_ADMIN"),
             standard("irb2", "READ_ONLY_ADMIN"),
         ];
-        let found = excess(&exact_grants(), &twice, &read_only, None);
+        let found = excess(&exact_grants(), &twice, &read_only, Ours::default());
         assert_eq!(
             found,
             [Excess::Role {
